@@ -1,0 +1,104 @@
+/* liblabelq: the C client for labelqd.
+ *
+ * A client is one TLS connection to one labelqd, authenticated with a bearer
+ * token. Calls block; a client is not thread-safe (use one per thread). Every
+ * function returns 0 or a negative LQ_E* code (proto/error.h); after a
+ * failure lq_client_error() says what went wrong in words a person can act
+ * on (the server's message for server errors).
+ *
+ * Messages returned through out-parameters are malloc'd protobuf-c messages:
+ * the caller frees each with the matching labelq__<type>__free_unpacked(msg,
+ * NULL). Strings returned as char * are malloc'd; free() them. */
+#ifndef LABELQ_H
+#define LABELQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/error.h"
+#include "proto/labelq.pb-c.h"
+
+#define LQ_DEFAULT_SERVER "127.0.0.1:7443"
+#define LQ_ALPN "labelq/1"
+
+typedef struct lq_client lq_client;
+
+typedef struct lq_client_options {
+    const char *server;      /* "host:port", "[v6]:port"; NULL: LQ_DEFAULT_SERVER */
+    const char *ca_file;     /* PEM file to verify the server; NULL: system trust store */
+    const char *token;       /* bearer token for Hello (required) */
+    const char *client_name; /* sent in Hello, e.g. "labelq/0.1"; may be NULL */
+    int timeout_ms;          /* connect, handshake and each reply; 0: 30000 */
+    size_t max_frame;        /* 0: LQ_FRAME_DEFAULT_MAX */
+} lq_client_options;
+
+/* Connects, verifies the server certificate against ca_file and the host
+ * name, negotiates ALPN labelq/1 and says Hello. On failure *out is NULL and
+ * errbuf (if given) holds the reason. */
+int lq_client_connect(const lq_client_options *opts, lq_client **out, char *errbuf,
+                      size_t errlen);
+
+/* Closes the connection and frees the client. NULL is fine. */
+void lq_client_close(lq_client *c);
+
+/* The message of the last failure on c ("" if none). Valid until the next call. */
+const char *lq_client_error(const lq_client *c);
+
+/* Who the server says we are (from HelloReply). Valid while c is open. */
+const char *lq_client_annotator(const lq_client *c);
+Labelq__Role lq_client_role(const lq_client *c);
+
+/* ---- pipelining (several requests in flight) ---- */
+
+/* Sends req after setting req->id to a fresh id (returned in *id if non-NULL). */
+int lq_client_send(lq_client *c, Labelq__Envelope *req, uint64_t *id);
+
+/* Receives the next reply, whatever its id; waits at most timeout_ms (<0: the
+ * client's timeout). The caller frees *reply with
+ * labelq__envelope__free_unpacked. Returns LQ_ETIMEDOUT when nothing came. */
+int lq_client_recv(lq_client *c, Labelq__Envelope **reply, int timeout_ms);
+
+/* Sends req and waits for its reply. No other request may be in flight. If
+ * the reply is an Error, returns its code (message in lq_client_error) and
+ * frees it; otherwise *reply is the envelope to free. */
+int lq_client_call(lq_client *c, Labelq__Envelope *req, Labelq__Envelope **reply);
+
+/* ---- admin ---- */
+
+int lq_project_create(lq_client *c, const Labelq__ProjectConfig *cfg,
+                      Labelq__ProjectInfo **out);
+int lq_project_list(lq_client *c, Labelq__ListProjectsReply **out);
+/* Status of one project; annotators may call it too. */
+int lq_project_get(lq_client *c, const char *project, Labelq__ProjectInfo **out);
+
+/* Adds an annotator (role ANNOTATOR or ADMIN) and returns its token, shown
+ * only this once. *token is malloc'd. */
+int lq_annotator_add(lq_client *c, const char *name, Labelq__Role role, char **token);
+int lq_annotator_list(lq_client *c, Labelq__ListAnnotatorsReply **out);
+int lq_annotator_block(lq_client *c, const char *name, bool unblock);
+
+/* Sends one chunk of JSONL lines; the server commits its valid lines in one
+ * transaction before replying. */
+int lq_import_chunk(lq_client *c, const Labelq__ImportChunk *chunk, Labelq__ImportReply **out);
+
+/* Streams an export: sink is called with each piece of output in order and
+ * returns 0 to go on (non-zero aborts with LQ_EIO). *items gets the count. */
+typedef int (*lq_export_sink)(void *ctx, const void *data, size_t len);
+int lq_export(lq_client *c, const char *project, const char *format, lq_export_sink sink,
+              void *ctx, uint64_t *items);
+
+/* ---- annotator work ---- */
+
+/* Leases up to max_tasks tasks; waits up to wait_ms for work when none is
+ * ready. An empty reply means no work (the project may be done). */
+int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wait_ms,
+             Labelq__LeaseReply **out);
+/* Submits a label for a leased task. A retry of an acknowledged submit with
+ * the same label succeeds again with *duplicate = true. */
+int lq_submit(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
+              bool *duplicate);
+int lq_extend(lq_client *c, uint64_t task_id, unsigned seconds, uint64_t *deadline_ms);
+int lq_release(lq_client *c, uint64_t task_id);
+
+#endif

@@ -1,0 +1,372 @@
+#include "daemon/conn.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "daemon/dispatch.h"
+#include "daemon/export.h"
+#include "daemon/log.h"
+#include "proto/error.h"
+
+/* How long a closing connection may take to flush before it is cut off. */
+#define CLOSE_LINGER_MS 5000
+
+typedef struct write_req {
+    uv_write_t req;
+    lq_conn *conn;
+    size_t len;
+    char data[];
+} write_req;
+
+static void on_close(uv_handle_t *h)
+{
+    lq_conn *c = h->data;
+    if (--c->handles_open == 0)
+        lq_conn_unref(c);
+}
+
+void lq_conn_ref(lq_conn *c)
+{
+    c->refs++;
+}
+
+void lq_conn_unref(lq_conn *c)
+{
+    if (--c->refs > 0)
+        return;
+    SSL_free(c->ssl); /* frees both BIOs */
+    lq_frame_reader_free(&c->reader);
+    free(c);
+}
+
+static void close_handles(lq_conn *c)
+{
+    if (!uv_is_closing((uv_handle_t *)&c->tcp))
+        uv_close((uv_handle_t *)&c->tcp, on_close);
+    if (!uv_is_closing((uv_handle_t *)&c->timer))
+        uv_close((uv_handle_t *)&c->timer, on_close);
+}
+
+static void on_linger_timeout(uv_timer_t *t)
+{
+    close_handles(t->data);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    lq_conn *c = req->data;
+    free(req);
+    close_handles(c);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    write_req *w = (write_req *)req;
+    lq_conn *c = w->conn;
+    c->write_pending -= w->len;
+    free(w);
+    if (status < 0 && !c->closing)
+        lq_conn_close(c, uv_strerror(status));
+    if (c->export_waiting && c->write_pending < c->srv->cfg->write_queue_high / 2)
+        lq_export_resume(c);
+    lq_conn_unref(c);
+}
+
+/* Moves whatever OpenSSL produced for the network onto the socket. */
+static void flush_tls(lq_conn *c)
+{
+    size_t pending;
+    while ((pending = BIO_ctrl_pending(c->wbio)) > 0) {
+        write_req *w = malloc(sizeof(*w) + pending);
+        if (!w) {
+            lq_log(LQ_LOG_ERROR, "out of memory sending", "peer=%s", c->peer);
+            close_handles(c);
+            return;
+        }
+        int n = BIO_read(c->wbio, w->data, (int)pending);
+        if (n <= 0) {
+            free(w);
+            return;
+        }
+        w->len = (size_t)n;
+        w->conn = c;
+        uv_buf_t buf = uv_buf_init(w->data, (unsigned)n);
+        if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) < 0) {
+            free(w);
+            close_handles(c);
+            return;
+        }
+        lq_conn_ref(c);
+        c->write_pending += w->len;
+    }
+}
+
+void lq_conn_close(lq_conn *c, const char *reason)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    lq_log(LQ_LOG_DEBUG, "connection closed", "peer=%s reason=\"%s\"", c->peer, reason);
+    lq_server *srv = c->srv;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->n_conns--;
+    if (c->export_waiting)
+        lq_export_abort(c);
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    if (c->handshaken) {
+        SSL_shutdown(c->ssl);
+        flush_tls(c);
+    }
+    uv_timer_start(&c->timer, on_linger_timeout, CLOSE_LINGER_MS, 0);
+    uv_shutdown_t *req = malloc(sizeof(*req));
+    if (!req) {
+        close_handles(c);
+        return;
+    }
+    req->data = c;
+    if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+        free(req);
+        close_handles(c);
+    }
+}
+
+void lq_conn_send(lq_conn *c, const Labelq__Envelope *env)
+{
+    if (c->closing)
+        return;
+    uint8_t *frame;
+    size_t len;
+    /* Replies are sized by the server; the frame limit guards requests. A
+     * reply that cannot be encoded is a bug, not the client's fault. */
+    int rc = lq_frame_encode(env, UINT32_MAX, &frame, &len);
+    if (rc) {
+        lq_log(LQ_LOG_ERROR, "cannot encode reply", "peer=%s error=%s", c->peer, lq_strerror(rc));
+        lq_conn_close(c, "encode failure");
+        return;
+    }
+    int n = SSL_write(c->ssl, frame, (int)len);
+    free(frame);
+    if (n <= 0) {
+        lq_conn_close(c, "tls write failed");
+        return;
+    }
+    flush_tls(c);
+}
+
+void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    Labelq__Error err = LABELQ__ERROR__INIT;
+    err.code = (Labelq__ErrorCode)lq_error_to_wire(code);
+    err.message = msg;
+    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
+    env.id = id;
+    env.body_case = LABELQ__ENVELOPE__BODY_ERROR;
+    env.error = &err;
+    lq_conn_send(c, &env);
+}
+
+void lq_conn_send_ok(lq_conn *c, uint64_t id)
+{
+    Labelq__Empty empty = LABELQ__EMPTY__INIT;
+    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
+    env.id = id;
+    env.body_case = LABELQ__ENVELOPE__BODY_OK;
+    env.ok = &empty;
+    lq_conn_send(c, &env);
+}
+
+static void log_tls_failure(lq_conn *c, const char *what)
+{
+    char buf[256] = "";
+    unsigned long e = ERR_get_error();
+    if (e)
+        ERR_error_string_n(e, buf, sizeof(buf));
+    ERR_clear_error();
+    lq_log(LQ_LOG_INFO, what, "peer=%s error=\"%s\"", c->peer, buf);
+}
+
+/* Hands every whole frame to the dispatcher. */
+static void process_frames(lq_conn *c)
+{
+    const uint8_t *frame;
+    size_t len;
+    int rc;
+    while (!c->closing && (rc = lq_frame_reader_next(&c->reader, &frame, &len)) == 1) {
+        Labelq__Envelope *env = lq_frame_decode(frame, len);
+        if (!env) {
+            lq_conn_send_error(c, 0, LQ_EBADREQ, "frame of %zu bytes is not a valid Envelope",
+                               len);
+            lq_conn_close(c, "undecodable frame");
+            return;
+        }
+        lq_dispatch(c, env);
+        labelq__envelope__free_unpacked(env, NULL);
+    }
+    if (!c->closing && rc == LQ_EFRAME) {
+        lq_conn_send_error(c, 0, LQ_EBADREQ, "frame exceeds the %zu-byte limit",
+                           c->reader.max_frame);
+        lq_conn_close(c, "oversize frame");
+    }
+}
+
+static bool tls_handshake(lq_conn *c)
+{
+    int r = SSL_do_handshake(c->ssl);
+    flush_tls(c);
+    if (r == 1) {
+        c->handshaken = true;
+        return true;
+    }
+    int err = SSL_get_error(c->ssl, r);
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+        log_tls_failure(c, "tls handshake failed");
+        lq_conn_close(c, "tls handshake failed");
+    }
+    return false;
+}
+
+static void read_plaintext(lq_conn *c)
+{
+    char buf[16384];
+    for (;;) {
+        int n = SSL_read(c->ssl, buf, sizeof(buf));
+        if (n > 0) {
+            if (lq_frame_reader_feed(&c->reader, buf, (size_t)n) < 0) {
+                lq_conn_close(c, "out of memory");
+                return;
+            }
+            continue;
+        }
+        int err = SSL_get_error(c->ssl, n);
+        if (err == SSL_ERROR_WANT_READ)
+            break;
+        if (err == SSL_ERROR_ZERO_RETURN)
+            lq_conn_close(c, "peer closed tls");
+        else {
+            log_tls_failure(c, "tls read failed");
+            lq_conn_close(c, "tls read failed");
+        }
+        return;
+    }
+    flush_tls(c); /* TLS 1.3 may answer key updates */
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    /* One loop thread, and the bytes go into OpenSSL before the next read:
+     * a single static buffer serves every connection. */
+    static char slab[65536];
+    (void)h;
+    (void)suggested;
+    *buf = uv_buf_init(slab, sizeof(slab));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    lq_conn *c = s->data;
+    if (nread == 0 || c->closing)
+        return;
+    if (nread < 0) {
+        lq_conn_close(c, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
+        return;
+    }
+    if (BIO_write(c->rbio, buf->base, (int)nread) != nread) {
+        lq_conn_close(c, "out of memory");
+        return;
+    }
+    lq_conn_ref(c); /* dispatch may close c; keep it alive to the end */
+    if (c->handshaken || tls_handshake(c))
+        read_plaintext(c);
+    process_frames(c);
+    lq_conn_unref(c);
+}
+
+static void on_handshake_timeout(uv_timer_t *t)
+{
+    lq_conn *c = t->data;
+    lq_log(LQ_LOG_INFO, "handshake timed out", "peer=%s", c->peer);
+    lq_conn_close(c, "handshake/hello timeout");
+}
+
+static void peer_name(lq_conn *c)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    char host[48] = "?";
+    int port = 0;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof(host));
+            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        } else {
+            uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof(host));
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        }
+    }
+    snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
+}
+
+void lq_conn_accept(lq_server *srv)
+{
+    lq_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return;
+    c->srv = srv;
+    c->refs = 1;
+    c->tcp.data = c->timer.data = c;
+    uv_tcp_init(srv->loop, &c->tcp);
+    uv_timer_init(srv->loop, &c->timer);
+    c->handles_open = 2;
+    lq_frame_reader_init(&c->reader, srv->cfg->max_frame);
+    /* Linked first so lq_conn_close's unlink is valid on every path. */
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->n_conns++;
+    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tcp) < 0) {
+        lq_conn_close(c, "accept failed");
+        return;
+    }
+    peer_name(c);
+    if (srv->stopping) {
+        lq_conn_close(c, "shutting down");
+        return;
+    }
+    if (srv->n_conns > srv->cfg->max_connections) {
+        lq_log(LQ_LOG_WARN, "connection refused: limit reached", "peer=%s limit=%u", c->peer,
+               srv->cfg->max_connections);
+        lq_conn_close(c, "connection limit");
+        return;
+    }
+    c->ssl = SSL_new(srv->ssl_ctx);
+    c->rbio = BIO_new(BIO_s_mem());
+    c->wbio = BIO_new(BIO_s_mem());
+    if (!c->ssl || !c->rbio || !c->wbio) {
+        BIO_free(c->rbio);
+        BIO_free(c->wbio);
+        c->rbio = c->wbio = NULL;
+        lq_conn_close(c, "out of memory");
+        return;
+    }
+    SSL_set_bio(c->ssl, c->rbio, c->wbio);
+    SSL_set_accept_state(c->ssl);
+    uv_tcp_nodelay(&c->tcp, 1);
+    uv_timer_start(&c->timer, on_handshake_timeout, srv->cfg->handshake_timeout_ms, 0);
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}

@@ -1,0 +1,64 @@
+/* One client connection: TLS through OpenSSL memory BIOs on a libuv TCP
+ * handle, the frame reader, and who the peer authenticated as.
+ *
+ * Lifetime: a connection is reference counted. Anything that will reply
+ * later (a commit in the writer, a parked lease, an export in the thread
+ * pool) holds a reference; lq_conn_send on a closed connection is a no-op,
+ * so late replies are simply dropped. Memory goes when the last reference
+ * and the libuv close callback are both done. */
+#ifndef LQ_CONN_H
+#define LQ_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#include "daemon/annotator.h"
+#include "daemon/server.h"
+#include "proto/frame.h"
+
+struct lq_export;
+
+struct lq_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;          /* handshake + Hello deadline */
+    lq_server *srv;
+    SSL *ssl;
+    BIO *rbio, *wbio;          /* network -> OpenSSL, OpenSSL -> network */
+    lq_frame_reader reader;
+    lq_annotator *who;         /* NULL until Hello succeeded */
+    int refs;
+    int handles_open;          /* libuv handles not yet closed */
+    bool closing;
+    bool handshaken;
+    size_t write_pending;      /* bytes handed to uv_write not yet written */
+    struct lq_export *export;  /* the export running on this connection, if any */
+    bool export_waiting;       /* ... and it waits for the socket to drain */
+    char peer[64];
+    lq_conn *prev, *next;
+};
+
+/* Accepts a new connection on the listener. Errors are logged. */
+void lq_conn_accept(lq_server *srv);
+
+void lq_conn_ref(lq_conn *c);
+void lq_conn_unref(lq_conn *c);
+
+/* Encrypts and queues env. A no-op on a closing connection. */
+void lq_conn_send(lq_conn *c, const Labelq__Envelope *env);
+
+/* Sends an Error reply for request id (code is an LQ_E* code). */
+void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Replies with the empty success body. */
+void lq_conn_send_ok(lq_conn *c, uint64_t id);
+
+/* Starts closing: sends TLS close_notify, flushes what is queued, closes.
+ * reason is logged. Safe to call more than once. */
+void lq_conn_close(lq_conn *c, const char *reason);
+
+#endif

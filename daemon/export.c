@@ -1,0 +1,281 @@
+#include "daemon/export.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "daemon/log.h"
+#include "proto/error.h"
+#include "quality/majority.h"
+
+typedef struct lq_export {
+    uv_work_t work;
+    lq_conn *conn;
+    uint64_t req_id;
+    lq_store *store;
+    uint32_t project_id;
+    uint32_t overlap;
+    Labelq__ProjectConfig *config;   /* the project's; projects live as long as the server */
+    char **names;                    /* annotator names by id: a snapshot per chunk */
+    uint32_t n_names;
+    size_t chunk_bytes;
+    uint64_t after_id;               /* resume point */
+    uint64_t items;
+    bool finished;
+    int status;
+    char *buf;
+    size_t len, cap;
+} lq_export;
+
+typedef struct task_labels {
+    Labelq__LabelRecord **v;
+    size_t n, cap;
+} task_labels;
+
+static int collect_label(void *ctx, const Labelq__LabelRecord *rec)
+{
+    task_labels *tl = ctx;
+    if (tl->n == tl->cap) {
+        size_t cap = tl->cap ? tl->cap * 2 : 8;
+        Labelq__LabelRecord **v = realloc(tl->v, cap * sizeof(*v));
+        if (!v)
+            return LQ_ENOMEM;
+        tl->v = v;
+        tl->cap = cap;
+    }
+    /* The record dies after the callback; keep a copy of what we need. */
+    Labelq__LabelRecord *copy = malloc(sizeof(*copy));
+    if (!copy || !(copy->value = strdup(rec->value))) {
+        free(copy);
+        return LQ_ENOMEM;
+    }
+    copy->annotator_id = rec->annotator_id;
+    copy->duration_ms = rec->duration_ms;
+    tl->v[tl->n++] = copy;
+    return 0;
+}
+
+static void labels_clear(task_labels *tl)
+{
+    for (size_t i = 0; i < tl->n; i++) {
+        free(tl->v[i]->value);
+        free(tl->v[i]);
+    }
+    tl->n = 0;
+}
+
+static int append(lq_export *e, const char *s, size_t n)
+{
+    if (e->len + n > e->cap) {
+        size_t cap = e->cap ? e->cap : e->chunk_bytes + 4096;
+        while (cap < e->len + n)
+            cap *= 2;
+        char *b = realloc(e->buf, cap);
+        if (!b)
+            return LQ_ENOMEM;
+        e->buf = b;
+        e->cap = cap;
+    }
+    memcpy(e->buf + e->len, s, n);
+    e->len += n;
+    return 0;
+}
+
+static json_t *annotations_json(lq_export *e, const task_labels *tl)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < tl->n; i++) {
+        const Labelq__LabelRecord *l = tl->v[i];
+        const char *name = l->annotator_id < e->n_names && e->names[l->annotator_id]
+                               ? e->names[l->annotator_id]
+                               : "?";
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:f}", "annotator", name, "label",
+                                             l->value, "seconds", l->duration_ms / 1000.0));
+    }
+    return arr;
+}
+
+/* One JSONL line for a done task. */
+static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl)
+{
+    unsigned counts[64] = {0};
+    size_t n_classes = e->config->n_labels < 64 ? e->config->n_labels : 64;
+    for (size_t i = 0; i < tl->n; i++)
+        for (size_t k = 0; k < n_classes; k++)
+            if (strcmp(tl->v[i]->value, e->config->labels[k]) == 0)
+                counts[k]++;
+    lq_vote vote = lq_majority(counts, n_classes);
+    json_error_t jerr;
+    json_t *data = json_loads(task->data_json, JSON_DECODE_ANY, &jerr);
+    json_t *line = json_pack("{s:s, s:o, s:s?, s:f, s:f, s:o}", "id", task->external_id, "data",
+                             data ? data : json_null(), "label",
+                             vote.label >= 0 ? e->config->labels[vote.label] : NULL,
+                             "confidence", vote.confidence, "agreement", vote.agreement,
+                             "annotations", annotations_json(e, tl));
+    if (!line)
+        return LQ_ENOMEM;
+    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(line);
+    if (!text)
+        return LQ_ENOMEM;
+    int rc = append(e, text, strlen(text));
+    free(text);
+    return rc ? rc : append(e, "\n", 1);
+}
+
+typedef struct scan {
+    lq_export *e;
+    lq_txn *txn;
+    task_labels labels;
+} scan;
+
+static int export_task(void *ctx, const Labelq__TaskRecord *task)
+{
+    scan *s = ctx;
+    lq_export *e = s->e;
+    if (e->len >= e->chunk_bytes)
+        return 1; /* chunk full: resume at this task next time */
+    labels_clear(&s->labels);
+    int rc = lq_store_each_task_label(s->txn, task->id, collect_label, &s->labels);
+    if (rc)
+        return rc;
+    if (s->labels.n >= e->overlap) {
+        if ((rc = write_line(e, task, &s->labels)) < 0)
+            return rc;
+        e->items++;
+    }
+    e->after_id = task->id;
+    return 0;
+}
+
+static void read_chunk(uv_work_t *w)
+{
+    lq_export *e = w->data;
+    scan s = {.e = e};
+    e->len = 0;
+    int rc = lq_store_read_begin(e->store, &s.txn);
+    if (rc == 0) {
+        rc = lq_store_each_task(s.txn, e->project_id, e->after_id, export_task, &s);
+        lq_store_read_end(s.txn);
+    }
+    labels_clear(&s.labels);
+    free(s.labels.v);
+    if (rc == 0)
+        e->finished = true;
+    e->status = rc < 0 ? rc : 0;
+}
+
+static void export_free(lq_export *e)
+{
+    e->conn->export = NULL;
+    e->conn->export_waiting = false;
+    lq_conn_unref(e->conn);
+    free(e->names);
+    free(e->buf);
+    free(e);
+}
+
+static void chunk_read(uv_work_t *w, int status);
+
+static void schedule(lq_export *e)
+{
+    lq_server *srv = e->conn->srv;
+    /* New annotators may have labeled since the last chunk. */
+    free(e->names);
+    e->names = malloc((srv->n_annotators + 1) * sizeof(*e->names));
+    if (!e->names) {
+        lq_conn_send_error(e->conn, e->req_id, LQ_EEXHAUSTED, "out of memory");
+        export_free(e);
+        return;
+    }
+    for (uint32_t i = 0; i < srv->n_annotators; i++)
+        e->names[i] = srv->annotators[i] ? srv->annotators[i]->name : NULL;
+    e->n_names = srv->n_annotators;
+    e->work.data = e;
+    if (uv_queue_work(srv->loop, &e->work, read_chunk, chunk_read) < 0) {
+        lq_conn_send_error(e->conn, e->req_id, LQ_EINTERNAL, "cannot queue export work");
+        export_free(e);
+    }
+}
+
+static void chunk_read(uv_work_t *w, int status)
+{
+    lq_export *e = w->data;
+    lq_conn *c = e->conn;
+    if (status < 0 || e->status < 0 || c->closing) {
+        if (!c->closing)
+            lq_conn_send_error(c, e->req_id, status < 0 ? LQ_EINTERNAL : e->status,
+                               "export failed: %s", lq_strerror(status < 0 ? LQ_EINTERNAL
+                                                                           : e->status));
+        export_free(e);
+        return;
+    }
+    Labelq__ExportChunk chunk = LABELQ__EXPORT_CHUNK__INIT;
+    chunk.data.data = (uint8_t *)e->buf;
+    chunk.data.len = e->len;
+    chunk.done = e->finished;
+    chunk.items = e->items;
+    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
+    env.id = e->req_id;
+    env.body_case = LABELQ__ENVELOPE__BODY_EXPORT_CHUNK;
+    env.export_chunk = &chunk;
+    lq_conn_send(c, &env);
+    if (e->finished) {
+        lq_log(LQ_LOG_INFO, "export finished", "project=%s items=%lu peer=%s",
+               e->config->name, (unsigned long)e->items, c->peer);
+        export_free(e);
+    } else if (c->write_pending >= c->srv->cfg->write_queue_high) {
+        c->export_waiting = true; /* resumed from the write callback */
+    } else {
+        schedule(e);
+    }
+}
+
+void lq_export_resume(lq_conn *c)
+{
+    c->export_waiting = false;
+    if (c->export)
+        schedule(c->export);
+}
+
+void lq_export_abort(lq_conn *c)
+{
+    if (c->export)
+        export_free(c->export);
+}
+
+void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
+{
+    lq_project *p = lq_server_project(c->srv, req->project);
+    if (!p) {
+        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+        return;
+    }
+    if (req->format[0] && strcmp(req->format, "jsonl") != 0) {
+        lq_conn_send_error(c, id, LQ_EBADREQ, "unknown export format '%s' (supported: jsonl)",
+                           req->format);
+        return;
+    }
+    if (c->export) {
+        lq_conn_send_error(c, id, LQ_ECONFLICT, "an export is already running on this "
+                                                "connection");
+        return;
+    }
+    lq_export *e = calloc(1, sizeof(*e));
+    if (!e) {
+        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        return;
+    }
+    e->conn = c;
+    lq_conn_ref(c);
+    c->export = e;
+    e->req_id = id;
+    e->store = c->srv->store;
+    e->project_id = p->id;
+    e->overlap = p->overlap;
+    e->config = p->config;
+    e->chunk_bytes = c->srv->cfg->export_chunk_bytes;
+    lq_log(LQ_LOG_INFO, "export started", "project=%s peer=%s", p->config->name, c->peer);
+    schedule(e);
+}

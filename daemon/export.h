@@ -1,0 +1,19 @@
+/* Streaming export of a project's done tasks as JSONL.
+ *
+ * Chunks are built from read transactions on libuv's thread pool, one chunk
+ * at a time; the next chunk is only read once the connection's write queue
+ * is below its bound, so memory stays flat for any dataset size. */
+#ifndef LQ_EXPORT_H
+#define LQ_EXPORT_H
+
+#include "daemon/conn.h"
+
+void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req);
+
+/* The connection's write queue drained: produce the next chunk. */
+void lq_export_resume(lq_conn *c);
+
+/* The connection is closing: drop its waiting export. */
+void lq_export_abort(lq_conn *c);
+
+#endif

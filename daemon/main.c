@@ -1,0 +1,134 @@
+/* labelqd: start-up and shutdown. The work happens in the loop. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/recovery.h"
+#include "daemon/server.h"
+#include "daemon/tls.h"
+#include "proto/error.h"
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+        return 0;
+    lq_log(LQ_LOG_ERROR, "cannot create directory", "path=%s error=\"%s\"", path,
+           strerror(errno));
+    return LQ_EIO;
+}
+
+static void on_writer_done(uv_async_t *h)
+{
+    lq_server *srv = h->data;
+    lq_writer_drain(srv->writer);
+}
+
+static void notify_loop(void *arg)
+{
+    uv_async_send(arg);
+}
+
+static int open_store(lq_server *srv, const lq_config *cfg)
+{
+    char dir[4200], err[512];
+    snprintf(dir, sizeof(dir), "%s/store", cfg->data_dir);
+    int rc = make_dir(cfg->data_dir);
+    if (rc || (rc = make_dir(dir)))
+        return rc;
+    lq_store_config scfg;
+    lq_store_config_default(&scfg);
+    scfg.map_size = cfg->map_size;
+    if ((rc = lq_store_open(dir, &scfg, &srv->store, err, sizeof(err))) < 0)
+        lq_log(LQ_LOG_ERROR, "cannot open the store", "path=%s error=\"%s\"", dir, err);
+    return rc;
+}
+
+static void free_state(lq_server *srv)
+{
+    for (uint32_t i = 0; i < srv->n_projects; i++)
+        lq_project_free(srv->projects[i]);
+    for (uint32_t i = 0; i < srv->n_annotators; i++)
+        lq_annotator_free(srv->annotators[i]);
+    free(srv->projects);
+    free(srv->annotators);
+    lq_heap_free(&srv->leases);
+    lq_task_table_free(&srv->tasks);
+}
+
+static void close_any(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static int lease_less(const void *a, const void *b)
+{
+    return ((const lq_lease *)a)->deadline < ((const lq_lease *)b)->deadline;
+}
+
+static uint32_t *lease_pos(void *e)
+{
+    return &((lq_lease *)e)->heap_pos;
+}
+
+int main(int argc, char **argv)
+{
+    lq_config cfg;
+    lq_config_default(&cfg);
+    int rc = lq_config_parse(&cfg, argc, argv);
+    if (rc)
+        return rc > 0 ? 0 : 2;
+    lq_log_set_level(cfg.log_level);
+    signal(SIGPIPE, SIG_IGN);
+
+    lq_server srv;
+    memset(&srv, 0, sizeof(srv));
+    srv.cfg = &cfg;
+    srv.loop = uv_default_loop();
+    lq_task_table_init(&srv.tasks);
+    lq_heap_init(&srv.leases, lease_less, lease_pos);
+    uv_async_init(srv.loop, &srv.writer_async, on_writer_done);
+    uv_timer_init(srv.loop, &srv.lease_timer);
+    srv.writer_async.data = srv.lease_timer.data = &srv;
+
+    int exit_code = 1;
+    if (open_store(&srv, &cfg) < 0)
+        goto out;
+    if (lq_writer_start(srv.store, notify_loop, &srv.writer_async, &srv.writer) < 0) {
+        lq_log(LQ_LOG_ERROR, "cannot start the storage writer", NULL);
+        goto out;
+    }
+    if (lq_recover(&srv) < 0 || lq_bootstrap_admin(&srv) < 0 ||
+        lq_tls_setup(&cfg, &srv.ssl_ctx) < 0 || lq_server_start(&srv) < 0)
+        goto out;
+    lq_log(LQ_LOG_INFO, "ready",
+           "data=%s admin_token=%s/admin.token ca=%s/tls/ca.pem listen=%s", cfg.data_dir,
+           cfg.data_dir, cfg.data_dir, cfg.listen);
+    uv_run(srv.loop, UV_RUN_DEFAULT);
+    exit_code = 0;
+    lq_log(LQ_LOG_INFO, "stopped", NULL);
+out:
+    if (exit_code != 0 && srv.writer) {
+        /* Failed start: nothing is serving yet, only the writer to wind down. */
+        lq_writer_stop(srv.writer);
+        lq_writer_drain(srv.writer);
+    }
+    if (exit_code != 0) {
+        uv_walk(srv.loop, close_any, NULL);
+        uv_run(srv.loop, UV_RUN_DEFAULT);
+    }
+    if (srv.writer)
+        lq_writer_free(srv.writer);
+    free_state(&srv);
+    if (srv.store)
+        lq_store_close(srv.store);
+    SSL_CTX_free(srv.ssl_ctx);
+    uv_loop_close(srv.loop);
+    return exit_code;
+}

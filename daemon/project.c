@@ -1,0 +1,141 @@
+#include "daemon/project.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/error.h"
+
+static int ready_less(const void *a, const void *b)
+{
+    const lq_task *x = a, *y = b;
+    if (x->priority != y->priority)
+        return x->priority > y->priority;
+    return x->id < y->id;
+}
+
+static uint32_t *ready_pos(void *e)
+{
+    return &((lq_task *)e)->ready_pos;
+}
+
+bool lq_valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > LQ_MAX_NAME_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("_.-@", s[i]))
+            return false;
+    return true;
+}
+
+int lq_project_config_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen)
+{
+    if (!cfg || !lq_valid_name(cfg->name)) {
+        snprintf(err, errlen, "project name must be 1-%d characters of letters, digits, '_', "
+                 "'.', '-' or '@'", LQ_MAX_NAME_LEN);
+        return LQ_EBADREQ;
+    }
+    if (cfg->n_labels == 0 || cfg->n_labels > LQ_MAX_LABELS) {
+        snprintf(err, errlen, "a project needs 1-%d labels (--labels a,b,c)", LQ_MAX_LABELS);
+        return LQ_EBADREQ;
+    }
+    for (size_t i = 0; i < cfg->n_labels; i++) {
+        size_t n = strlen(cfg->labels[i]);
+        if (n == 0 || n > LQ_MAX_LABEL_LEN || strchr(cfg->labels[i], ',')) {
+            snprintf(err, errlen, "label %zu must be 1-%d characters without commas", i + 1,
+                     LQ_MAX_LABEL_LEN);
+            return LQ_EBADREQ;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cfg->labels[i], cfg->labels[j]) == 0) {
+                snprintf(err, errlen, "label '%s' appears twice", cfg->labels[i]);
+                return LQ_EBADREQ;
+            }
+    }
+    if (cfg->overlap == 0)
+        cfg->overlap = LQ_DEFAULT_OVERLAP;
+    if (cfg->overlap > LQ_MAX_OVERLAP) {
+        snprintf(err, errlen, "overlap must be 1-%d", LQ_MAX_OVERLAP);
+        return LQ_EBADREQ;
+    }
+    if (cfg->lease_ttl_s == 0)
+        cfg->lease_ttl_s = LQ_DEFAULT_LEASE_TTL;
+    if (cfg->lease_ttl_s > LQ_MAX_LEASE_TTL) {
+        snprintf(err, errlen, "lease TTL must be 1-%d seconds", LQ_MAX_LEASE_TTL);
+        return LQ_EBADREQ;
+    }
+    if (strlen(cfg->instructions) > LQ_MAX_INSTRUCTIONS) {
+        snprintf(err, errlen, "instructions are limited to %d bytes", LQ_MAX_INSTRUCTIONS);
+        return LQ_EBADREQ;
+    }
+    return 0;
+}
+
+static Labelq__ProjectConfig *config_copy(const Labelq__ProjectConfig *src)
+{
+    /* A pack/unpack round trip is the simplest deep copy protobuf-c offers. */
+    size_t n = labelq__project_config__get_packed_size(src);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return NULL;
+    labelq__project_config__pack(src, buf);
+    Labelq__ProjectConfig *copy = labelq__project_config__unpack(NULL, n, buf);
+    free(buf);
+    return copy;
+}
+
+lq_project *lq_project_new(const Labelq__ProjectRecord *rec)
+{
+    lq_project *p = calloc(1, sizeof(*p));
+    if (!p || !rec->config || !(p->config = config_copy(rec->config))) {
+        free(p);
+        return NULL;
+    }
+    p->id = rec->id;
+    p->overlap = p->config->overlap;
+    p->created_ms = rec->created_ms;
+    lq_heap_init(&p->ready, ready_less, ready_pos);
+    return p;
+}
+
+void lq_project_free(lq_project *p)
+{
+    if (!p)
+        return;
+    lq_heap_free(&p->ready);
+    labelq__project_config__free_unpacked(p->config, NULL);
+    free(p);
+}
+
+int lq_project_label_index(const lq_project *p, const char *label)
+{
+    for (size_t i = 0; i < p->config->n_labels; i++)
+        if (strcmp(p->config->labels[i], label) == 0)
+            return (int)i;
+    return -1;
+}
+
+int lq_project_requeue(lq_project *p, lq_task *task)
+{
+    bool want = lq_task_free_slots(task) > 0;
+    if (want && !task->ready_pos)
+        return lq_heap_push(&p->ready, task);
+    if (!want && task->ready_pos)
+        lq_heap_remove(&p->ready, task);
+    return 0;
+}
+
+void lq_project_info(const lq_project *p, Labelq__ProjectInfo *info)
+{
+    labelq__project_info__init(info);
+    info->config = p->config;
+    info->tasks = p->tasks;
+    info->done = p->done;
+    info->labels = p->labels;
+    info->leased = p->leased;
+    info->pending = p->tasks - p->done - p->leased;
+    info->created_ms = p->created_ms;
+}

@@ -1,0 +1,58 @@
+/* A project: its label schema, its ready queue and its counters. */
+#ifndef LQ_PROJECT_H
+#define LQ_PROJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/heap.h"
+#include "daemon/task.h"
+#include "proto/labelq.pb-c.h"
+
+#define LQ_MAX_LABELS 64
+#define LQ_MAX_LABEL_LEN 128
+#define LQ_MAX_NAME_LEN 64
+#define LQ_MAX_OVERLAP 100
+#define LQ_MAX_INSTRUCTIONS 65536
+#define LQ_DEFAULT_OVERLAP 3
+#define LQ_DEFAULT_LEASE_TTL 600
+#define LQ_MAX_LEASE_TTL 86400
+
+struct lq_waiter;
+
+typedef struct lq_project {
+    uint32_t id;
+    Labelq__ProjectConfig *config; /* owned (protobuf-c unpacked) */
+    uint32_t overlap;              /* == config->overlap, kept hot for the scheduler */
+    uint64_t created_ms;
+    bool pending;                  /* created, not yet durable: invisible */
+    uint64_t tasks, done, labels, leased; /* leased: not-done tasks with a lease out */
+    lq_heap ready;                 /* tasks with free slots: priority desc, id asc */
+    struct lq_waiter *waiters;     /* parked lease requests, oldest first */
+    struct lq_waiter *waiters_tail;
+} lq_project;
+
+/* Whether s is a usable project or annotator name: 1-64 of [A-Za-z0-9_.@-]. */
+bool lq_valid_name(const char *s);
+
+/* Checks a project configuration a client sent and fills in defaults
+ * (overlap, lease TTL). Returns 0, or LQ_EBADREQ with the reason in err. */
+int lq_project_config_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen);
+
+/* Creates the in-memory project from its stored record (config is copied).
+ * Returns NULL when out of memory. */
+lq_project *lq_project_new(const Labelq__ProjectRecord *rec);
+void lq_project_free(lq_project *p);
+
+/* Index of label in the schema, or -1 when it is not one of its labels. */
+int lq_project_label_index(const lq_project *p, const char *label);
+
+/* Queue bookkeeping: puts task in the ready heap when it has free slots and
+ * takes it out when it has none. Returns 0 or LQ_ENOMEM. */
+int lq_project_requeue(lq_project *p, lq_task *task);
+
+/* Fills info (pointing into p; valid while p lives) with config and counts. */
+void lq_project_info(const lq_project *p, Labelq__ProjectInfo *info);
+
+#endif

@@ -1,0 +1,551 @@
+#include "daemon/scheduler.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/log.h"
+#include "proto/error.h"
+
+/* How long a lease whose submit failed to commit stays with its annotator so
+ * the retry can succeed, at the least. */
+#define RETRY_GRACE_MS 30000
+
+typedef struct lq_waiter {
+    uv_timer_t timer;
+    lq_conn *conn;
+    uint64_t req_id;
+    lq_project *project;
+    unsigned max_tasks;
+    struct lq_waiter *prev, *next;
+} lq_waiter;
+
+typedef struct submit_op {
+    lq_write_op op;
+    lq_conn *conn;
+    uint64_t req_id;
+    lq_task *task;
+    lq_lease *lease;        /* NULL for a retry that waits on a commit in flight */
+    lq_annotator *who;
+    char *label;
+    uint32_t duration_ms;
+} submit_op;
+
+static bool task_leased(const lq_task *t)
+{
+    return t->leases > 0 && !lq_task_done(t);
+}
+
+void lq_sched_account(lq_task *t, bool was_leased, bool was_done)
+{
+    lq_project *p = t->project;
+    bool leased = task_leased(t), done = lq_task_done(t);
+    if (leased != was_leased)
+        leased ? p->leased++ : p->leased--;
+    if (done != was_done)
+        done ? p->done++ : p->done--;
+}
+
+static void on_lease_timer(uv_timer_t *t)
+{
+    lq_sched_expire(t->data);
+}
+
+static void arm_timer(lq_server *srv)
+{
+    lq_lease *top = lq_heap_peek(&srv->leases);
+    if (!top) {
+        uv_timer_stop(&srv->lease_timer);
+        return;
+    }
+    uint64_t now = uv_now(srv->loop);
+    srv->lease_timer.data = srv;
+    uv_timer_start(&srv->lease_timer, on_lease_timer,
+                   top->deadline > now ? top->deadline - now : 0, 0);
+}
+
+static void unlink_lease(lq_lease *l)
+{
+    lq_lease **pp = &l->task->lease_list;
+    while (*pp != l)
+        pp = &(*pp)->next;
+    *pp = l->next;
+}
+
+/* Ends a lease without a label (release, expiry, undo). */
+static void drop_lease(lq_server *srv, lq_lease *l)
+{
+    lq_task *t = l->task;
+    bool was_leased = task_leased(t), was_done = lq_task_done(t);
+    lq_heap_remove(&srv->leases, l);
+    unlink_lease(l);
+    t->leases--;
+    free(l);
+    lq_sched_account(t, was_leased, was_done);
+    if (lq_project_requeue(t->project, t) < 0)
+        lq_log(LQ_LOG_ERROR, "out of memory requeueing task", "task=%lu", (unsigned long)t->id);
+}
+
+static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
+{
+    lq_lease *l = calloc(1, sizeof(*l));
+    if (!l || !lq_task_mark_seen(t, annotator)) {
+        free(l);
+        return NULL;
+    }
+    bool was_leased = task_leased(t), was_done = lq_task_done(t);
+    l->task = t;
+    l->annotator = annotator;
+    l->deadline = uv_now(srv->loop) + (uint64_t)t->project->config->lease_ttl_s * 1000;
+    l->next = t->lease_list;
+    t->lease_list = l;
+    t->leases++;
+    if (lq_heap_push(&srv->leases, l) < 0) {
+        t->lease_list = l->next;
+        t->leases--;
+        free(l);
+        return NULL;
+    }
+    lq_sched_account(t, was_leased, was_done);
+    return l;
+}
+
+/* Takes up to max tasks for annotator from p's ready heap, in queue order.
+ * Tasks the annotator has seen are set aside and put back afterwards, as are
+ * tasks that still have free slots for others. */
+static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsigned max,
+                         lq_lease **out)
+{
+    static lq_task **aside;
+    static size_t aside_cap;
+    size_t n_aside = 0, got = 0, scanned = 0;
+    while (got < max && scanned < srv->cfg->max_lease_scan) {
+        lq_task *t = lq_heap_pop(&p->ready);
+        if (!t)
+            break;
+        scanned++;
+        if (!lq_task_seen(t, annotator)) {
+            lq_lease *l = grant_lease(srv, t, annotator);
+            if (l)
+                out[got++] = l;
+        }
+        if (lq_task_free_slots(t) == 0)
+            continue;
+        if (n_aside == aside_cap) {
+            size_t cap = aside_cap ? aside_cap * 2 : 256;
+            lq_task **v = realloc(aside, cap * sizeof(*v));
+            if (!v) {
+                lq_heap_push(&p->ready, t); /* cannot hold it aside: stop here */
+                break;
+            }
+            aside = v;
+            aside_cap = cap;
+        }
+        aside[n_aside++] = t;
+    }
+    for (size_t i = 0; i < n_aside; i++)
+        lq_project_requeue(p, aside[i]);
+    return got;
+}
+
+/* Reads the payloads of granted leases and replies. Leases whose payload
+ * does not fit the reply or cannot be read are given back. */
+static void reply_leases(lq_conn *c, uint64_t id, lq_lease **leases, size_t n)
+{
+    lq_server *srv = c->srv;
+    Labelq__LeasedTask *tasks = calloc(n ? n : 1, sizeof(*tasks));
+    Labelq__LeasedTask **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+    Labelq__TaskRecord **recs = calloc(n ? n : 1, sizeof(*recs));
+    lq_txn *txn = NULL;
+    size_t sent = 0, bytes = 0;
+    if (!tasks || !ptrs || !recs || (n && lq_store_read_begin(srv->store, &txn) < 0)) {
+        for (size_t i = 0; i < n; i++)
+            drop_lease(srv, leases[i]);
+        lq_conn_send_error(c, id, LQ_EUNAVAIL, "cannot read tasks from storage");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        lq_lease *l = leases[i];
+        int rc = lq_store_get_task(txn, l->task->project->id, l->task->id, &recs[sent]);
+        size_t size = rc == 0 ? strlen(recs[sent]->data_json) + 64 : 0;
+        /* Keep the reply well inside a client's default frame limit. */
+        if (rc < 0 || (sent > 0 && bytes + size > srv->cfg->max_frame / 2)) {
+            if (rc == 0)
+                labelq__task_record__free_unpacked(recs[sent], NULL);
+            else
+                lq_log(LQ_LOG_ERROR, "leased task missing from storage", "task=%lu error=%s",
+                       (unsigned long)l->task->id, lq_strerror(rc));
+            recs[sent] = NULL;
+            drop_lease(srv, l);
+            continue;
+        }
+        bytes += size;
+        Labelq__LeasedTask *lt = &tasks[sent];
+        labelq__leased_task__init(lt);
+        lt->task_id = l->task->id;
+        lt->external_id = recs[sent]->external_id;
+        lt->data_json = recs[sent]->data_json;
+        lt->deadline_ms = lq_server_unix_ms(srv, l->deadline);
+        ptrs[sent] = lt;
+        sent++;
+    }
+    Labelq__LeaseReply reply = LABELQ__LEASE_REPLY__INIT;
+    reply.n_tasks = sent;
+    reply.tasks = ptrs;
+    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
+    env.id = id;
+    env.body_case = LABELQ__ENVELOPE__BODY_LEASE_REPLY;
+    env.lease_reply = &reply;
+    lq_conn_send(c, &env);
+out:
+    if (txn)
+        lq_store_read_end(txn);
+    for (size_t i = 0; i < sent; i++)
+        labelq__task_record__free_unpacked(recs[i], NULL);
+    free(recs);
+    free(ptrs);
+    free(tasks);
+    arm_timer(srv);
+}
+
+/* Leases for c, replies, and returns how many tasks it got (0: no reply sent). */
+static size_t serve(lq_conn *c, uint64_t id, lq_project *p, unsigned max, bool reply_empty)
+{
+    lq_server *srv = c->srv;
+    lq_lease *stack[64];
+    lq_lease **leases = max <= 64 ? stack : malloc(max * sizeof(*leases));
+    if (!leases) {
+        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        return 1;
+    }
+    size_t got = take_tasks(srv, p, c->who->id, max, leases);
+    if (got > 0 || reply_empty)
+        reply_leases(c, id, leases, got);
+    if (leases != stack)
+        free(leases);
+    return got;
+}
+
+static void waiter_closed(uv_handle_t *h)
+{
+    lq_waiter *w = h->data;
+    lq_conn_unref(w->conn);
+    free(w);
+}
+
+static void waiter_remove(lq_waiter *w)
+{
+    lq_project *p = w->project;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        p->waiters = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        p->waiters_tail = w->prev;
+    uv_timer_stop(&w->timer);
+    uv_close((uv_handle_t *)&w->timer, waiter_closed);
+}
+
+static void waiter_timeout(uv_timer_t *t)
+{
+    lq_waiter *w = t->data;
+    Labelq__LeaseReply reply = LABELQ__LEASE_REPLY__INIT;
+    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
+    env.id = w->req_id;
+    env.body_case = LABELQ__ENVELOPE__BODY_LEASE_REPLY;
+    env.lease_reply = &reply;
+    lq_conn_send(w->conn, &env);
+    waiter_remove(w);
+}
+
+static void park(lq_conn *c, uint64_t id, lq_project *p, unsigned max, unsigned wait_ms)
+{
+    lq_waiter *w = calloc(1, sizeof(*w));
+    if (!w) {
+        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        return;
+    }
+    w->conn = c;
+    w->req_id = id;
+    w->project = p;
+    w->max_tasks = max;
+    w->timer.data = w;
+    lq_conn_ref(c);
+    uv_timer_init(c->srv->loop, &w->timer);
+    uv_timer_start(&w->timer, waiter_timeout, wait_ms, 0);
+    w->prev = p->waiters_tail;
+    if (p->waiters_tail)
+        p->waiters_tail->next = w;
+    else
+        p->waiters = w;
+    p->waiters_tail = w;
+}
+
+void lq_sched_wake(lq_server *srv, lq_project *p)
+{
+    (void)srv;
+    lq_waiter *w = p->waiters;
+    while (w && p->ready.n > 0) {
+        lq_waiter *next = w->next;
+        if (w->conn->closing || serve(w->conn, w->req_id, p, w->max_tasks, false) > 0)
+            waiter_remove(w);
+        w = next;
+    }
+}
+
+void lq_sched_cancel_waiters(lq_server *srv)
+{
+    for (uint32_t i = 0; i < srv->n_projects; i++) {
+        lq_project *p = srv->projects[i];
+        while (p && p->waiters)
+            waiter_timeout(&p->waiters->timer);
+    }
+}
+
+static lq_project *project_for(lq_conn *c, uint64_t id, const char *name)
+{
+    lq_project *p = lq_server_project(c->srv, name);
+    if (!p)
+        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", name);
+    return p;
+}
+
+void lq_sched_lease(lq_conn *c, uint64_t id, const Labelq__Lease *req)
+{
+    lq_project *p = project_for(c, id, req->project);
+    if (!p)
+        return;
+    const lq_config *cfg = c->srv->cfg;
+    unsigned max = req->max_tasks ? req->max_tasks : 1;
+    if (max > cfg->max_lease_batch)
+        max = cfg->max_lease_batch;
+    unsigned wait = req->wait_ms > cfg->max_wait_ms ? cfg->max_wait_ms : req->wait_ms;
+    if (serve(c, id, p, max, wait == 0) == 0 && wait > 0)
+        park(c, id, p, max, wait);
+}
+
+static lq_task *task_for(lq_conn *c, uint64_t id, uint64_t task_id)
+{
+    lq_task *t = lq_task_table_get(&c->srv->tasks, task_id);
+    if (!t)
+        lq_conn_send_error(c, id, LQ_ENOTFOUND, "task %lu does not exist",
+                           (unsigned long)task_id);
+    return t;
+}
+
+static void send_submit_reply(lq_conn *c, uint64_t id, bool duplicate)
+{
+    Labelq__SubmitReply reply = LABELQ__SUBMIT_REPLY__INIT;
+    reply.duplicate = duplicate;
+    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
+    env.id = id;
+    env.body_case = LABELQ__ENVELOPE__BODY_SUBMIT_REPLY;
+    env.submit_reply = &reply;
+    lq_conn_send(c, &env);
+}
+
+/* Answers a submit for a task the annotator already labeled: the same label
+ * is a retry and succeeds again; another label is a conflict. */
+static void answer_labeled(lq_conn *c, uint64_t id, lq_task *t, const char *label)
+{
+    lq_txn *txn;
+    Labelq__LabelRecord *rec = NULL;
+    if (lq_store_read_begin(c->srv->store, &txn) < 0) {
+        lq_conn_send_error(c, id, LQ_EUNAVAIL, "cannot read labels from storage");
+        return;
+    }
+    int rc = lq_store_get_label(txn, t->id, c->who->id, &rec);
+    lq_store_read_end(txn);
+    if (rc < 0)
+        lq_conn_send_error(c, id, LQ_EINTERNAL, "label of task %lu cannot be read: %s",
+                           (unsigned long)t->id, lq_strerror(rc));
+    else if (strcmp(rec->value, label) == 0)
+        send_submit_reply(c, id, true);
+    else
+        lq_conn_send_error(c, id, LQ_ECONFLICT, "task %lu already has your label '%s'",
+                           (unsigned long)t->id, rec->value);
+    if (rec)
+        labelq__label_record__free_unpacked(rec, NULL);
+}
+
+static void answer_unleased(lq_conn *c, uint64_t id, lq_task *t, const char *label)
+{
+    lq_seen *s = lq_task_seen(t, c->who->id);
+    if (s && s->labeled)
+        answer_labeled(c, id, t, label);
+    else
+        lq_conn_send_error(c, id, LQ_EEXPIRED,
+                           "you hold no lease on task %lu (it expired, was released, or "
+                           "was never leased to you)",
+                           (unsigned long)t->id);
+}
+
+static int submit_apply(lq_write_op *op, lq_txn *txn)
+{
+    submit_op *s = (submit_op *)op;
+    if (!s->lease)
+        return 0; /* a barrier: completes after the commit it waited for */
+    Labelq__LabelRecord rec = LABELQ__LABEL_RECORD__INIT;
+    rec.task_id = s->task->id;
+    rec.annotator_id = s->who->id;
+    rec.value = s->label;
+    rec.duration_ms = s->duration_ms;
+    rec.submitted_ms = lq_now_ms();
+    return lq_store_put_label(txn, &rec);
+}
+
+static void submit_commit(lq_server *srv, submit_op *s)
+{
+    lq_task *t = s->task;
+    bool was_leased = task_leased(t), was_done = lq_task_done(t);
+    unlink_lease(s->lease);
+    free(s->lease);
+    t->leases--;
+    t->labels++;
+    lq_task_mark_seen(t, s->who->id)->labeled = true;
+    t->project->labels++;
+    s->who->labels++;
+    lq_sched_account(t, was_leased, was_done);
+    lq_project_requeue(t->project, t);
+    (void)srv;
+}
+
+static void submit_done(lq_write_op *op, int status)
+{
+    submit_op *s = (submit_op *)op;
+    lq_server *srv = s->conn->srv;
+    if (!s->lease) {
+        answer_unleased(s->conn, s->req_id, s->task, s->label);
+    } else if (status == 0) {
+        submit_commit(srv, s);
+        send_submit_reply(s->conn, s->req_id, false);
+    } else {
+        /* Nothing was stored: the lease stays the annotator's so a retry works. */
+        lq_lease *l = s->lease;
+        uint64_t floor = uv_now(srv->loop) + RETRY_GRACE_MS;
+        l->committing = false;
+        if (l->deadline < floor)
+            l->deadline = floor;
+        lq_heap_push(&srv->leases, l);
+        arm_timer(srv);
+        lq_conn_send_error(s->conn, s->req_id, status == LQ_ECONFLICT ? LQ_EINTERNAL : status,
+                           "label for task %lu was not stored: %s; retry later",
+                           (unsigned long)s->task->id, lq_strerror(status));
+    }
+    lq_conn_unref(s->conn);
+    free(s->label);
+    free(s);
+}
+
+void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req)
+{
+    lq_task *t = task_for(c, id, req->task_id);
+    if (!t)
+        return;
+    if (lq_project_label_index(t->project, req->label) < 0) {
+        lq_conn_send_error(c, id, LQ_EBADREQ,
+                           "'%s' is not a label of project %s (see its schema with "
+                           "'labelq status %s')",
+                           req->label, t->project->config->name, t->project->config->name);
+        return;
+    }
+    lq_lease *l = lq_task_lease(t, c->who->id);
+    if (!l) {
+        answer_unleased(c, id, t, req->label);
+        return;
+    }
+    submit_op *s = calloc(1, sizeof(*s));
+    if (!s || !(s->label = strdup(req->label))) {
+        free(s);
+        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        return;
+    }
+    s->op.apply = submit_apply;
+    s->op.done = submit_done;
+    s->conn = c;
+    s->req_id = id;
+    s->task = t;
+    s->who = c->who;
+    s->duration_ms = req->duration_ms;
+    if (!l->committing) {
+        /* Out of the deadline heap: a lease being committed cannot expire. */
+        l->committing = true;
+        lq_heap_remove(&c->srv->leases, l);
+        s->lease = l;
+    }
+    lq_conn_ref(c);
+    lq_writer_submit(c->srv->writer, &s->op);
+}
+
+static lq_lease *active_lease(lq_conn *c, uint64_t id, uint64_t task_id)
+{
+    lq_task *t = task_for(c, id, task_id);
+    if (!t)
+        return NULL;
+    lq_lease *l = lq_task_lease(t, c->who->id);
+    if (!l) {
+        lq_conn_send_error(c, id, LQ_EEXPIRED,
+                           "you hold no lease on task %lu (it expired, was released, or was "
+                           "never leased to you)",
+                           (unsigned long)task_id);
+        return NULL;
+    }
+    if (l->committing) {
+        lq_conn_send_error(c, id, LQ_ECONFLICT, "task %lu: your submit is being stored",
+                           (unsigned long)task_id);
+        return NULL;
+    }
+    return l;
+}
+
+void lq_sched_extend(lq_conn *c, uint64_t id, const Labelq__Extend *req)
+{
+    lq_lease *l = active_lease(c, id, req->task_id);
+    if (!l)
+        return;
+    lq_server *srv = c->srv;
+    unsigned secs = req->seconds ? req->seconds : l->task->project->config->lease_ttl_s;
+    if (secs > LQ_MAX_LEASE_TTL)
+        secs = LQ_MAX_LEASE_TTL;
+    l->deadline = uv_now(srv->loop) + (uint64_t)secs * 1000;
+    lq_heap_update(&srv->leases, l);
+    arm_timer(srv);
+    Labelq__ExtendReply reply = LABELQ__EXTEND_REPLY__INIT;
+    reply.deadline_ms = lq_server_unix_ms(srv, l->deadline);
+    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
+    env.id = id;
+    env.body_case = LABELQ__ENVELOPE__BODY_EXTEND_REPLY;
+    env.extend_reply = &reply;
+    lq_conn_send(c, &env);
+}
+
+void lq_sched_release(lq_conn *c, uint64_t id, const Labelq__Release *req)
+{
+    lq_lease *l = active_lease(c, id, req->task_id);
+    if (!l)
+        return;
+    lq_project *p = l->task->project;
+    drop_lease(c->srv, l);
+    arm_timer(c->srv);
+    lq_conn_send_ok(c, id);
+    lq_sched_wake(c->srv, p);
+}
+
+void lq_sched_expire(lq_server *srv)
+{
+    uint64_t now = uv_now(srv->loop);
+    lq_lease *l;
+    unsigned expired = 0;
+    while ((l = lq_heap_peek(&srv->leases)) && l->deadline <= now) {
+        lq_project *p = l->task->project;
+        drop_lease(srv, l);
+        expired++;
+        /* Serve parked requests as tasks come back; cheap when none wait. */
+        if (p->waiters)
+            lq_sched_wake(srv, p);
+    }
+    if (expired)
+        lq_log(LQ_LOG_DEBUG, "leases expired", "count=%u", expired);
+    arm_timer(srv);
+}

@@ -1,0 +1,76 @@
+/* In-memory task state: what the scheduler needs to hand out work without
+ * touching disk. Payloads stay in LMDB; a task here is ~64 bytes plus the
+ * annotators who have touched it. */
+#ifndef LQ_TASK_H
+#define LQ_TASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lq_project;
+typedef struct lq_lease lq_lease;
+
+/* An annotator who has held or labeled the task. Either way the scheduler
+ * never offers them the task again. */
+typedef struct lq_seen {
+    uint32_t annotator;
+    bool labeled;
+} lq_seen;
+
+typedef struct lq_task {
+    uint64_t id;                /* 0: empty slot */
+    struct lq_project *project;
+    int32_t priority;
+    uint32_t labels;            /* labels stored */
+    uint32_t leases;            /* leases out (active or committing) */
+    uint32_t ready_pos;         /* position in the project's ready heap, 0 = not queued */
+    uint32_t seen_n, seen_cap;
+    lq_seen *seen;
+    lq_lease *lease_list;       /* this task's leases */
+} lq_task;
+
+/* A lease lives only in memory: after a restart every lease is expired. */
+struct lq_lease {
+    lq_task *task;
+    uint32_t annotator;
+    uint64_t deadline;          /* loop time (uv_now), ms */
+    uint32_t heap_pos;          /* in the server's deadline heap; 0 while committing */
+    bool committing;            /* a submit for it is with the writer */
+    lq_lease *next;             /* next lease of the same task */
+};
+
+/* Task storage indexed by id in fixed blocks, so a task's address never
+ * changes (leases and heaps point at tasks) while the table grows. */
+typedef struct lq_task_table {
+    lq_task **blocks;
+    size_t n_blocks;
+    uint64_t count;
+} lq_task_table;
+
+void lq_task_table_init(lq_task_table *t);
+void lq_task_table_free(lq_task_table *t);
+
+/* The task with this id, or NULL. Cannot fail. */
+lq_task *lq_task_table_get(const lq_task_table *t, uint64_t id);
+
+/* Creates the slot for id (which must be new) and returns it zeroed but for
+ * id, or NULL when out of memory. */
+lq_task *lq_task_table_add(lq_task_table *t, uint64_t id);
+
+/* The seen entry of annotator on task, or NULL. */
+lq_seen *lq_task_seen(lq_task *task, uint32_t annotator);
+
+/* Marks annotator as seen (labeled or not). Returns the entry or NULL (ENOMEM). */
+lq_seen *lq_task_mark_seen(lq_task *task, uint32_t annotator);
+
+/* The lease annotator holds on task, or NULL. */
+lq_lease *lq_task_lease(lq_task *task, uint32_t annotator);
+
+/* Slots still open: overlap minus labels minus leases out (never negative). */
+uint32_t lq_task_free_slots(const lq_task *task);
+
+/* Whether the task has all the labels it needs. */
+bool lq_task_done(const lq_task *task);
+
+#endif

@@ -1,0 +1,16 @@
+/* TLS material: the self-signed CA and server certificate made on first
+ * start, and the server's SSL_CTX (TLS 1.2 minimum, ALPN labelq/1). */
+#ifndef LQ_TLS_H
+#define LQ_TLS_H
+
+#include <openssl/ssl.h>
+
+#include "daemon/config.h"
+
+/* Ensures DIR/tls/{ca.pem,ca.key,server.pem,server.key} exist (creating a
+ * P-256 CA and a server certificate with SANs localhost, 127.0.0.1, ::1 and
+ * cfg->sans when missing), then builds the server context into *out.
+ * Returns 0 or LQ_EIO / LQ_ETLS (logged). */
+int lq_tls_setup(const lq_config *cfg, SSL_CTX **out);
+
+#endif

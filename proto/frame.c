@@ -1,0 +1,84 @@
+#include "proto/frame.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/error.h"
+
+void lq_frame_reader_init(lq_frame_reader *r, size_t max_frame)
+{
+    memset(r, 0, sizeof(*r));
+    r->max_frame = max_frame;
+}
+
+void lq_frame_reader_free(lq_frame_reader *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->len = r->pos = r->cap = 0;
+}
+
+int lq_frame_reader_feed(lq_frame_reader *r, const void *data, size_t n)
+{
+    /* Drop consumed frames first so the buffer only holds one partial frame
+     * plus this read; memmove is cheap next to the TLS work per byte. */
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->len -= r->pos;
+        r->pos = 0;
+    }
+    if (r->len + n > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->len + n)
+            cap *= 2;
+        uint8_t *nb = realloc(r->buf, cap);
+        if (!nb)
+            return LQ_ENOMEM;
+        r->buf = nb;
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, data, n);
+    r->len += n;
+    return 0;
+}
+
+int lq_frame_reader_next(lq_frame_reader *r, const uint8_t **frame, size_t *len)
+{
+    size_t avail = r->len - r->pos;
+    if (avail < LQ_FRAME_HEADER)
+        return 0;
+    const uint8_t *p = r->buf + r->pos;
+    size_t n = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | (size_t)p[3];
+    if (n > r->max_frame)
+        return LQ_EFRAME;
+    if (avail - LQ_FRAME_HEADER < n)
+        return 0;
+    *frame = p + LQ_FRAME_HEADER;
+    *len = n;
+    r->pos += LQ_FRAME_HEADER + n;
+    return 1;
+}
+
+int lq_frame_encode(const Labelq__Envelope *env, size_t max_frame, uint8_t **out,
+                    size_t *out_len)
+{
+    size_t n = labelq__envelope__get_packed_size(env);
+    if (n > max_frame)
+        return LQ_EFRAME;
+    uint8_t *buf = malloc(LQ_FRAME_HEADER + n);
+    if (!buf)
+        return LQ_ENOMEM;
+    buf[0] = (uint8_t)(n >> 24);
+    buf[1] = (uint8_t)(n >> 16);
+    buf[2] = (uint8_t)(n >> 8);
+    buf[3] = (uint8_t)n;
+    labelq__envelope__pack(env, buf + LQ_FRAME_HEADER);
+    *out = buf;
+    *out_len = LQ_FRAME_HEADER + n;
+    return 0;
+}
+
+Labelq__Envelope *lq_frame_decode(const uint8_t *frame, size_t len)
+{
+    return labelq__envelope__unpack(NULL, len, frame);
+}

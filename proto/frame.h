@@ -1,0 +1,51 @@
+/* Frame codec: a 4-byte big-endian length N, then N bytes of one Envelope.
+ *
+ * The reader accumulates bytes as they arrive from the network and hands out
+ * whole frames; it never allocates more than max_frame + 4 bytes plus what
+ * one read delivered, so a peer cannot make us buffer without bound. */
+#ifndef LQ_FRAME_H
+#define LQ_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/labelq.pb-c.h"
+
+#define LQ_FRAME_HEADER 4
+#define LQ_FRAME_DEFAULT_MAX (4u * 1024u * 1024u)
+
+typedef struct lq_frame_reader {
+    uint8_t *buf;
+    size_t len;   /* bytes held, from buf[0] */
+    size_t pos;   /* start of the next unconsumed frame */
+    size_t cap;
+    size_t max_frame;
+} lq_frame_reader;
+
+/* Initializes an empty reader that rejects frames above max_frame bytes. */
+void lq_frame_reader_init(lq_frame_reader *r, size_t max_frame);
+
+/* Frees the reader's buffer. The reader may be initialized again. */
+void lq_frame_reader_free(lq_frame_reader *r);
+
+/* Appends n bytes received from the peer. Returns 0 or LQ_ENOMEM.
+ * Invalidates any frame pointer returned by lq_frame_reader_next. */
+int lq_frame_reader_feed(lq_frame_reader *r, const void *data, size_t n);
+
+/* Takes the next whole frame. Returns 1 and sets frame and len (valid until the
+ * next feed or free), 0 when more bytes are needed, or LQ_EFRAME when the
+ * announced length exceeds max_frame (the stream cannot be resynchronized:
+ * close the connection after reporting it). */
+int lq_frame_reader_next(lq_frame_reader *r, const uint8_t **frame, size_t *len);
+
+/* Encodes env as one frame into a new malloc'd buffer the caller frees.
+ * Returns 0, LQ_EFRAME if the encoded size exceeds max_frame, or LQ_ENOMEM. */
+int lq_frame_encode(const Labelq__Envelope *env, size_t max_frame, uint8_t **out,
+                    size_t *out_len);
+
+/* Decodes one frame payload. Returns a message to free with
+ * labelq__envelope__free_unpacked(msg, NULL), or NULL if it is not a valid
+ * Envelope. */
+Labelq__Envelope *lq_frame_decode(const uint8_t *frame, size_t len);
+
+#endif
