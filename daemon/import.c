@@ -130,6 +130,8 @@ static void import_op_free(import_op *op)
 static int import_apply(lq_write_op *wop, lq_txn *txn)
 {
     import_op *op = (import_op *)wop;
+    /* The writer may apply an op again after growing the map. */
+    memset(op->stored, 0, op->n_items * sizeof(*op->stored));
     for (size_t i = 0; i < op->n_items; i++) {
         int rc = lq_store_put_task(txn, &op->items[i]);
         /* An id seen before (stored earlier or earlier in this chunk) is

@@ -23,7 +23,10 @@ typedef struct lq_write_op lq_write_op;
 
 struct lq_write_op {
     /* Writer thread, inside the batch's write transaction. Returns 0, or a
-     * negative code that becomes the op's status (its writes are undone). */
+     * negative code that becomes the op's status (its writes are undone).
+     * May run more than once for one op (after the map grew, the whole
+     * transaction is applied again): only the last run counts, so apply
+     * touches nothing but the transaction and its own op's fields. */
     int (*apply)(lq_write_op *op, lq_txn *txn);
     /* Loop thread, from lq_writer_drain, after the commit (or failure).
      * status is apply's result, or LQ_EUNAVAIL when the commit failed. The op
