@@ -1,0 +1,261 @@
+/* labelq project create / list. */
+#include "client/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Server-side limits (daemon/project.h); checked here too so a typo fails
+ * before a round trip, with the flag's name in the message. */
+#define MAX_OVERLAP 100
+#define MAX_LEASE_TTL 86400
+
+static const char usage[] =
+    "Usage: labelq project create NAME --labels A,B,... [--overlap K] [--lease-ttl S]\n"
+    "                             [--instructions TEXT]\n"
+    "       labelq project list [--json]\n"
+    "\n"
+    "create: make a project whose items each get one of the labels.\n"
+    "  -l, --labels A,B,...       allowed labels, comma-separated, unique (required)\n"
+    "  -k, --overlap K            distinct annotators per item, 1-100 (default: server's, 3)\n"
+    "  -t, --lease-ttl S          seconds an annotator holds a task, 1-86400\n"
+    "                             (default: server's, 600)\n"
+    "  -i, --instructions TEXT    guidance shown to annotators\n"
+    "list: one line per project (name, labels, overlap, tasks, done).\n"
+    "  --json                     a JSON array of objects like `labelq status --json`\n"
+    "\n" CLI_GLOBAL_HELP;
+
+typedef struct create_args {
+    const char *labels;
+    unsigned long overlap;
+    unsigned long lease_ttl;
+    const char *instructions;
+} create_args;
+
+static int create_option(void *ctx, int opt, const char *arg)
+{
+    create_args *a = ctx;
+    switch (opt) {
+    case 'l':
+        a->labels = arg;
+        return 0;
+    case 'k':
+        return cli_parse_uint("--overlap", arg, 1, MAX_OVERLAP, &a->overlap);
+    case 't':
+        return cli_parse_uint("--lease-ttl", arg, 1, MAX_LEASE_TTL, &a->lease_ttl);
+    case 'i':
+        a->instructions = arg;
+        return 0;
+    default:
+        return CLI_USAGE;
+    }
+}
+
+static void free_labels(char **labels, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(labels[i]);
+    free(labels);
+}
+
+/* Splits "a, b,c" into trimmed labels, refusing empty and repeated ones.
+ * Returns 0 or an exit status (having reported). */
+static int split_labels(const char *spec, char ***out, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = spec; *p; p++)
+        cap += *p == ',';
+    char **labels = calloc(cap, sizeof(*labels));
+    if (!labels)
+        return cli_fail("out of memory");
+    *n = 0;
+    for (const char *p = spec;; p++) {
+        const char *end = strchr(p, ',');
+        if (!end)
+            end = p + strlen(p);
+        while (p < end && *p == ' ')
+            p++;
+        const char *e = end;
+        while (e > p && e[-1] == ' ')
+            e--;
+        if (e == p) {
+            free_labels(labels, *n);
+            return cli_bad_arg("--labels has an empty label in '%s'", spec);
+        }
+        labels[*n] = strndup(p, (size_t)(e - p));
+        if (!labels[*n]) {
+            free_labels(labels, *n);
+            return cli_fail("out of memory");
+        }
+        for (size_t i = 0; i < *n; i++) {
+            if (strcmp(labels[i], labels[*n]) == 0) {
+                int rc = cli_bad_arg("--labels lists '%s' twice", labels[i]);
+                free_labels(labels, *n + 1);
+                return rc;
+            }
+        }
+        (*n)++;
+        if (*end == '\0')
+            break;
+        p = end;
+    }
+    *out = labels;
+    return 0;
+}
+
+/* Joins labels with commas into a new string, or NULL without memory. */
+static char *join_labels(char **labels, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(labels[i]) + 1;
+    char *s = malloc(len), *p = s;
+    if (!s)
+        return NULL;
+    *p = '\0';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s%s", i ? "," : "", labels[i]);
+    return s;
+}
+
+static int cmd_create(cli *g, int argc, char **argv)
+{
+    static const struct option opts[] = {{"labels", required_argument, NULL, 'l'},
+                                         {"overlap", required_argument, NULL, 'k'},
+                                         {"lease-ttl", required_argument, NULL, 't'},
+                                         {"instructions", required_argument, NULL, 'i'},
+                                         CLI_GLOBAL_OPTIONS,
+                                         {0}};
+    create_args a = {0};
+    Labelq__ProjectConfig cfg = LABELQ__PROJECT_CONFIG__INIT;
+    Labelq__ProjectInfo *info = NULL;
+    char **labels = NULL, *joined = NULL;
+    size_t nlabels = 0;
+    int args;
+    int rc = cli_parse(g, argc, argv, "l:k:t:i:h", opts, usage, create_option, &a, &args);
+    if (rc != CLI_GO_ON)
+        return rc;
+    if (argc - args != 1)
+        return cli_usage_error(usage, "project create takes one NAME");
+    if (argv[args][0] == '\0')
+        return cli_bad_arg("the project name is empty");
+    if (!a.labels)
+        return cli_usage_error(usage, "project create needs --labels A,B,...");
+    rc = split_labels(a.labels, &labels, &nlabels);
+    if (rc != 0)
+        return rc;
+
+    cfg.name = argv[args];
+    cfg.labels = labels;
+    cfg.n_labels = nlabels;
+    cfg.overlap = (uint32_t)a.overlap; /* 0: the server's default */
+    cfg.lease_ttl_s = (uint32_t)a.lease_ttl;
+    cfg.instructions = (char *)(a.instructions ? a.instructions : "");
+    rc = CLI_FAIL;
+    if (!cli_connect(g))
+        goto out;
+    if (lq_project_create(g->client, &cfg, &info) < 0) {
+        cli_fail("create project %s: %s", cfg.name, lq_client_error(g->client));
+        goto out;
+    }
+    const Labelq__ProjectConfig *got = info->config ? info->config : &cfg;
+    joined = join_labels(got->labels, got->n_labels);
+    printf("created project %s: labels %s, overlap %u, lease TTL %u s\n", got->name,
+           joined ? joined : "?", got->overlap, got->lease_ttl_s);
+    rc = CLI_OK;
+out:
+    free(joined);
+    free_labels(labels, nlabels);
+    if (info)
+        labelq__project_info__free_unpacked(info, NULL);
+    return rc;
+}
+
+json_t *cli_project_json(const Labelq__ProjectInfo *p)
+{
+    static const Labelq__ProjectConfig none = LABELQ__PROJECT_CONFIG__INIT;
+    const Labelq__ProjectConfig *cfg = p->config ? p->config : &none;
+    json_t *schema = json_array();
+    for (size_t i = 0; schema && i < cfg->n_labels; i++)
+        json_array_append_new(schema, json_string(cfg->labels[i]));
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}", "project", cfg->name, "tasks",
+                     (json_int_t)p->tasks, "pending", (json_int_t)p->pending, "leased",
+                     (json_int_t)p->leased, "done", (json_int_t)p->done, "labels",
+                     (json_int_t)p->labels, "overlap", (json_int_t)cfg->overlap, "labels_schema",
+                     schema);
+}
+
+static int print_table(const Labelq__ListProjectsReply *r)
+{
+    static const Labelq__ProjectConfig none = LABELQ__PROJECT_CONFIG__INIT;
+    int wname = (int)strlen("NAME"), wlabels = (int)strlen("LABELS");
+    char **joined = calloc(r->n_projects + 1, sizeof(*joined));
+    if (!joined)
+        return cli_fail("out of memory");
+    for (size_t i = 0; i < r->n_projects; i++) {
+        const Labelq__ProjectConfig *cfg = r->projects[i]->config ? r->projects[i]->config : &none;
+        joined[i] = join_labels(cfg->labels, cfg->n_labels);
+        int n = (int)strlen(cfg->name), l = joined[i] ? (int)strlen(joined[i]) : 1;
+        wname = n > wname ? n : wname;
+        wlabels = l > wlabels ? l : wlabels;
+    }
+    printf("%-*s  %-*s  %7s  %10s  %10s\n", wname, "NAME", wlabels, "LABELS", "OVERLAP", "TASKS",
+           "DONE");
+    for (size_t i = 0; i < r->n_projects; i++) {
+        const Labelq__ProjectInfo *p = r->projects[i];
+        const Labelq__ProjectConfig *cfg = p->config ? p->config : &none;
+        printf("%-*s  %-*s  %7u  %10llu  %10llu\n", wname, cfg->name, wlabels,
+               joined[i] ? joined[i] : "?", cfg->overlap, (unsigned long long)p->tasks,
+               (unsigned long long)p->done);
+        free(joined[i]);
+    }
+    free(joined);
+    return CLI_OK;
+}
+
+static int list_option(void *ctx, int opt, const char *arg)
+{
+    (void)arg;
+    if (opt != 'j')
+        return CLI_USAGE;
+    *(bool *)ctx = true;
+    return 0;
+}
+
+static int cmd_list(cli *g, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, CLI_GLOBAL_OPTIONS, {0}};
+    Labelq__ListProjectsReply *r = NULL;
+    bool json = false;
+    int args;
+    int rc = cli_parse(g, argc, argv, "h", opts, usage, list_option, &json, &args);
+    if (rc != CLI_GO_ON)
+        return rc;
+    if (args < argc)
+        return cli_usage_error(usage, "unexpected argument '%s'", argv[args]);
+    if (!cli_connect(g))
+        return CLI_FAIL;
+    if (lq_project_list(g->client, &r) < 0)
+        return cli_fail_call(g, "list projects");
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && i < r->n_projects; i++)
+            if (json_array_append_new(arr, cli_project_json(r->projects[i])) < 0) {
+                json_decref(arr);
+                arr = NULL;
+            }
+        rc = cli_print_json(arr);
+    } else if (r->n_projects == 0) {
+        printf("no projects yet (create one: labelq project create NAME --labels A,B)\n");
+        rc = CLI_OK;
+    } else {
+        rc = print_table(r);
+    }
+    labelq__list_projects_reply__free_unpacked(r, NULL);
+    return rc;
+}
+
+int cli_project(cli *g, int argc, char **argv)
+{
+    static const cli_subcommand subs[] = {{"create", cmd_create}, {"list", cmd_list}};
+    return cli_dispatch(g, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage);
+}

@@ -1,0 +1,30 @@
+/* The TLS channel to labelqd over a connected non-blocking socket: context
+ * set-up, the verified handshake, and deadline-bounded reads and writes. */
+#ifndef LQ_TLS_H
+#define LQ_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+/* Runs the TLS handshake on fd: TLS 1.2 or newer, the peer certificate
+ * verified against ca_file (NULL: the system trust store) and host (a name
+ * or an IP literal), ALPN labelq/1 required. On success *ctx and *ssl are
+ * the caller's to free (SSL_free, SSL_CTX_free); fd stays the caller's.
+ * Returns 0, LQ_ETLS, LQ_EIO, LQ_ECLOSED or LQ_ETIMEDOUT with err saying why
+ * and what to check. */
+int lq_tls_start(int fd, const char *host, const char *ca_file, int64_t deadline, SSL_CTX **ctx,
+                 SSL **ssl, char *err, size_t errlen);
+
+/* Writes all len bytes before the deadline. Returns 0, LQ_ETIMEDOUT,
+ * LQ_ECLOSED, LQ_EIO or LQ_ETLS (err says why). */
+int lq_tls_write(SSL *ssl, int fd, const void *buf, size_t len, int64_t deadline, char *err,
+                 size_t errlen);
+
+/* Reads what is available (at least one byte) before the deadline; *n gets
+ * the count. Returns 0, LQ_ETIMEDOUT, LQ_ECLOSED, LQ_EIO or LQ_ETLS. */
+int lq_tls_read(SSL *ssl, int fd, void *buf, size_t cap, size_t *n, int64_t deadline, char *err,
+                size_t errlen);
+
+#endif
