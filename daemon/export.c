@@ -115,7 +115,7 @@ static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_l
                              "annotations", annotations_json(e, tl));
     if (!line)
         return LQ_ENOMEM;
-    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(line);
     if (!text)
         return LQ_ENOMEM;

@@ -7,7 +7,7 @@
 
 #include "proto/error.h"
 
-static int ready_less(const void *a, const void *b)
+int lq_task_before(const void *a, const void *b)
 {
     const lq_task *x = a, *y = b;
     if (x->priority != y->priority)
@@ -97,7 +97,8 @@ lq_project *lq_project_new(const Labelq__ProjectRecord *rec)
     p->id = rec->id;
     p->overlap = p->config->overlap;
     p->created_ms = rec->created_ms;
-    lq_heap_init(&p->ready, ready_less, ready_pos);
+    lq_heap_init(&p->fresh, lq_task_before, ready_pos);
+    lq_heap_init(&p->started, lq_task_before, ready_pos);
     return p;
 }
 
@@ -105,7 +106,8 @@ void lq_project_free(lq_project *p)
 {
     if (!p)
         return;
-    lq_heap_free(&p->ready);
+    lq_heap_free(&p->fresh);
+    lq_heap_free(&p->started);
     labelq__project_config__free_unpacked(p->config, NULL);
     free(p);
 }
@@ -118,14 +120,32 @@ int lq_project_label_index(const lq_project *p, const char *label)
     return -1;
 }
 
+/* The heap task is in now, found from its position: no extra state to keep
+ * in step. */
+static lq_heap *current_heap(lq_project *p, lq_task *task)
+{
+    uint32_t pos = task->ready_pos;
+    if (pos == 0)
+        return NULL;
+    return pos <= p->fresh.n && p->fresh.v[pos - 1] == task ? &p->fresh : &p->started;
+}
+
 int lq_project_requeue(lq_project *p, lq_task *task)
 {
-    bool want = lq_task_free_slots(task) > 0;
-    if (want && !task->ready_pos)
-        return lq_heap_push(&p->ready, task);
-    if (!want && task->ready_pos)
-        lq_heap_remove(&p->ready, task);
-    return 0;
+    lq_heap *want = NULL;
+    if (lq_task_free_slots(task) > 0)
+        want = task->seen_n ? &p->started : &p->fresh;
+    lq_heap *cur = current_heap(p, task);
+    if (cur == want)
+        return 0;
+    if (cur)
+        lq_heap_remove(cur, task);
+    return want ? lq_heap_push(want, task) : 0;
+}
+
+size_t lq_project_ready(const lq_project *p)
+{
+    return p->fresh.n + p->started.n;
 }
 
 void lq_project_info(const lq_project *p, Labelq__ProjectInfo *info)

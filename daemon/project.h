@@ -28,7 +28,12 @@ typedef struct lq_project {
     uint64_t created_ms;
     bool pending;                  /* created, not yet durable: invisible */
     uint64_t tasks, done, labels, leased; /* leased: not-done tasks with a lease out */
-    lq_heap ready;                 /* tasks with free slots: priority desc, id asc */
+    /* Tasks with free slots, each ordered by priority desc, id asc. A task
+     * nobody has touched is "fresh": any annotator may take the top one, so
+     * a lease never has to skip it. Once leased it moves to "started", where
+     * a lease skips what the annotator has seen. Keeping them apart bounds
+     * the skipping by the work in progress, not by the queue's depth. */
+    lq_heap fresh, started;
     struct lq_waiter *waiters;     /* parked lease requests, oldest first */
     struct lq_waiter *waiters_tail;
 } lq_project;
@@ -48,9 +53,15 @@ void lq_project_free(lq_project *p);
 /* Index of label in the schema, or -1 when it is not one of its labels. */
 int lq_project_label_index(const lq_project *p, const char *label);
 
-/* Queue bookkeeping: puts task in the ready heap when it has free slots and
- * takes it out when it has none. Returns 0 or LQ_ENOMEM. */
+/* Queue bookkeeping: puts task in the heap it belongs in (fresh, started or
+ * none, when it has no free slot), moving it if needed. Returns 0 or LQ_ENOMEM. */
 int lq_project_requeue(lq_project *p, lq_task *task);
+
+/* Queue order: whether a should be served before b. */
+int lq_task_before(const void *a, const void *b);
+
+/* Tasks waiting in either heap. Cannot fail. */
+size_t lq_project_ready(const lq_project *p);
 
 /* Fills info (pointing into p; valid while p lives) with config and counts. */
 void lq_project_info(const lq_project *p, Labelq__ProjectInfo *info);

@@ -109,41 +109,78 @@ static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
     return l;
 }
 
-/* Takes up to max tasks for annotator from p's ready heap, in queue order.
- * Tasks the annotator has seen are set aside and put back afterwards, as are
- * tasks that still have free slots for others. */
+/* Tasks popped during one lease request and put back at its end. */
+typedef struct aside_list {
+    lq_task **v;
+    size_t n, cap;
+} aside_list;
+
+static bool set_aside(aside_list *a, lq_task *t)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 256;
+        lq_task **v = realloc(a->v, cap * sizeof(*v));
+        if (!v)
+            return false;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = t;
+    return true;
+}
+
+/* Pops started tasks until one the annotator has not seen; the seen ones are
+ * set aside. Returns NULL when none is found within the scan budget. */
+static lq_task *next_started(lq_project *p, uint32_t annotator, aside_list *aside,
+                             size_t *budget)
+{
+    lq_task *t;
+    while (*budget > 0 && (t = lq_heap_peek(&p->started))) {
+        if (!lq_task_seen(t, annotator))
+            return lq_heap_pop(&p->started);
+        if (!set_aside(aside, t))
+            return NULL;
+        lq_heap_pop(&p->started);
+        (*budget)--;
+    }
+    return NULL;
+}
+
+/* Takes up to max tasks for annotator from p, in queue order across the
+ * fresh and started heaps. */
 static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsigned max,
                          lq_lease **out)
 {
-    static lq_task **aside;
-    static size_t aside_cap;
-    size_t n_aside = 0, got = 0, scanned = 0;
-    while (got < max && scanned < srv->cfg->max_lease_scan) {
-        lq_task *t = lq_heap_pop(&p->ready);
-        if (!t)
+    static aside_list aside; /* reused: one loop thread */
+    size_t got = 0, budget = srv->cfg->max_lease_scan;
+    lq_task *started = NULL;
+    aside.n = 0;
+    while (got < max) {
+        if (!started)
+            started = next_started(p, annotator, &aside, &budget);
+        lq_task *fresh = lq_heap_peek(&p->fresh), *pick;
+        if (started && (!fresh || lq_task_before(started, fresh))) {
+            pick = started;
+            started = NULL;
+        } else if (fresh) {
+            pick = lq_heap_pop(&p->fresh);
+        } else {
             break;
-        scanned++;
-        if (!lq_task_seen(t, annotator)) {
-            lq_lease *l = grant_lease(srv, t, annotator);
-            if (l)
-                out[got++] = l;
         }
-        if (lq_task_free_slots(t) == 0)
-            continue;
-        if (n_aside == aside_cap) {
-            size_t cap = aside_cap ? aside_cap * 2 : 256;
-            lq_task **v = realloc(aside, cap * sizeof(*v));
-            if (!v) {
-                lq_heap_push(&p->ready, t); /* cannot hold it aside: stop here */
-                break;
-            }
-            aside = v;
-            aside_cap = cap;
+        lq_lease *l = grant_lease(srv, pick, annotator);
+        if (!l) {
+            lq_project_requeue(p, pick); /* out of memory: serve what we have */
+            break;
         }
-        aside[n_aside++] = t;
+        out[got++] = l;
+        /* Still open for others, but not for this annotator any more. */
+        if (!set_aside(&aside, pick))
+            lq_project_requeue(p, pick);
     }
-    for (size_t i = 0; i < n_aside; i++)
-        lq_project_requeue(p, aside[i]);
+    if (started)
+        lq_project_requeue(p, started);
+    for (size_t i = 0; i < aside.n; i++)
+        lq_project_requeue(p, aside.v[i]);
     return got;
 }
 
@@ -286,7 +323,7 @@ void lq_sched_wake(lq_server *srv, lq_project *p)
 {
     (void)srv;
     lq_waiter *w = p->waiters;
-    while (w && p->ready.n > 0) {
+    while (w && lq_project_ready(p) > 0) {
         lq_waiter *next = w->next;
         if (w->conn->closing || serve(w->conn, w->req_id, p, w->max_tasks, false) > 0)
             waiter_remove(w);

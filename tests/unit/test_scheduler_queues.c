@@ -44,41 +44,51 @@ static void ready_order(void **state)
         assert_int_equal(lq_project_requeue(p, t), 0);
     }
     uint64_t want[] = {6, 2, 4, 1, 3, 5};
+    assert_int_equal(p->started.n, 0);
     for (int i = 0; i < 6; i++) {
-        lq_task *t = lq_heap_pop(&p->ready);
+        lq_task *t = lq_heap_pop(&p->fresh);
         assert_non_null(t);
         assert_int_equal(t->id, want[i]);
     }
-    assert_null(lq_heap_pop(&p->ready));
+    assert_null(lq_heap_pop(&p->fresh));
     lq_task_table_free(&tt);
     lq_project_free(p);
 }
 
-/* A task is queued exactly while it has free slots. */
+/* A task is queued exactly while it has free slots: in "fresh" until
+ * someone has seen it, in "started" after. */
 static void requeue_follows_slots(void **state)
 {
     (void)state;
     lq_project *p = make_project(2);
     lq_task_table tt;
     lq_task_table_init(&tt);
+    lq_task *other = lq_task_table_add(&tt, 3);
+    other->project = p;
+    lq_project_requeue(p, other);
     lq_task *t = lq_task_table_add(&tt, 7);
     t->project = p;
     lq_project_requeue(p, t);
-    assert_int_equal(p->ready.n, 1);
+    assert_int_equal(p->fresh.n, 2);
+    lq_task_mark_seen(t, 11);
     t->leases = 1;
     lq_project_requeue(p, t);
-    assert_int_equal(p->ready.n, 1);
+    assert_int_equal(p->fresh.n, 1);
+    assert_int_equal(p->started.n, 1);
+    assert_int_equal(lq_project_ready(p), 2);
     t->labels = 1;
     assert_int_equal(lq_task_free_slots(t), 0);
     lq_project_requeue(p, t);
-    assert_int_equal(p->ready.n, 0);
+    assert_int_equal(p->started.n, 0);
     t->leases = 0;
     lq_project_requeue(p, t);
-    assert_int_equal(p->ready.n, 1);
+    assert_int_equal(p->started.n, 1);
     t->labels = 2;
     assert_true(lq_task_done(t));
     lq_project_requeue(p, t);
-    assert_int_equal(p->ready.n, 0);
+    assert_int_equal(p->started.n, 0);
+    assert_int_equal(p->fresh.n, 1);
+    assert_ptr_equal(lq_heap_peek(&p->fresh), other);
     lq_task_table_free(&tt);
     lq_project_free(p);
 }
