@@ -1,0 +1,390 @@
+/* labelq-annotate: the terminal client a person labels with.
+ *
+ * One task at a time: lease it (long-polling while the queue is empty),
+ * show it, wait for a decision, submit or release it. The only state kept
+ * across tasks is the count for the header; everything else is the
+ * server's. On a terminal the screen is redrawn per task (annotate_screen);
+ * on a pipe each item is printed plainly and one line is read per decision,
+ * which is how scripts and tests drive it. */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "annotate_connect.h"
+#include "annotate_input.h"
+#include "annotate_screen.h"
+#include "annotate_term.h"
+#include "labelq.h"
+
+#define PROG "labelq-annotate"
+#define LEASE_WAIT_MS 5000
+
+/* Positive results of a step; errors are negative LQ_E* codes. */
+enum { STEP_NEXT = 0, STEP_QUIT = 1 };
+
+typedef struct session {
+    lq_client *c;
+    const char *project;
+    Labelq__ProjectInfo *info;
+    annotate_input *in;
+    bool tty;
+    unsigned labeled;
+    char status[256];
+    const char *failed; /* the call that failed, for the exit message */
+    bool local;         /* the failure was ours, not the client's */
+} session;
+
+static const char usage_text[] =
+    "usage: " PROG " [options] PROJECT\n"
+    "\n"
+    "Label PROJECT's tasks one at a time. On a terminal: press 1-9 to choose a\n"
+    "label, s to skip (release the task to others), q to quit. With stdin not\n"
+    "a terminal, each item is printed and one line is read per decision: a\n"
+    "label number, s or q; end of input quits.\n"
+    "\n"
+    "options:\n"
+    "  --server HOST:PORT  labelqd address (env LABELQ_SERVER; default " LQ_DEFAULT_SERVER ")\n"
+    "  --ca FILE           CA certificate to verify the server (env LABELQ_CA)\n"
+    "  --token TOKEN       annotator token (env LABELQ_TOKEN)\n"
+    "  --token-file FILE   read the token from FILE (env LABELQ_TOKEN_FILE)\n"
+    "  -h, --help          show this help\n";
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, PROG ": %s\n(try " PROG " --help)\n", msg);
+    return 2;
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help, 2). */
+static int parse_args(int argc, char **argv, annotate_connect *conn, const char **project)
+{
+    enum { OPT_SERVER = 256, OPT_CA, OPT_TOKEN, OPT_TOKEN_FILE };
+    static const struct option longopts[] = {
+        {"server", required_argument, NULL, OPT_SERVER},
+        {"ca", required_argument, NULL, OPT_CA},
+        {"token", required_argument, NULL, OPT_TOKEN},
+        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_SERVER:
+            conn->server = optarg;
+            break;
+        case OPT_CA:
+            conn->ca = optarg;
+            break;
+        case OPT_TOKEN:
+            conn->token = optarg;
+            break;
+        case OPT_TOKEN_FILE:
+            conn->token_file = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        default:
+            return usage_error("bad option");
+        }
+    }
+    if (conn->token && conn->token_file)
+        return usage_error("give --token or --token-file, not both");
+    if (argc - optind != 1)
+        return usage_error(argc - optind ? "give exactly one PROJECT" : "missing PROJECT");
+    *project = argv[optind];
+    return -1;
+}
+
+static screen_view view_of(const session *s, const Labelq__LeasedTask *task)
+{
+    const Labelq__ProjectConfig *cfg = s->info->config;
+    const char *who = lq_client_annotator(s->c);
+    screen_view v = {
+        .project = s->project,
+        .annotator = who && *who ? who : "?",
+        .labeled = s->labeled,
+        .instructions = cfg->instructions ? cfg->instructions : "",
+        .labels = cfg->labels,
+        .n_labels = cfg->n_labels,
+        .task = task,
+        .status = s->status,
+    };
+    return v;
+}
+
+/* On a pipe the status is a line of output, printed as soon as it is set. */
+static void flush_status(session *s)
+{
+    if (s->tty || !s->status[0])
+        return;
+    printf("%s\n", s->status);
+    fflush(stdout);
+    s->status[0] = '\0';
+}
+
+/* Redraws the terminal frame (task NULL: the waiting screen); on a pipe,
+ * prints the item and the prompt. */
+static int show(session *s, const Labelq__LeasedTask *task)
+{
+    screen_view v = view_of(s, task);
+    int rows, cols, rc;
+    if (!s->tty) {
+        flush_status(s);
+        if (task)
+            screen_print_item(stdout, &v);
+        return 0;
+    }
+    term_size(&rows, &cols);
+    if ((rc = screen_draw(&v, rows, cols)) < 0) {
+        s->failed = "drawing the screen";
+        s->local = true;
+    }
+    return rc;
+}
+
+/* After a decision that keeps the item: redraw, or on a pipe say why and
+ * prompt again. */
+static int reprompt(session *s, const Labelq__LeasedTask *task)
+{
+    if (s->tty)
+        return show(s, task);
+    flush_status(s);
+    screen_prompt(stdout);
+    return 0;
+}
+
+/* Gives a lease back; an already expired or vanished lease is fine. */
+static int give_back(session *s, uint64_t task_id)
+{
+    int rc = lq_release(s->c, task_id);
+    if (rc == LQ_EEXPIRED || rc == LQ_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        s->failed = "release";
+    return rc;
+}
+
+/* Errors that leave the item on screen for another try (or a skip);
+ * anything else is the connection or our access going away. */
+static bool retryable(int rc)
+{
+    return rc == LQ_EBADREQ || rc == LQ_ECONFLICT || rc == LQ_EUNAVAIL || rc == LQ_EEXHAUSTED ||
+           rc == LQ_EINTERNAL;
+}
+
+/* Submits label for task. Returns STEP_NEXT with *stay false when the item
+ * is finished with (labeled, or its lease is gone), STEP_NEXT with *stay
+ * true when the person may try again, or a fatal error. */
+static int submit(session *s, const Labelq__LeasedTask *task, size_t label, int64_t shown,
+                  bool *stay)
+{
+    const char *value = s->info->config->labels[label];
+    int64_t spent = now_ms() - shown;
+    uint32_t duration = spent > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)spent;
+    bool duplicate = false;
+    int rc = lq_submit(s->c, task->task_id, value, duration, &duplicate);
+    *stay = false;
+    if (rc == 0) {
+        s->labeled++;
+        snprintf(s->status, sizeof s->status, "labeled item %s: %s%s", task->external_id, value,
+                 duplicate ? " (already recorded)" : "");
+        return STEP_NEXT;
+    }
+    if (rc == LQ_EEXPIRED || rc == LQ_ENOTFOUND) {
+        snprintf(s->status, sizeof s->status,
+                 "the lease on item %s expired before the label arrived; moving on",
+                 task->external_id);
+        return STEP_NEXT;
+    }
+    if (retryable(rc)) {
+        snprintf(s->status, sizeof s->status, "could not submit: %s; choose again or skip",
+                 lq_client_error(s->c));
+        *stay = true;
+        return STEP_NEXT;
+    }
+    s->failed = "submit";
+    return rc;
+}
+
+/* Shows task until the person decides. Returns STEP_NEXT, STEP_QUIT or a
+ * fatal error. The lease is never left held on STEP_QUIT. */
+static int work_on(session *s, const Labelq__LeasedTask *task)
+{
+    screen_view v = view_of(s, task);
+    int64_t shown = now_ms();
+    int rc;
+    if ((rc = show(s, task)) < 0)
+        return rc;
+    for (;;) {
+        input_decision d;
+        bool stay = false;
+        if ((rc = input_next(s->in, v.n_labels, -1, &d)) < 0) {
+            s->failed = "reading input";
+            s->local = true;
+            return rc;
+        }
+        if (term_stop_signal())
+            d.kind = INPUT_QUIT;
+        switch (d.kind) {
+        case INPUT_NONE:
+            if (term_take_resize() && (rc = show(s, task)) < 0)
+                return rc;
+            continue;
+        case INPUT_INVALID:
+            snprintf(s->status, sizeof s->status, "'%s' is not a choice: 1-%zu, s or q", d.text,
+                     v.n_labels < SCREEN_MAX_KEYS || !s->tty ? v.n_labels : SCREEN_MAX_KEYS);
+            break;
+        case INPUT_LABEL:
+            if ((rc = submit(s, task, d.label, shown, &stay)) < 0)
+                return rc;
+            if (!stay) {
+                flush_status(s);
+                return STEP_NEXT;
+            }
+            break;
+        case INPUT_SKIP:
+            snprintf(s->status, sizeof s->status, "skipped item %s", task->external_id);
+            flush_status(s);
+            return (rc = give_back(s, task->task_id)) < 0 ? rc : STEP_NEXT;
+        case INPUT_QUIT:
+            return (rc = give_back(s, task->task_id)) < 0 ? rc : STEP_QUIT;
+        }
+        if ((rc = reprompt(s, task)) < 0)
+            return rc;
+    }
+}
+
+/* Shows that we are waiting; on a pipe only once per stretch of waiting. */
+static int show_waiting(session *s, bool first)
+{
+    if (s->tty)
+        return show(s, NULL);
+    if (first) {
+        flush_status(s);
+        printf("waiting for tasks\xe2\x80\xa6\n");
+        fflush(stdout);
+    }
+    return 0;
+}
+
+/* Leases one task into *out. The first try does not wait, so that when
+ * the queue is empty the waiting screen replaces the finished item at once;
+ * then it long-polls until a task comes. Returns 0, STEP_QUIT (nothing
+ * held) or a fatal error. */
+static int lease_one(session *s, Labelq__LeaseReply **out)
+{
+    for (unsigned attempt = 0;; attempt++) {
+        Labelq__LeaseReply *r = NULL;
+        int rc;
+        if (attempt > 0 && (rc = show_waiting(s, attempt == 1)) < 0)
+            return rc;
+        rc = lq_lease(s->c, s->project, 1, attempt ? LEASE_WAIT_MS : 0, &r);
+        if (rc < 0) {
+            s->failed = "lease";
+            return term_stop_signal() ? STEP_QUIT : rc;
+        }
+        if (r->n_tasks > 0) {
+            /* We asked for one; give back any extra a server sends. */
+            for (size_t i = 1; i < r->n_tasks; i++) {
+                if ((rc = give_back(s, r->tasks[i]->task_id)) < 0) {
+                    labelq__lease_reply__free_unpacked(r, NULL);
+                    return rc;
+                }
+            }
+            *out = r;
+            return 0;
+        }
+        labelq__lease_reply__free_unpacked(r, NULL);
+        if (term_stop_signal() || input_wants_quit(s->in))
+            return STEP_QUIT;
+    }
+}
+
+static int run(session *s)
+{
+    for (;;) {
+        Labelq__LeaseReply *r = NULL;
+        int rc = lease_one(s, &r);
+        if (rc != 0)
+            return rc;
+        rc = work_on(s, r->tasks[0]);
+        labelq__lease_reply__free_unpacked(r, NULL);
+        if (rc != STEP_NEXT)
+            return rc;
+    }
+}
+
+/* Connects and loads the project. Returns 0 or the exit status. */
+static int open_session(session *s, annotate_connect *conn)
+{
+    char err[512];
+    int rc;
+    annotate_connect_from_env(conn);
+    if (annotate_connect_open(conn, &s->c, err, sizeof err) < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 1;
+    }
+    if ((rc = lq_project_get(s->c, s->project, &s->info)) < 0) {
+        fprintf(stderr, PROG ": project %s: %s\n", s->project, lq_client_error(s->c));
+        return 1;
+    }
+    if (!s->info->config || s->info->config->n_labels == 0) {
+        fprintf(stderr, PROG ": project %s has no labels to choose from\n", s->project);
+        return 1;
+    }
+    s->tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (input_open(s->tty, &s->in) < 0 || term_signals_install() < 0) {
+        fprintf(stderr, PROG ": out of memory or signals unavailable\n");
+        return 1;
+    }
+    if (s->tty && term_enter() < 0) {
+        perror(PROG ": terminal");
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    annotate_connect conn = {0};
+    session s = {0};
+    int status = parse_args(argc, argv, &conn, &s.project);
+    if (status >= 0)
+        return status;
+    status = open_session(&s, &conn);
+    if (status == 0) {
+        if (!s.tty) {
+            screen_view v = view_of(&s, NULL);
+            screen_print_intro(stdout, &v);
+        }
+        int rc = run(&s);
+        term_restore();
+        if (rc < 0) {
+            fprintf(stderr, PROG ": %s: %s\n", s.failed ? s.failed : "error",
+                    s.local || !s.failed ? lq_strerror(rc) : lq_client_error(s.c));
+            status = 1;
+        } else {
+            printf("labeled %u items\n", s.labeled);
+            status = term_stop_signal() ? 128 + term_stop_signal() : 0;
+        }
+    }
+    term_restore();
+    input_close(s.in);
+    if (s.info)
+        labelq__project_info__free_unpacked(s.info, NULL);
+    lq_client_close(s.c);
+    return status;
+}
