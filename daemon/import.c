@@ -80,7 +80,11 @@ int lq_import_parse_line(const lq_project *p, const char *line, Labelq__TaskReco
     }
     if (gold && !json_is_null(gold) &&
         (!json_is_string(gold) || lq_project_label_index(p, json_string_value(gold)) < 0)) {
-        snprintf(err, errlen, "\"gold\" must be one of the project's labels");
+        if (json_is_string(gold))
+            snprintf(err, errlen, "\"gold\" \"%.64s\" is not one of the project's labels",
+                     json_string_value(gold));
+        else
+            snprintf(err, errlen, "\"gold\" must be a string naming one of the project's labels");
         goto out;
     }
     if ((rc = parse_id(id, &rec->external_id, err, errlen)) < 0)
