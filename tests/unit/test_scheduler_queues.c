@@ -51,8 +51,8 @@ static void ready_order(void **state)
         assert_int_equal(t->id, want[i]);
     }
     assert_null(lq_heap_pop(&p->fresh));
-    lq_task_table_free(&tt);
     lq_project_free(p);
+    lq_task_table_free(&tt);
 }
 
 /* A task is queued exactly while it has free slots: in "fresh" until
@@ -89,8 +89,8 @@ static void requeue_follows_slots(void **state)
     assert_int_equal(p->started.n, 0);
     assert_int_equal(p->fresh.n, 1);
     assert_ptr_equal(lq_heap_peek(&p->fresh), other);
-    lq_task_table_free(&tt);
     lq_project_free(p);
+    lq_task_table_free(&tt);
 }
 
 static int lease_less(const void *a, const void *b)

@@ -1,0 +1,64 @@
+# labelq front door. On a fresh Debian 12 machine, `make demo` or `make test`
+# is the only command you need: each installs what is missing, then builds.
+#
+#   make / make build    configure and build into build/
+#   make deps            install missing Debian packages (deploy/install-deps.sh)
+#   make test            build, then run the whole test suite (ctest)
+#   make test SANITIZE=1 the same with ASan + UBSan, in build-asan/
+#   make demo            start a daemon, label the sample dataset, export it
+#   make bench           a small benchmark on the sample dataset
+#   make install         install the programs under PREFIX (default /usr/local)
+#   make clean           remove build directories and demo output
+#
+# WERROR=1 (or CI=true) turns compiler warnings into errors.
+
+PREFIX ?= /usr/local
+# Keep the sub-makes that cmake --build runs from printing directory changes.
+MAKEFLAGS += --no-print-directory
+JOBS   := $(shell nproc 2>/dev/null || echo 2)
+
+ifeq ($(SANITIZE),1)
+  BUILD_DIR := build-asan
+  SANITIZE_FLAG := ON
+else
+  BUILD_DIR := build
+  SANITIZE_FLAG := OFF
+endif
+
+ifneq ($(filter 1,$(WERROR))$(filter true,$(CI)),)
+  WERROR_FLAG := ON
+else
+  WERROR_FLAG := OFF
+endif
+
+# Flags are passed on every configure so that a value left in CMakeCache.txt
+# by an earlier run (say WERROR=1) does not stick.
+CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+               -DLABELQ_WERROR=$(WERROR_FLAG) \
+               -DLABELQ_SANITIZE=$(SANITIZE_FLAG)
+
+.PHONY: all build deps test demo bench install clean
+
+all: build
+
+deps:
+	bash deploy/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
+
+demo: build
+	BUILD_DIR=$(BUILD_DIR) bash deploy/demo.sh
+
+bench: build
+	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
+
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+clean:
+	rm -rf build build-asan demo-out
