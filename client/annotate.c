@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "annotate_connect.h"
 #include "annotate_input.h"
 #include "annotate_screen.h"
 #include "annotate_term.h"
@@ -22,12 +21,14 @@
 
 #define PROG "labelq-annotate"
 #define LEASE_WAIT_MS 5000
+#define CLIENT_NAME "labelq-annotate/0.1"
 
 /* Positive results of a step; errors are negative LQ_E* codes. */
 enum { STEP_NEXT = 0, STEP_QUIT = 1 };
 
 typedef struct session {
     lq_client *c;
+    char *token_buf; /* the token read from a token file; owned */
     const char *project;
     Labelq__ProjectInfo *info;
     annotate_input *in;
@@ -67,7 +68,8 @@ static int usage_error(const char *msg)
 }
 
 /* Returns -1 to go on, else the exit status (0 after --help, 2). */
-static int parse_args(int argc, char **argv, annotate_connect *conn, const char **project)
+static int parse_args(int argc, char **argv, lq_client_options *conn, const char **token_file,
+                      const char **project)
 {
     enum { OPT_SERVER = 256, OPT_CA, OPT_TOKEN, OPT_TOKEN_FILE };
     static const struct option longopts[] = {
@@ -85,13 +87,13 @@ static int parse_args(int argc, char **argv, annotate_connect *conn, const char 
             conn->server = optarg;
             break;
         case OPT_CA:
-            conn->ca = optarg;
+            conn->ca_file = optarg;
             break;
         case OPT_TOKEN:
             conn->token = optarg;
             break;
         case OPT_TOKEN_FILE:
-            conn->token_file = optarg;
+            *token_file = optarg;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -100,7 +102,7 @@ static int parse_args(int argc, char **argv, annotate_connect *conn, const char 
             return usage_error("bad option");
         }
     }
-    if (conn->token && conn->token_file)
+    if (conn->token && *token_file)
         return usage_error("give --token or --token-file, not both");
     if (argc - optind != 1)
         return usage_error(argc - optind ? "give exactly one PROJECT" : "missing PROJECT");
@@ -328,13 +330,22 @@ static int run(session *s)
 }
 
 /* Connects and loads the project. Returns 0 or the exit status. */
-static int open_session(session *s, annotate_connect *conn)
+static int open_session(session *s, lq_client_options *conn, const char *token_file)
 {
     char err[512];
     int rc;
-    annotate_connect_from_env(conn);
-    if (annotate_connect_open(conn, &s->c, err, sizeof err) < 0) {
+    conn->client_name = CLIENT_NAME;
+    if (lq_client_options_resolve(conn, token_file, &s->token_buf, err, sizeof err) < 0) {
         fprintf(stderr, PROG ": %s\n", err);
+        return 1;
+    }
+    if (!conn->token || !*conn->token) {
+        fprintf(stderr, PROG ": no token: pass --token or --token-file, or set LABELQ_TOKEN or "
+                             "LABELQ_TOKEN_FILE\n");
+        return 1;
+    }
+    if (lq_client_connect(conn, &s->c, err, sizeof err) < 0) {
+        fprintf(stderr, PROG ": connecting to %s: %s\n", conn->server, err);
         return 1;
     }
     if ((rc = lq_project_get(s->c, s->project, &s->info)) < 0) {
@@ -359,12 +370,13 @@ static int open_session(session *s, annotate_connect *conn)
 
 int main(int argc, char **argv)
 {
-    annotate_connect conn = {0};
+    lq_client_options conn = {0};
+    const char *token_file = NULL;
     session s = {0};
-    int status = parse_args(argc, argv, &conn, &s.project);
+    int status = parse_args(argc, argv, &conn, &token_file, &s.project);
     if (status >= 0)
         return status;
-    status = open_session(&s, &conn);
+    status = open_session(&s, &conn, token_file);
     if (status == 0) {
         if (!s.tty) {
             screen_view v = view_of(&s, NULL);
@@ -386,5 +398,6 @@ int main(int argc, char **argv)
     if (s.info)
         labelq__project_info__free_unpacked(s.info, NULL);
     lq_client_close(s.c);
+    free(s.token_buf);
     return status;
 }

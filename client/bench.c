@@ -167,13 +167,13 @@ static int apply_option(bench_config *cfg, int opt, const char *arg)
         cfg->conn.server = arg;
         break;
     case OPT_CA:
-        cfg->conn.ca = arg;
+        cfg->conn.ca_file = arg;
         break;
     case OPT_TOKEN:
         cfg->conn.token = arg;
         break;
     case OPT_TOKEN_FILE:
-        cfg->conn.token_file = arg;
+        cfg->token_file = arg;
         break;
     case OPT_TOKENS:
         cfg->annotator_tokens = arg;
@@ -255,7 +255,7 @@ static int parse_args(int argc, char **argv, bench_config *cfg)
         if ((rc = apply_option(cfg, opt, optarg)) >= 0)
             return rc;
     }
-    if (cfg->conn.token && cfg->conn.token_file)
+    if (cfg->conn.token && cfg->token_file)
         return usage_error("%s", "give --token or --token-file, not both");
     if (argc - optind != 1)
         return usage_error("%s", argc - optind ? "give exactly one PROJECT" : "missing PROJECT");
@@ -281,6 +281,15 @@ static int open_files(bench *b)
     return 0;
 }
 
+/* Connects the status client with status_token. Returns 0 or a negative
+ * LQ_E* code with err saying why. */
+static int connect_status(bench *b, char *err, size_t errlen)
+{
+    lq_client_options o = b->cfg.conn;
+    o.token = b->status_token;
+    return lq_client_connect(&o, &b->status, err, errlen);
+}
+
 /* Connects the status client (the --token, else the first annotator's)
  * and reads the project. Returns 0 or the exit status. */
 static int open_status(bench *b)
@@ -290,7 +299,7 @@ static int open_status(bench *b)
     if (!b->status_token)
         return fail("no token", "pass an admin --token (or --token-file, LABELQ_TOKEN), "
                                 "or --annotator-tokens FILE");
-    if (bench_connect_open(&b->cfg.conn, b->status_token, &b->status, err, sizeof err) < 0)
+    if (connect_status(b, err, sizeof err) < 0)
         return fail(b->cfg.conn.server, err);
     if (lq_project_get(b->status, b->cfg.project, &b->info) < 0)
         return fail(b->cfg.project, lq_client_error(b->status));
@@ -322,7 +331,8 @@ static int setup(bench *b)
     bench_config *cfg = &b->cfg;
     char err[512];
     int rc;
-    if (bench_connect_resolve(&cfg->conn, err, sizeof err) < 0)
+    if (lq_client_options_resolve(&cfg->conn, cfg->token_file, &cfg->token_buf, err,
+                                  sizeof err) < 0)
         return fail("token", err);
     if ((rc = open_files(b)) != 0)
         return rc;
@@ -373,7 +383,7 @@ static void read_status(bench *b)
     if (rc < 0 && rc != LQ_ENOTFOUND && rc != LQ_EPERM) {
         lq_client_close(b->status);
         b->status = NULL;
-        if (bench_connect_open(&b->cfg.conn, b->status_token, &b->status, err, sizeof err) == 0)
+        if (connect_status(b, err, sizeof err) == 0)
             rc = lq_project_get(b->status, b->cfg.project, &info);
     }
     if (rc < 0) {
@@ -500,13 +510,14 @@ static void teardown(bench *b)
     bench_truth_free(b->truth);
     if (b->run.ack_fd >= 0)
         close(b->run.ack_fd);
-    bench_connect_free(&b->cfg.conn);
+    free(b->cfg.token_buf);
 }
 
 int main(int argc, char **argv)
 {
     bench b = {0};
     int status;
+    b.cfg.conn.client_name = BENCH_CLIENT_NAME;
     b.cfg.annotators = DEFAULT_ANNOTATORS;
     b.cfg.lease_batch = DEFAULT_BATCH;
     b.cfg.accuracy_lo = DEFAULT_ACCURACY_LO;

@@ -12,14 +12,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench_connect.h"
 #include "bench_truth.h"
+#include "labelq.h"
 
 #define BENCH_PROG "labelq-bench"
+#define BENCH_CLIENT_NAME "labelq-bench/0.1"
 
 typedef struct bench_config {
     const char *project;
-    bench_connect conn;              /* --server, --ca, --token(-file) */
+    lq_client_options conn;          /* --server, --ca, --token; the annotators
+                                        connect with it and their own tokens */
+    const char *token_file;          /* --token-file */
+    char *token_buf;                 /* the token read from a token file; owned */
     unsigned annotators;             /* --annotators */
     bool annotators_given;           /* the flag was given, not the default */
     const char *annotator_tokens;    /* --annotator-tokens FILE */

@@ -98,15 +98,17 @@ int bench_fleet_create(bench_fleet *f, lq_client *admin, unsigned n, char *err, 
     return 0;
 }
 
-int bench_fleet_connect(bench_fleet *f, const bench_connect *conn, char *err, size_t errlen)
+int bench_fleet_connect(bench_fleet *f, const lq_client_options *conn, char *err, size_t errlen)
 {
+    lq_client_options o = *conn;
     char why[512];
     if (!(f->client = calloc(f->n ? f->n : 1, sizeof *f->client))) {
         snprintf(err, errlen, "out of memory");
         return LQ_ENOMEM;
     }
     for (size_t i = 0; i < f->n; i++) {
-        int rc = bench_connect_open(conn, f->token[i], &f->client[i], why, sizeof why);
+        o.token = f->token[i];
+        int rc = lq_client_connect(&o, &f->client[i], why, sizeof why);
         if (rc < 0) {
             snprintf(err, errlen, "connecting annotator %zu of %zu: %s", i + 1, f->n, why);
             return rc;

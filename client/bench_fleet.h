@@ -26,9 +26,9 @@ int bench_fleet_read(bench_fleet *f, const char *path, unsigned want, char *err,
  * Returns 0 or a negative LQ_E* code with err saying why. */
 int bench_fleet_create(bench_fleet *f, lq_client *admin, unsigned n, char *err, size_t errlen);
 
-/* Connects one client per token. Returns 0 or a negative LQ_E* code with
+/* Connects one client per token, with conn's other settings. Returns 0 or a negative LQ_E* code with
  * err saying which annotator and why. */
-int bench_fleet_connect(bench_fleet *f, const bench_connect *conn, char *err, size_t errlen);
+int bench_fleet_connect(bench_fleet *f, const lq_client_options *conn, char *err, size_t errlen);
 
 /* Closes the clients still held and frees the tokens. Cannot fail. */
 void bench_fleet_free(bench_fleet *f);

@@ -97,6 +97,8 @@ static next_step failed(bench_worker *w, const char *call, int rc)
 static bool reconnect(bench_worker *w)
 {
     unsigned delay = BACKOFF_MIN_MS;
+    lq_client_options o = w->run->cfg->conn;
+    o.token = w->token;
     char err[512];
     lq_client_close(w->c);
     w->c = NULL;
@@ -104,7 +106,7 @@ static bool reconnect(bench_worker *w)
         nap(w, delay);
         if (stopping(w))
             break;
-        if (bench_connect_open(&w->run->cfg->conn, w->token, &w->c, err, sizeof err) == 0)
+        if (lq_client_connect(&o, &w->c, err, sizeof err) == 0)
             return true;
         atomic_fetch_add(&w->run->stats.errors, 1);
         delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;

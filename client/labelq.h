@@ -33,6 +33,25 @@ typedef struct lq_client_options {
     size_t max_frame;        /* 0: LQ_FRAME_DEFAULT_MAX */
 } lq_client_options;
 
+/* Resolves a program's connection settings the way every labelq program
+ * does, a flag always beating the environment. Fills the NULL fields of
+ * opts: server from LABELQ_SERVER, else LQ_DEFAULT_SERVER; ca_file from
+ * LABELQ_CA (else left NULL: the system trust store). Resolves the token by
+ * precedence: opts->token (a --token flag), else token_file (a --token-file
+ * flag; may be NULL), else LABELQ_TOKEN, else LABELQ_TOKEN_FILE. Variables
+ * set to "" count as unset. A token file holds the token with any
+ * surrounding whitespace (a trailing newline) trimmed; more than 4096 bytes
+ * is not a token file. Leaves opts->token NULL when no token is configured
+ * anywhere; the caller decides whether that is an error.
+ *
+ * opts keeps pointing into the caller's strings and the environment. A
+ * token read from a file is malloc'd into *owned (set to NULL otherwise);
+ * free it after the client is closed. Returns 0, or LQ_EIO (token file
+ * unreadable), LQ_EBADREQ (token file oversized or empty) or LQ_ENOMEM with
+ * the reason in errbuf (if given); on failure *owned is NULL. */
+int lq_client_options_resolve(lq_client_options *opts, const char *token_file, char **owned,
+                              char *errbuf, size_t errlen);
+
 /* Connects, verifies the server certificate against ca_file and the host
  * name, negotiates ALPN labelq/1 and says Hello. On failure *out is NULL and
  * errbuf (if given) holds the reason. */
