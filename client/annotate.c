@@ -168,10 +168,11 @@ static int reprompt(session *s, const Labelq__LeasedTask *task)
     return 0;
 }
 
-/* Gives a lease back; an already expired or vanished lease is fine. */
-static int give_back(session *s, uint64_t task_id)
+/* Gives a lease back; an already expired or vanished lease is fine. A skip
+ * also tells the server not to show this person the item again. */
+static int give_back(session *s, uint64_t task_id, bool skip)
 {
-    int rc = lq_release(s->c, task_id);
+    int rc = skip ? lq_skip(s->c, task_id) : lq_release(s->c, task_id);
     if (rc == LQ_EEXPIRED || rc == LQ_ENOTFOUND)
         return 0;
     if (rc < 0)
@@ -260,9 +261,9 @@ static int work_on(session *s, const Labelq__LeasedTask *task)
         case INPUT_SKIP:
             snprintf(s->status, sizeof s->status, "skipped item %s", task->external_id);
             flush_status(s);
-            return (rc = give_back(s, task->task_id)) < 0 ? rc : STEP_NEXT;
+            return (rc = give_back(s, task->task_id, true)) < 0 ? rc : STEP_NEXT;
         case INPUT_QUIT:
-            return (rc = give_back(s, task->task_id)) < 0 ? rc : STEP_QUIT;
+            return (rc = give_back(s, task->task_id, false)) < 0 ? rc : STEP_QUIT;
         }
         if ((rc = reprompt(s, task)) < 0)
             return rc;
@@ -301,7 +302,7 @@ static int lease_one(session *s, Labelq__LeaseReply **out)
         if (r->n_tasks > 0) {
             /* We asked for one; give back any extra a server sends. */
             for (size_t i = 1; i < r->n_tasks; i++) {
-                if ((rc = give_back(s, r->tasks[i]->task_id)) < 0) {
+                if ((rc = give_back(s, r->tasks[i]->task_id, false)) < 0) {
                     labelq__lease_reply__free_unpacked(r, NULL);
                     return rc;
                 }

@@ -272,12 +272,23 @@ int lq_extend(lq_client *c, uint64_t task_id, unsigned seconds, uint64_t *deadli
     return 0;
 }
 
-int lq_release(lq_client *c, uint64_t task_id)
+static int give_back(lq_client *c, uint64_t task_id, bool skip)
 {
     Labelq__Release m = LABELQ__RELEASE__INIT;
     Labelq__Envelope req = LABELQ__ENVELOPE__INIT;
     m.task_id = task_id;
+    m.skip = skip;
     req.body_case = LABELQ__ENVELOPE__BODY_RELEASE;
     req.release = &m;
     return call_ok(c, &req);
+}
+
+int lq_release(lq_client *c, uint64_t task_id)
+{
+    return give_back(c, task_id, false);
+}
+
+int lq_skip(lq_client *c, uint64_t task_id)
+{
+    return give_back(c, task_id, true);
 }

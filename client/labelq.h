@@ -118,6 +118,11 @@ int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wai
 int lq_submit(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
               bool *duplicate);
 int lq_extend(lq_client *c, uint64_t task_id, unsigned seconds, uint64_t *deadline_ms);
+/* Gives a leased task back at once; it may be offered to this annotator
+ * again later (as after an expired lease). */
 int lq_release(lq_client *c, uint64_t task_id);
+/* Gives a leased task back and declines it: the server does not offer it to
+ * this annotator again. What a person's "skip" means. */
+int lq_skip(lq_client *c, uint64_t task_id);
 
 #endif

@@ -71,14 +71,17 @@ static void unlink_lease(lq_lease *l)
     *pp = l->next;
 }
 
-/* Ends a lease without a label (release, expiry, undo). */
-static void drop_lease(lq_server *srv, lq_lease *l)
+/* Ends a lease without a label (release, skip, expiry, undo). Unless skip,
+ * the annotator may be offered the task again later. */
+static void drop_lease(lq_server *srv, lq_lease *l, bool skip)
 {
     lq_task *t = l->task;
     bool was_leased = task_leased(t), was_done = lq_task_done(t);
     lq_heap_remove(&srv->leases, l);
     unlink_lease(l);
     t->leases--;
+    if (!skip)
+        lq_task_unsee(t, l->annotator);
     free(l);
     lq_sched_account(t, was_leased, was_done);
     if (lq_project_requeue(t->project, t) < 0)
@@ -196,7 +199,7 @@ static void reply_leases(lq_conn *c, uint64_t id, lq_lease **leases, size_t n)
     size_t sent = 0, bytes = 0;
     if (!tasks || !ptrs || !recs || (n && lq_store_read_begin(srv->store, &txn) < 0)) {
         for (size_t i = 0; i < n; i++)
-            drop_lease(srv, leases[i]);
+            drop_lease(srv, leases[i], false);
         lq_conn_send_error(c, id, LQ_EUNAVAIL, "cannot read tasks from storage");
         goto out;
     }
@@ -212,7 +215,7 @@ static void reply_leases(lq_conn *c, uint64_t id, lq_lease **leases, size_t n)
                 lq_log(LQ_LOG_ERROR, "leased task missing from storage", "task=%lu error=%s",
                        (unsigned long)l->task->id, lq_strerror(rc));
             recs[sent] = NULL;
-            drop_lease(srv, l);
+            drop_lease(srv, l, false);
             continue;
         }
         bytes += size;
@@ -563,7 +566,7 @@ void lq_sched_release(lq_conn *c, uint64_t id, const Labelq__Release *req)
     if (!l)
         return;
     lq_project *p = l->task->project;
-    drop_lease(c->srv, l);
+    drop_lease(c->srv, l, req->skip);
     arm_timer(c->srv);
     lq_conn_send_ok(c, id);
     lq_sched_wake(c->srv, p);
@@ -576,7 +579,7 @@ void lq_sched_expire(lq_server *srv)
     unsigned expired = 0;
     while ((l = lq_heap_peek(&srv->leases)) && l->deadline <= now) {
         lq_project *p = l->task->project;
-        drop_lease(srv, l);
+        drop_lease(srv, l, false);
         expired++;
         /* Serve parked requests as tasks come back; cheap when none wait. */
         if (p->waiters)

@@ -96,6 +96,13 @@ lq_seen *lq_task_mark_seen(lq_task *task, uint32_t annotator)
     return s;
 }
 
+void lq_task_unsee(lq_task *task, uint32_t annotator)
+{
+    lq_seen *s = lq_task_seen(task, annotator);
+    if (s)
+        *s = task->seen[--task->seen_n];
+}
+
 lq_lease *lq_task_lease(lq_task *task, uint32_t annotator)
 {
     for (lq_lease *l = task->lease_list; l; l = l->next)

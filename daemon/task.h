@@ -11,8 +11,9 @@
 struct lq_project;
 typedef struct lq_lease lq_lease;
 
-/* An annotator who has held or labeled the task. Either way the scheduler
- * never offers them the task again. */
+/* An annotator the scheduler must not offer the task (again): they hold a
+ * lease on it, labeled it, or skipped it. An expired or plainly released
+ * lease removes the entry, so the task can come back to them. */
 typedef struct lq_seen {
     uint32_t annotator;
     bool labeled;
@@ -63,6 +64,9 @@ lq_seen *lq_task_seen(lq_task *task, uint32_t annotator);
 
 /* Marks annotator as seen (labeled or not). Returns the entry or NULL (ENOMEM). */
 lq_seen *lq_task_mark_seen(lq_task *task, uint32_t annotator);
+
+/* Forgets annotator on task (nothing when absent). Cannot fail. */
+void lq_task_unsee(lq_task *task, uint32_t annotator);
 
 /* The lease annotator holds on task, or NULL. */
 lq_lease *lq_task_lease(lq_task *task, uint32_t annotator);

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# The command-line programs end to end against a real labelqd: an admin
+# creates a project, adds an annotator and imports items with labelq; the
+# annotator labels a few with labelq-annotate fed on a pipe; labelq-bench
+# finishes the rest; labelq status and export report it all.
+#
+# Paths come from ctest's environment: LABELQD, LABELQ_CLI, LABELQ_ANNOTATE,
+# LABELQ_BENCH. The programs find the daemon through LABELQ_SERVER,
+# LABELQ_CA and LABELQ_TOKEN, as a user's shell would.
+set -euo pipefail
+
+: "${LABELQD:?path of labelqd}" "${LABELQ_CLI:?path of labelq}"
+: "${LABELQ_ANNOTATE:?path of labelq-annotate}" "${LABELQ_BENCH:?path of labelq-bench}"
+PY=/usr/bin/python3
+START_TRIES=150 # 15 s in steps of 0.1 s
+STEP_TIMEOUT=120
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-cli-XXXXXX")
+data=$root/data
+log=$root/labelqd.log
+pid=
+passed=0
+
+cleanup() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    if [ "$passed" = 1 ]; then
+        rm -rf "$root"
+    else
+        echo "cli_flow failed; labelqd log: $log (work dir $root)" >&2
+        tail -n 30 "$log" >&2 || true
+    fi
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# Runs a program with a time limit; its output goes where the caller sends it.
+run() {
+    timeout "$STEP_TIMEOUT" "$@"
+}
+
+port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+"$LABELQD" --data "$data" --listen "127.0.0.1:$port" >"$log" 2>&1 &
+pid=$!
+export LABELQ_SERVER=127.0.0.1:$port LABELQ_CA=$data/tls/ca.pem
+
+ready=0
+for _ in $(seq "$START_TRIES"); do
+    kill -0 "$pid" 2>/dev/null || fail "labelqd exited during start"
+    if [ -s "$data/admin.token" ] &&
+        LABELQ_TOKEN=$(head -n 1 "$data/admin.token") run "$LABELQ_CLI" project list >/dev/null 2>&1; then
+        ready=1
+        break
+    fi
+    sleep 0.1
+done
+[ "$ready" = 1 ] || fail "labelqd not ready within 15 s"
+admin_token=$(head -n 1 "$data/admin.token")
+export LABELQ_TOKEN=$admin_token
+
+echo "== project create / list"
+run "$LABELQ_CLI" project create reviews --labels pos,neg,neutral --overlap 2 >/dev/null ||
+    fail "project create"
+if run "$LABELQ_CLI" project create reviews --labels pos,neg >/dev/null 2>&1; then
+    fail "a second project named reviews was accepted"
+fi
+run "$LABELQ_CLI" project list | grep -q '^reviews ' || fail "project list does not show reviews"
+run "$LABELQ_CLI" project list --json >"$root/projects.json" || fail "project list --json"
+$PY -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+items = doc if isinstance(doc, list) else doc.get("projects", [])
+names = [p.get("project", p.get("name")) for p in items]
+assert names.count("reviews") == 1, names
+' "$root/projects.json" || fail "project list --json does not list reviews once"
+
+echo "== annotator add"
+run "$LABELQ_CLI" annotator add alice >"$root/alice.out" || fail "annotator add"
+[ "$(wc -l <"$root/alice.out")" -eq 1 ] || fail "annotator add printed more than the token: $(cat "$root/alice.out")"
+alice_token=$(cat "$root/alice.out")
+[ -n "$alice_token" ] || fail "annotator add printed an empty token"
+case "$alice_token" in *" "*) fail "token line has spaces: $alice_token" ;; esac
+
+echo "== import"
+cat >"$root/items.jsonl" <<'EOF'
+{"id": "r1", "data": {"text": "great product"}}
+{"id": "r2", "data": {"text": "broke in a day"}}
+{"id": "r3", "data": {"text": "it is a box"}}
+{"id": "r4", "data": {"text": "love it"}, "priority": 2}
+{"id": "r5", "data": {"text": "meh"}}
+{"id": "r6", "data": {"text": "would buy again"}}
+EOF
+run "$LABELQ_CLI" import reviews "$root/items.jsonl" >"$root/import1.out" 2>"$root/import1.err" ||
+    fail "import: $(cat "$root/import1.err")"
+grep -Eq 'imported 6\b' "$root/import1.out" || fail "import summary: $(cat "$root/import1.out")"
+grep -Eq 'skipped 0\b' "$root/import1.out" || fail "import summary: $(cat "$root/import1.out")"
+
+# again, with one new item, one repeated id inside the file and one bad line
+cat "$root/items.jsonl" >"$root/more.jsonl"
+cat >>"$root/more.jsonl" <<'EOF'
+{"id": "r7", "data": {"text": "fine"}}
+{"id": "r7", "data": {"text": "fine again"}}
+{"id": "r8", "data": {"text": "cut off"
+EOF
+status=0
+run "$LABELQ_CLI" import reviews "$root/more.jsonl" >"$root/import2.out" 2>"$root/import2.err" || status=$?
+[ "$status" = 1 ] || fail "import with a rejected line exited $status, want 1"
+grep -Eq 'imported 1\b' "$root/import2.out" || fail "re-import summary: $(cat "$root/import2.out")"
+grep -Eq 'skipped 7\b' "$root/import2.out" || fail "re-import summary: $(cat "$root/import2.out")"
+grep -Eq 'rejected 1\b' "$root/import2.out" || fail "re-import summary: $(cat "$root/import2.out")"
+grep -q 'line 9' "$root/import2.err" || fail "rejected line 9 not reported: $(cat "$root/import2.err")"
+
+status_json() {
+    run "$LABELQ_CLI" status reviews --json >"$root/status.json" || fail "status --json"
+}
+# check_status EXPR: EXPR is Python over s, the parsed status object
+check_status() {
+    status_json
+    $PY -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["project"] == "reviews", s
+assert s["tasks"] == s["done"] + s["leased"] + s["pending"], s
+assert eval(sys.argv[2]), (sys.argv[2], s)
+' "$root/status.json" "$1" || fail "status: want $1, got $(cat "$root/status.json")"
+}
+check_status 's["tasks"] == 7 and s["labels"] == 0 and s["done"] == 0 and s["overlap"] == 2 and s["labels_schema"] == ["pos", "neg", "neutral"]'
+
+echo "== labelq-annotate on a pipe"
+# label 1 (pos), label 2 (neg), skip, label 1 (pos), quit
+printf '1\n2\ns\n1\nq\n' | LABELQ_TOKEN=$alice_token run "$LABELQ_ANNOTATE" reviews \
+    >"$root/annotate.out" 2>"$root/annotate.err" || fail "labelq-annotate: $(tail -n 5 "$root/annotate.err")"
+check_status 's["labels"] == 3 and s["leased"] == 0'
+
+echo "== labelq-bench --until-done"
+run "$LABELQ_BENCH" reviews --until-done --annotators 3 --seed 7 >"$root/bench.out" 2>"$root/bench.err" ||
+    fail "labelq-bench: $(tail -n 5 "$root/bench.err")"
+check_status 's["done"] == 7 and s["labels"] == 14 and s["leased"] == 0 and s["pending"] == 0'
+
+echo "== export"
+run "$LABELQ_CLI" export reviews -o "$root/export.jsonl" >/dev/null || fail "export"
+$PY -c '
+import json, sys
+labels = ["pos", "neg", "neutral"]
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ids = [l["id"] for l in lines]
+assert ids == ["r1", "r2", "r3", "r4", "r5", "r6", "r7"], ("want every item once, in import order", ids)
+alice = []
+for l in lines:
+    anns = l["annotations"]
+    assert len(anns) == 2, l
+    assert len({a["annotator"] for a in anns}) == 2, l
+    votes = [a["label"] for a in anns]
+    assert all(v in labels for v in votes), l
+    best = max(labels, key=lambda x: (votes.count(x), -labels.index(x)))
+    assert l["label"] == best, l
+    assert abs(l["confidence"] - votes.count(best) / 2) < 1e-6, l
+    assert abs(l["agreement"] - (1.0 if votes[0] == votes[1] else 0.0)) < 1e-6, l
+    assert l["data"]["text"], l
+    alice += [a["label"] for a in anns if a["annotator"] == "alice"]
+assert sorted(alice) == ["neg", "pos", "pos"], ("alice labels", alice)
+' "$root/export.jsonl" || fail "export check; export was: $(cat "$root/export.jsonl")"
+
+echo "== SIGTERM"
+kill -TERM "$pid"
+for _ in $(seq 200); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+kill -0 "$pid" 2>/dev/null && fail "labelqd still running 20 s after SIGTERM"
+code=0
+wait "$pid" || code=$?
+pid=
+[ "$code" = 0 ] || fail "labelqd exited $code after SIGTERM, want 0"
+
+passed=1
+echo "cli_flow: ok"

@@ -1,0 +1,78 @@
+/* A real labelqd for integration tests: started as a child process on a
+ * fresh temporary data dir and a free loopback port, talked to with the real
+ * client library over real TLS.
+ *
+ * Layout of one harness: ROOT (mkdtemp) holds data/ (the daemon's --data)
+ * and labelqd.log (the daemon's stdout and stderr, appended across
+ * restarts). The binary is LABELQD_PATH (set by the build), or
+ * $LABELQ_IT_LABELQD when set, to test another build of the daemon. The
+ * functions assert with cmocka: call them from a test, a setup or a
+ * teardown. */
+#ifndef IT_DAEMON_HARNESS_H
+#define IT_DAEMON_HARNESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "client/labelq.h"
+
+#define IT_START_TIMEOUT_MS 15000 /* first start: TLS material and token */
+#define IT_STOP_TIMEOUT_MS 20000  /* SIGTERM until exit */
+#define IT_CLIENT_TIMEOUT_MS 20000
+#define IT_PATH_LEN 1024 /* the temp dir's path; $TMPDIR must be shorter */
+
+typedef struct it_daemon {
+    char root[IT_PATH_LEN];          /* temp dir: data/ and labelqd.log */
+    char data_dir[IT_PATH_LEN + 16]; /* passed as --data */
+    char log_path[IT_PATH_LEN + 16];
+    char ca_file[IT_PATH_LEN + 32];    /* data/tls/ca.pem */
+    char token_path[IT_PATH_LEN + 32]; /* data/admin.token */
+    char server[64];                   /* "127.0.0.1:PORT" */
+    char admin_token[256];
+    int port;
+    pid_t pid;   /* 0 when not running */
+    bool passed; /* set by the test as its last act; false keeps ROOT */
+} it_daemon;
+
+/* Creates the temp dir, picks a free port and starts labelqd; returns once
+ * the admin token works (asserts that it does within IT_START_TIMEOUT_MS). */
+void it_daemon_start(it_daemon *d);
+
+/* Starts labelqd again on the same data dir and port (after stop or kill). */
+void it_daemon_restart(it_daemon *d);
+
+/* Sends SIGTERM and waits for the exit; returns the raw wait status (-1 if
+ * it did not exit within IT_STOP_TIMEOUT_MS, after which it was killed). */
+int it_daemon_stop(it_daemon *d);
+
+/* it_daemon_stop, then asserts the daemon exited with status 0. */
+void it_daemon_stop_ok(it_daemon *d);
+
+/* SIGKILL and reap. */
+void it_daemon_kill(it_daemon *d);
+
+/* Kills a still-running daemon; removes ROOT if d->passed, else prints where
+ * the data and the log are. Safe on a zeroed struct. */
+void it_daemon_cleanup(it_daemon *d);
+
+/* Connects with token. Returns lq_client_connect's code; errbuf gets the
+ * reason. */
+int it_daemon_try_connect(const it_daemon *d, const char *token, lq_client **out, char *errbuf,
+                          size_t errlen);
+
+/* Connects with token and asserts success. */
+lq_client *it_daemon_connect(const it_daemon *d, const char *token);
+
+/* Connects as the admin. */
+lq_client *it_daemon_admin(const it_daemon *d);
+
+/* Prints the last lines of the daemon log to stderr (for failure context). */
+void it_daemon_dump_log(const it_daemon *d, int max_lines);
+
+/* Milliseconds on a monotonic clock. */
+long long it_now_ms(void);
+
+/* Sleeps ms milliseconds (restarting after signals). */
+void it_sleep_ms(long long ms);
+
+#endif

@@ -1,0 +1,123 @@
+/* kill -9 while annotators submit as fast as they can: after a restart every
+ * acknowledged label is there exactly once and no task has more than K. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "annotator_swarm.h"
+#include "daemon_harness.h"
+#include "export_check.h"
+#include "project_fixture.h"
+
+#define N_TASKS 2000
+#define K 3
+#define N_WORKERS 6
+#define RUN_MS 2000          /* the longest the swarm runs before the kill */
+#define KILL_MIN_SHARE 30    /* kill -9 once this many percent of all labels... */
+#define KILL_SPREAD_SHARE 40 /* ...plus up to this many more are acknowledged */
+#define FINISH_BUDGET_MS 180000
+
+static it_daemon D;
+static const char *const LABELS[] = {"north", "south", "east", "west"};
+
+static void acknowledged_labels_survive_kill9(void **state)
+{
+    (void)state;
+    const char *p = "crash";
+    lq_client *admin = it_daemon_admin(&D);
+    it_project_create(admin, p, LABELS, 4, K, 600);
+    it_import_items(admin, p, p, N_TASKS);
+    static it_worker w[N_WORKERS];
+    static atomic_bool stop;
+    it_swarm_setup(w, N_WORKERS, &D, admin, p, LABELS, 4, "crash-ann", &stop);
+    lq_client_close(admin);
+
+    static atomic_size_t progress;
+    for (size_t i = 0; i < N_WORKERS; i++)
+        w[i].progress = &progress;
+    size_t total = (size_t)N_TASKS * K;
+    size_t share = KILL_MIN_SHARE + (size_t)getpid() % KILL_SPREAD_SHARE;
+    long long t0 = it_now_ms();
+    for (size_t i = 0; i < N_WORKERS; i++)
+        w[i].until_ms = t0 + RUN_MS + 30000; /* the kill ends them, not the clock */
+    it_swarm_start(w, N_WORKERS);
+    size_t at = it_swarm_wait_progress(&progress, total * share / 100, RUN_MS);
+    long long after_ms = it_now_ms() - t0;
+    it_daemon_kill(&D);
+    it_swarm_join(w, N_WORKERS);
+    for (size_t i = 0; i < N_WORKERS; i++) {
+        if (!it_swarm_conn_lost(w[i].end_rc))
+            fail_msg("%s ended before the kill: %s", w[i].name,
+                     w[i].end_rc ? w[i].end_msg : "ran out of time");
+        if (w[i].rejected)
+            fail_msg("%s had %zu submits refused", w[i].name, w[i].rejected);
+    }
+    it_swarm_assert_no_faults(w, N_WORKERS);
+    size_t acked = it_swarm_acks(w, N_WORKERS);
+    print_message("killed after %lld ms at %zu acknowledged labels (%zu when all ended)\n",
+                  after_ms, at, acked);
+    /* mid-flight: work was acknowledged and work was left */
+    assert_true(acked > 0);
+    if (acked >= total)
+        fail_msg("the swarm finished all %zu labels before the kill: nothing was in flight", total);
+
+    it_daemon_restart(&D);
+    admin = it_daemon_admin(&D);
+    Labelq__ProjectInfo *info = it_project_info(admin, p);
+    /* each worker had at most one submit in flight, acknowledged or not */
+    if (info->labels < acked || info->labels > acked + N_WORKERS)
+        fail_msg("after kill -9: %llu labels stored, %zu acknowledged (at most %d more "
+                 "may have been in flight)",
+                 (unsigned long long)info->labels, acked, N_WORKERS);
+    assert_int_equal(info->tasks, N_TASKS);
+    assert_int_equal(info->leased, 0);
+    labelq__project_info__free_unpacked(info, NULL);
+
+    it_swarm_finish(w, N_WORKERS, FINISH_BUDGET_MS);
+    info = it_project_info(admin, p);
+    it_assert_status(info, N_TASKS, N_TASKS, (uint64_t)N_TASKS * K, 0, 0);
+    labelq__project_info__free_unpacked(info, NULL);
+
+    it_export e;
+    it_export_fetch(admin, p, &e);
+    assert_int_equal(e.n, N_TASKS);
+    size_t checked = it_swarm_check_export(w, N_WORKERS, &e, K);
+    assert_true(checked + N_WORKERS >= (size_t)N_TASKS * K);
+    for (size_t i = 0; i < e.n; i++)
+        it_export_check_consensus(e.lines[i], LABELS, 4);
+    it_export_free(&e);
+    it_swarm_free(w, N_WORKERS);
+    lq_client_close(admin);
+}
+
+static void daemon_stops_cleanly(void **state)
+{
+    (void)state;
+    it_daemon_stop_ok(&D);
+}
+
+static int start_daemon(void **state)
+{
+    (void)state;
+    it_daemon_start(&D);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(acknowledged_labels_survive_kill9),
+        cmocka_unit_test(daemon_stops_cleanly),
+    };
+    int failed = cmocka_run_group_tests(tests, start_daemon, NULL);
+    D.passed = failed == 0;
+    it_daemon_cleanup(&D);
+    return failed;
+}
