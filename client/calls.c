@@ -1,6 +1,7 @@
 /* Typed calls: one request, one expected reply body, which is detached from
  * its envelope and handed to the caller. */
 #include "client/client_internal.h"
+#include "proto/envelope.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -23,133 +24,92 @@ static int call_expect(lq_client *c, Labelq__Envelope *req, Labelq__Envelope__Bo
     return rc;
 }
 
-/* Frees an envelope whose body the caller has taken (and set to NULL). */
-static void drop_envelope(Labelq__Envelope *env)
+/* Sends a request of kind carrying body, waits for a reply of kind want and
+ * hands its body to *out (the caller frees it), or frees it when out is NULL. */
+static int call_take(lq_client *c, Labelq__Envelope__BodyCase kind, void *body,
+                     Labelq__Envelope__BodyCase want, int timeout_ms, void *out)
 {
-    env->body_case = LABELQ__ENVELOPE__BODY__NOT_SET;
-    labelq__envelope__free_unpacked(env, NULL);
+    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
+    lq_envelope_wrap(&req, 0, kind, body);
+    if (out)
+        *(void **)out = NULL;
+    int rc = call_expect(c, &req, want, timeout_ms, &reply);
+    if (rc < 0)
+        return rc;
+    if (out)
+        *(void **)out = lq_envelope_take(reply);
+    else
+        labelq__envelope__free_unpacked(reply, NULL);
+    return 0;
 }
 
 /* For calls whose reply body carries nothing the caller needs. */
-static int call_ok(lq_client *c, Labelq__Envelope *req)
+static int call_ok(lq_client *c, Labelq__Envelope__BodyCase kind, void *body)
 {
-    Labelq__Envelope *reply;
-    int rc = call_expect(c, req, LABELQ__ENVELOPE__BODY_OK, -1, &reply);
-    if (rc == 0)
-        labelq__envelope__free_unpacked(reply, NULL);
-    return rc;
+    return call_take(c, kind, body, LABELQ__ENVELOPE__BODY_OK, -1, NULL);
 }
 
 int lq_project_create(lq_client *c, const Labelq__ProjectConfig *cfg, Labelq__ProjectInfo **out)
 {
     Labelq__CreateProject m = LABELQ__CREATE_PROJECT__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
     /* protobuf-c packs through non-const pointers but never writes. */
     m.config = (Labelq__ProjectConfig *)cfg;
-    req.body_case = LABELQ__ENVELOPE__BODY_CREATE_PROJECT;
-    req.create_project = &m;
-    *out = NULL;
-    int rc = call_expect(c, &req, LABELQ__ENVELOPE__BODY_PROJECT_INFO, -1, &reply);
-    if (rc < 0)
-        return rc;
-    *out = reply->project_info;
-    reply->project_info = NULL;
-    drop_envelope(reply);
-    return 0;
+    return call_take(c, LABELQ__ENVELOPE__BODY_CREATE_PROJECT, &m,
+                     LABELQ__ENVELOPE__BODY_PROJECT_INFO, -1, out);
 }
 
 int lq_project_list(lq_client *c, Labelq__ListProjectsReply **out)
 {
     Labelq__ListProjects m = LABELQ__LIST_PROJECTS__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
-    req.body_case = LABELQ__ENVELOPE__BODY_LIST_PROJECTS;
-    req.list_projects = &m;
-    *out = NULL;
-    int rc = call_expect(c, &req, LABELQ__ENVELOPE__BODY_LIST_PROJECTS_REPLY, -1, &reply);
-    if (rc < 0)
-        return rc;
-    *out = reply->list_projects_reply;
-    reply->list_projects_reply = NULL;
-    drop_envelope(reply);
-    return 0;
+    return call_take(c, LABELQ__ENVELOPE__BODY_LIST_PROJECTS, &m,
+                     LABELQ__ENVELOPE__BODY_LIST_PROJECTS_REPLY, -1, out);
 }
 
 int lq_project_get(lq_client *c, const char *project, Labelq__ProjectInfo **out)
 {
     Labelq__GetProject m = LABELQ__GET_PROJECT__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
     m.project = (char *)project;
-    req.body_case = LABELQ__ENVELOPE__BODY_GET_PROJECT;
-    req.get_project = &m;
-    *out = NULL;
-    int rc = call_expect(c, &req, LABELQ__ENVELOPE__BODY_PROJECT_INFO, -1, &reply);
-    if (rc < 0)
-        return rc;
-    *out = reply->project_info;
-    reply->project_info = NULL;
-    drop_envelope(reply);
-    return 0;
+    return call_take(c, LABELQ__ENVELOPE__BODY_GET_PROJECT, &m, LABELQ__ENVELOPE__BODY_PROJECT_INFO,
+                     -1, out);
 }
 
 int lq_annotator_add(lq_client *c, const char *name, Labelq__Role role, char **token)
 {
     Labelq__AddAnnotator m = LABELQ__ADD_ANNOTATOR__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
+    Labelq__AddAnnotatorReply *reply;
     m.name = (char *)name;
     m.role = role;
-    req.body_case = LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR;
-    req.add_annotator = &m;
     *token = NULL;
-    int rc = call_expect(c, &req, LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR_REPLY, -1, &reply);
+    int rc = call_take(c, LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR, &m,
+                       LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR_REPLY, -1, &reply);
     if (rc < 0)
         return rc;
     /* Take the string itself: no copy of a secret left behind to scrub. */
-    *token = reply->add_annotator_reply->token;
-    reply->add_annotator_reply->token = (char *)protobuf_c_empty_string;
-    labelq__envelope__free_unpacked(reply, NULL);
+    *token = reply->token;
+    reply->token = (char *)protobuf_c_empty_string;
+    labelq__add_annotator_reply__free_unpacked(reply, NULL);
     return 0;
 }
 
 int lq_annotator_list(lq_client *c, Labelq__ListAnnotatorsReply **out)
 {
     Labelq__ListAnnotators m = LABELQ__LIST_ANNOTATORS__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
-    req.body_case = LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS;
-    req.list_annotators = &m;
-    *out = NULL;
-    int rc = call_expect(c, &req, LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS_REPLY, -1, &reply);
-    if (rc < 0)
-        return rc;
-    *out = reply->list_annotators_reply;
-    reply->list_annotators_reply = NULL;
-    drop_envelope(reply);
-    return 0;
+    return call_take(c, LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS, &m,
+                     LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS_REPLY, -1, out);
 }
 
 int lq_annotator_block(lq_client *c, const char *name, bool unblock)
 {
     Labelq__BlockAnnotator m = LABELQ__BLOCK_ANNOTATOR__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT;
     m.name = (char *)name;
     m.unblock = unblock;
-    req.body_case = LABELQ__ENVELOPE__BODY_BLOCK_ANNOTATOR;
-    req.block_annotator = &m;
-    return call_ok(c, &req);
+    return call_ok(c, LABELQ__ENVELOPE__BODY_BLOCK_ANNOTATOR, &m);
 }
 
 int lq_import_chunk(lq_client *c, const Labelq__ImportChunk *chunk, Labelq__ImportReply **out)
 {
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
-    req.body_case = LABELQ__ENVELOPE__BODY_IMPORT_CHUNK;
-    req.import_chunk = (Labelq__ImportChunk *)chunk;
-    *out = NULL;
-    int rc = call_expect(c, &req, LABELQ__ENVELOPE__BODY_IMPORT_REPLY, -1, &reply);
-    if (rc < 0)
-        return rc;
-    *out = reply->import_reply;
-    reply->import_reply = NULL;
-    drop_envelope(reply);
-    return 0;
+    return call_take(c, LABELQ__ENVELOPE__BODY_IMPORT_CHUNK, (void *)chunk,
+                     LABELQ__ENVELOPE__BODY_IMPORT_REPLY, -1, out);
 }
 
 /* Handles one envelope of an export stream. Returns 1 when the stream is
@@ -215,72 +175,58 @@ int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wai
              Labelq__LeaseReply **out)
 {
     Labelq__Lease m = LABELQ__LEASE__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
     m.project = (char *)project;
     m.max_tasks = max_tasks;
     m.wait_ms = wait_ms;
-    req.body_case = LABELQ__ENVELOPE__BODY_LEASE;
-    req.lease = &m;
-    *out = NULL;
     /* A parked lease answers only after up to wait_ms: that is not a
      * slow server, so it must not eat into the reply timeout. */
     int timeout = lq__client_timeout(c);
     if (timeout >= 0)
         timeout = wait_ms > (unsigned)(INT_MAX - timeout) ? -1 : timeout + (int)wait_ms;
-    int rc = call_expect(c, &req, LABELQ__ENVELOPE__BODY_LEASE_REPLY, timeout, &reply);
-    if (rc < 0)
-        return rc;
-    *out = reply->lease_reply;
-    reply->lease_reply = NULL;
-    drop_envelope(reply);
-    return 0;
+    return call_take(c, LABELQ__ENVELOPE__BODY_LEASE, &m, LABELQ__ENVELOPE__BODY_LEASE_REPLY,
+                     timeout, out);
 }
 
 int lq_submit(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
               bool *duplicate)
 {
     Labelq__Submit m = LABELQ__SUBMIT__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
+    Labelq__SubmitReply *reply;
     m.task_id = task_id;
     m.label = (char *)label;
     m.duration_ms = duration_ms;
-    req.body_case = LABELQ__ENVELOPE__BODY_SUBMIT;
-    req.submit = &m;
-    int rc = call_expect(c, &req, LABELQ__ENVELOPE__BODY_SUBMIT_REPLY, -1, &reply);
+    int rc = call_take(c, LABELQ__ENVELOPE__BODY_SUBMIT, &m, LABELQ__ENVELOPE__BODY_SUBMIT_REPLY,
+                       -1, &reply);
     if (rc < 0)
         return rc;
     if (duplicate)
-        *duplicate = reply->submit_reply->duplicate;
-    labelq__envelope__free_unpacked(reply, NULL);
+        *duplicate = reply->duplicate;
+    labelq__submit_reply__free_unpacked(reply, NULL);
     return 0;
 }
 
 int lq_extend(lq_client *c, uint64_t task_id, unsigned seconds, uint64_t *deadline_ms)
 {
     Labelq__Extend m = LABELQ__EXTEND__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT, *reply;
+    Labelq__ExtendReply *reply;
     m.task_id = task_id;
     m.seconds = seconds;
-    req.body_case = LABELQ__ENVELOPE__BODY_EXTEND;
-    req.extend = &m;
-    int rc = call_expect(c, &req, LABELQ__ENVELOPE__BODY_EXTEND_REPLY, -1, &reply);
+    int rc = call_take(c, LABELQ__ENVELOPE__BODY_EXTEND, &m, LABELQ__ENVELOPE__BODY_EXTEND_REPLY,
+                       -1, &reply);
     if (rc < 0)
         return rc;
     if (deadline_ms)
-        *deadline_ms = reply->extend_reply->deadline_ms;
-    labelq__envelope__free_unpacked(reply, NULL);
+        *deadline_ms = reply->deadline_ms;
+    labelq__extend_reply__free_unpacked(reply, NULL);
     return 0;
 }
 
 static int give_back(lq_client *c, uint64_t task_id, bool skip)
 {
     Labelq__Release m = LABELQ__RELEASE__INIT;
-    Labelq__Envelope req = LABELQ__ENVELOPE__INIT;
     m.task_id = task_id;
     m.skip = skip;
-    req.body_case = LABELQ__ENVELOPE__BODY_RELEASE;
-    req.release = &m;
-    return call_ok(c, &req);
+    return call_ok(c, LABELQ__ENVELOPE__BODY_RELEASE, &m);
 }
 
 int lq_release(lq_client *c, uint64_t task_id)

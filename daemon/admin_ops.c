@@ -67,11 +67,7 @@ static void send_project_info(lq_conn *c, uint64_t id, const lq_project *p)
 {
     Labelq__ProjectInfo info;
     lq_project_info(p, &info);
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = id;
-    env.body_case = LABELQ__ENVELOPE__BODY_PROJECT_INFO;
-    env.project_info = &info;
-    lq_conn_send(c, &env);
+    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_PROJECT_INFO, &info);
 }
 
 static void project_created(lq_write_op *op, int status)
@@ -155,11 +151,7 @@ void lq_admin_list_projects(lq_conn *c, uint64_t id)
     Labelq__ListProjectsReply reply = LABELQ__LIST_PROJECTS_REPLY__INIT;
     reply.n_projects = n;
     reply.projects = ptrs;
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = id;
-    env.body_case = LABELQ__ENVELOPE__BODY_LIST_PROJECTS_REPLY;
-    env.list_projects_reply = &reply;
-    lq_conn_send(c, &env);
+    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_LIST_PROJECTS_REPLY, &reply);
 out:
     free(infos);
     free(ptrs);
@@ -186,11 +178,7 @@ static void annotator_added(lq_write_op *op, int status)
         Labelq__AddAnnotatorReply reply = LABELQ__ADD_ANNOTATOR_REPLY__INIT;
         reply.name = a->name;
         reply.token = r->token;
-        Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-        env.id = r->req_id;
-        env.body_case = LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR_REPLY;
-        env.add_annotator_reply = &reply;
-        lq_conn_send(r->conn, &env);
+        lq_conn_reply(r->conn, r->req_id, LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR_REPLY, &reply);
     } else {
         r->conn->srv->annotators[a->id] = NULL;
         lq_conn_send_error(r->conn, r->req_id, status, "annotator not added: %s",
@@ -263,11 +251,7 @@ void lq_admin_list_annotators(lq_conn *c, uint64_t id)
     Labelq__ListAnnotatorsReply reply = LABELQ__LIST_ANNOTATORS_REPLY__INIT;
     reply.n_annotators = n;
     reply.annotators = ptrs;
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = id;
-    env.body_case = LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS_REPLY;
-    env.list_annotators_reply = &reply;
-    lq_conn_send(c, &env);
+    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS_REPLY, &reply);
 out:
     free(infos);
     free(ptrs);

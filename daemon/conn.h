@@ -50,6 +50,10 @@ void lq_conn_unref(lq_conn *c);
 /* Encrypts and queues env. A no-op on a closing connection. */
 void lq_conn_send(lq_conn *c, const Labelq__Envelope *env);
 
+/* Sends a reply of kind with body (borrowed) for request id. A no-op on a
+ * closing connection. */
+void lq_conn_reply(lq_conn *c, uint64_t id, Labelq__Envelope__BodyCase kind, void *body);
+
 /* Sends an Error reply for request id (code is an LQ_E* code). */
 void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

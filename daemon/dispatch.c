@@ -40,11 +40,7 @@ static void hello(lq_conn *c, uint64_t id, const Labelq__Hello *req)
     reply.role = a->role;
     reply.server_version = LQ_SERVER_VERSION;
     reply.max_frame = (uint32_t)c->srv->cfg->max_frame;
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = id;
-    env.body_case = LABELQ__ENVELOPE__BODY_HELLO_REPLY;
-    env.hello_reply = &reply;
-    lq_conn_send(c, &env);
+    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_HELLO_REPLY, &reply);
     lq_log(LQ_LOG_DEBUG, "authenticated", "peer=%s annotator=%s", c->peer, a->name);
 }
 

@@ -216,11 +216,7 @@ static void chunk_read(uv_work_t *w, int status)
     chunk.data.len = e->len;
     chunk.done = e->finished;
     chunk.items = e->items;
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = e->req_id;
-    env.body_case = LABELQ__ENVELOPE__BODY_EXPORT_CHUNK;
-    env.export_chunk = &chunk;
-    lq_conn_send(c, &env);
+    lq_conn_reply(c, e->req_id, LABELQ__ENVELOPE__BODY_EXPORT_CHUNK, &chunk);
     if (e->finished) {
         lq_log(LQ_LOG_INFO, "export finished", "project=%s items=%lu peer=%s",
                e->config->name, (unsigned long)e->items, c->peer);

@@ -181,11 +181,7 @@ static void import_done(lq_write_op *wop, int status)
     reply.skipped = op->n_items - imported;
     reply.n_rejected = op->n_rejected;
     reply.rejected = op->rejected_ptrs;
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = op->req_id;
-    env.body_case = LABELQ__ENVELOPE__BODY_IMPORT_REPLY;
-    env.import_reply = &reply;
-    lq_conn_send(op->conn, &env);
+    lq_conn_reply(op->conn, op->req_id, LABELQ__ENVELOPE__BODY_IMPORT_REPLY, &reply);
     if (imported)
         lq_sched_wake(srv, p);
     import_op_free(op);

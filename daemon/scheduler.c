@@ -231,11 +231,7 @@ static void reply_leases(lq_conn *c, uint64_t id, lq_lease **leases, size_t n)
     Labelq__LeaseReply reply = LABELQ__LEASE_REPLY__INIT;
     reply.n_tasks = sent;
     reply.tasks = ptrs;
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = id;
-    env.body_case = LABELQ__ENVELOPE__BODY_LEASE_REPLY;
-    env.lease_reply = &reply;
-    lq_conn_send(c, &env);
+    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &reply);
 out:
     if (txn)
         lq_store_read_end(txn);
@@ -291,11 +287,7 @@ static void waiter_timeout(uv_timer_t *t)
 {
     lq_waiter *w = t->data;
     Labelq__LeaseReply reply = LABELQ__LEASE_REPLY__INIT;
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = w->req_id;
-    env.body_case = LABELQ__ENVELOPE__BODY_LEASE_REPLY;
-    env.lease_reply = &reply;
-    lq_conn_send(w->conn, &env);
+    lq_conn_reply(w->conn, w->req_id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &reply);
     waiter_remove(w);
 }
 
@@ -378,11 +370,7 @@ static void send_submit_reply(lq_conn *c, uint64_t id, bool duplicate)
 {
     Labelq__SubmitReply reply = LABELQ__SUBMIT_REPLY__INIT;
     reply.duplicate = duplicate;
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = id;
-    env.body_case = LABELQ__ENVELOPE__BODY_SUBMIT_REPLY;
-    env.submit_reply = &reply;
-    lq_conn_send(c, &env);
+    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_SUBMIT_REPLY, &reply);
 }
 
 /* Answers a submit for a task the annotator already labeled: the same label
@@ -553,11 +541,7 @@ void lq_sched_extend(lq_conn *c, uint64_t id, const Labelq__Extend *req)
     arm_timer(srv);
     Labelq__ExtendReply reply = LABELQ__EXTEND_REPLY__INIT;
     reply.deadline_ms = lq_server_unix_ms(srv, l->deadline);
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    env.id = id;
-    env.body_case = LABELQ__ENVELOPE__BODY_EXTEND_REPLY;
-    env.extend_reply = &reply;
-    lq_conn_send(c, &env);
+    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_EXTEND_REPLY, &reply);
 }
 
 void lq_sched_release(lq_conn *c, uint64_t id, const Labelq__Release *req)
