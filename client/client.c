@@ -273,7 +273,10 @@ int lq_client_connect(const lq_client_options *opts, lq_client **out, char *errb
     c->fd = -1;
     c->timeout_ms = opts->timeout_ms == 0 ? DEFAULT_TIMEOUT_MS : opts->timeout_ms;
     c->send_max = opts->max_frame ? opts->max_frame : LQ_FRAME_DEFAULT_MAX;
-    lq_frame_reader_init(&c->reader, c->send_max);
+    /* Replies may be larger than what we may send: one carries a whole
+     * item plus its envelope, an export chunk a batch of lines. The server
+     * bounds them well below this. */
+    lq_frame_reader_init(&c->reader, c->send_max * LQ_REPLY_FRAME_FACTOR);
 
     if (!opts->token || !opts->token[0]) {
         rc = lq__client_fail(c, LQ_EUNAUTH,

@@ -21,6 +21,7 @@
 
 #define LQ_DEFAULT_SERVER "127.0.0.1:7443"
 #define LQ_ALPN "labelq/1"
+#define LQ_REPLY_FRAME_FACTOR 4
 
 typedef struct lq_client lq_client;
 
@@ -30,7 +31,9 @@ typedef struct lq_client_options {
     const char *token;       /* bearer token for Hello (required) */
     const char *client_name; /* sent in Hello, e.g. "labelq/0.1"; may be NULL */
     int timeout_ms;          /* connect, handshake and each reply; 0: 30000 */
-    size_t max_frame;        /* 0: LQ_FRAME_DEFAULT_MAX */
+    size_t max_frame;        /* largest request sent; 0: LQ_FRAME_DEFAULT_MAX.
+                              * Replies up to LQ_REPLY_FRAME_FACTOR times that
+                              * are accepted. */
 } lq_client_options;
 
 /* Resolves a program's connection settings the way every labelq program

@@ -229,6 +229,16 @@ static bool tls_handshake(lq_conn *c)
     int r = SSL_do_handshake(c->ssl);
     flush_tls(c);
     if (r == 1) {
+        const unsigned char *proto;
+        unsigned len;
+        SSL_get0_alpn_selected(c->ssl, &proto, &len);
+        if (len == 0) {
+            /* Only labelq/1 is spoken here; a client that does not say so
+             * is some other program on the wrong port. */
+            lq_log(LQ_LOG_INFO, "tls client offered no ALPN", "peer=%s", c->peer);
+            lq_conn_close(c, "no alpn");
+            return false;
+        }
         c->handshaken = true;
         return true;
     }

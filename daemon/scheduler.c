@@ -444,7 +444,15 @@ static void submit_done(lq_write_op *op, int status)
     submit_op *s = (submit_op *)op;
     lq_server *srv = s->conn->srv;
     if (!s->lease) {
-        answer_unleased(s->conn, s->req_id, s->task, s->label);
+        /* A retry that waited for a commit in flight: if that commit failed
+         * the lease is the annotator's again and nothing is stored yet. */
+        lq_seen *seen = lq_task_seen(s->task, s->who->id);
+        if (lq_task_lease(s->task, s->who->id) && !(seen && seen->labeled))
+            lq_conn_send_error(s->conn, s->req_id, LQ_EUNAVAIL,
+                               "label for task %lu is not stored yet; submit again",
+                               (unsigned long)s->task->id);
+        else
+            answer_unleased(s->conn, s->req_id, s->task, s->label);
     } else if (status == 0) {
         submit_commit(srv, s);
         send_submit_reply(s->conn, s->req_id, false);

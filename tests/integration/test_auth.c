@@ -277,14 +277,15 @@ static void plaintext_refused(void **state)
         fail_msg("the daemon answered a plaintext Hello");
 }
 
-static void wrong_alpn_refused(void **state)
+/* Whether the daemon answers a Hello on a TLS session that offered alpn
+ * (a wire-format ALPN list; NULL offers none). */
+static bool hello_answered_with_alpn(const unsigned char *alpn, unsigned alpn_len)
 {
-    (void)state;
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     assert_non_null(ctx);
     assert_int_equal(SSL_CTX_load_verify_locations(ctx, D.ca_file, NULL), 1);
-    static const unsigned char alpn[] = "\x08http/1.1";
-    assert_int_equal(SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1), 0);
+    if (alpn)
+        assert_int_equal(SSL_CTX_set_alpn_protos(ctx, alpn, alpn_len), 0);
     int fd = tcp_connect();
     SSL *ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
@@ -315,8 +316,20 @@ static void wrong_alpn_refused(void **state)
     SSL_free(ssl);
     close(fd);
     SSL_CTX_free(ctx);
-    if (answered)
+    return answered;
+}
+
+static void wrong_alpn_refused(void **state)
+{
+    (void)state;
+    static const unsigned char http[] = "\x08http/1.1";
+    if (hello_answered_with_alpn(http, sizeof http - 1))
         fail_msg("the daemon answered Hello on a TLS session that offered only ALPN http/1.1");
+    if (hello_answered_with_alpn(NULL, 0))
+        fail_msg("the daemon answered Hello on a TLS session that offered no ALPN");
+    /* The same path with labelq/1 is answered: the checks above can fail. */
+    static const unsigned char ours[] = "\x08labelq/1";
+    assert_true(hello_answered_with_alpn(ours, sizeof ours - 1));
 }
 
 static void daemon_stops_cleanly(void **state)
