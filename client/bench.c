@@ -73,7 +73,8 @@ static const char usage_text[] =
     "  --duration S            stop after S seconds (default: when interrupted)\n"
     "output:\n"
     "  --json                  print the summary as one JSON object\n"
-    "  --log-acks FILE         append \"task_id annotator label\" per acknowledged submit\n"
+    "  --log-acks FILE         append one JSON line per acknowledged submit:\n"
+    "                          {\"task_id\", \"id\", \"annotator\", \"label\"}\n"
     "  -h, --help              show this help\n";
 
 static int usage_error(const char *fmt, const char *arg)

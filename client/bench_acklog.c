@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#include "proto/error.h"
+#include <jansson.h>
 
-#define ACK_LINE_MAX 1024
+#include "proto/error.h"
 
 int bench_acklog_open(const char *path)
 {
@@ -16,23 +18,30 @@ int bench_acklog_open(const char *path)
     return fd < 0 ? LQ_EIO : fd;
 }
 
-int bench_acklog_write(int fd, uint64_t task_id, const char *annotator, const char *label)
+int bench_acklog_write(int fd, uint64_t task_id, const char *external_id, const char *annotator,
+                       const char *label)
 {
-    char line[ACK_LINE_MAX];
-    int n;
     if (fd < 0)
         return 0;
-    n = snprintf(line, sizeof line, "%llu %s %s\n", (unsigned long long)task_id, annotator, label);
-    if (n < 0 || (size_t)n >= sizeof line)
-        return LQ_EIO;
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "task_id", (json_int_t)task_id, "id",
+                          external_id, "annotator", annotator, "label", label);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!text)
+        return LQ_ENOMEM;
+    size_t n = strlen(text);
+    text[n++] = '\n'; /* replaces the NUL; the length is known */
+    int rc = LQ_EIO;
     /* One write per line: a short write to a regular file means the disk
      * is full, which the caller reports. */
     for (;;) {
-        ssize_t w = write(fd, line, (size_t)n);
-        if (w == n)
-            return 0;
-        if (w < 0 && errno == EINTR)
+        ssize_t w = write(fd, text, n);
+        if (w == (ssize_t)n)
+            rc = 0;
+        else if (w < 0 && errno == EINTR)
             continue;
-        return LQ_EIO;
+        break;
     }
+    free(text);
+    return rc;
 }

@@ -164,7 +164,7 @@ static void acknowledged(bench_worker *w, const Labelq__LeasedTask *t, const cha
         if (strcmp(label, truth) == 0)
             atomic_fetch_add(&st->correct, 1);
     }
-    if (bench_acklog_write(w->run->ack_fd, t->task_id, w->name, label) < 0) {
+    if (bench_acklog_write(w->run->ack_fd, t->task_id, t->external_id, w->name, label) < 0) {
         atomic_fetch_add(&st->errors, 1);
         fprintf(stderr, BENCH_PROG ": writing the ack log failed; stopping the run\n");
         atomic_store(&st->stop, true);
