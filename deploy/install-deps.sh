@@ -18,6 +18,10 @@ packages=(
 	libinih-dev       # config file
 	libcmocka-dev     # unit tests
 	python3           # Debian's /usr/bin/python3, used by tests
+	python3-nltk      # independent agreement metrics the quality tests compare with
+	python3-statsmodels
+	python3-sklearn
+	lmdb-utils        # mdb_copy, mdb_stat: backups and inspection
 	ca-certificates
 )
 
