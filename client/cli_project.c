@@ -11,6 +11,7 @@
 
 static const char usage[] =
     "Usage: labelq project create NAME --labels A,B,... [--overlap K] [--lease-ttl S]\n"
+    "                             [--max-overlap M --agreement-target T]\n"
     "                             [--instructions TEXT]\n"
     "       labelq project list [--json]\n"
     "\n"
@@ -19,6 +20,10 @@ static const char usage[] =
     "  -k, --overlap K            distinct annotators per item, 1-100 (default: server's, 3)\n"
     "  -t, --lease-ttl S          seconds an annotator holds a task, 1-86400\n"
     "                             (default: server's, 600)\n"
+    "  -m, --max-overlap M        dynamic overlap: ask for more labels, up to M in all,\n"
+    "                             while an item's agreement is below the target\n"
+    "  -a, --agreement-target T   share of agreeing annotator pairs (0-1) an item\n"
+    "                             needs before it is done (with --max-overlap)\n"
     "  -i, --instructions TEXT    guidance shown to annotators\n"
     "list: one line per project (name, labels, overlap, tasks, done).\n"
     "  --json                     a JSON array of objects like `labelq status --json`\n"
@@ -28,8 +33,21 @@ typedef struct create_args {
     const char *labels;
     unsigned long overlap;
     unsigned long lease_ttl;
+    unsigned long max_overlap;
+    double agreement_target;
     const char *instructions;
 } create_args;
+
+/* A share from 0 to 1 for option name. Returns 0 or CLI_USAGE. */
+static int parse_share(const char *name, const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    if (arg[0] == '\0' || *end != '\0' || !(v >= 0.0 && v <= 1.0))
+        return cli_bad_arg("%s must be a number from 0 to 1, not '%s'", name, arg);
+    *out = v;
+    return 0;
+}
 
 static int create_option(void *ctx, int opt, const char *arg)
 {
@@ -42,6 +60,10 @@ static int create_option(void *ctx, int opt, const char *arg)
         return cli_parse_uint("--overlap", arg, 1, MAX_OVERLAP, &a->overlap);
     case 't':
         return cli_parse_uint("--lease-ttl", arg, 1, MAX_LEASE_TTL, &a->lease_ttl);
+    case 'm':
+        return cli_parse_uint("--max-overlap", arg, 1, MAX_OVERLAP, &a->max_overlap);
+    case 'a':
+        return parse_share("--agreement-target", arg, &a->agreement_target);
     case 'i':
         a->instructions = arg;
         return 0;
@@ -122,6 +144,8 @@ static int cmd_create(cli *g, int argc, char **argv)
     static const struct option opts[] = {{"labels", required_argument, NULL, 'l'},
                                          {"overlap", required_argument, NULL, 'k'},
                                          {"lease-ttl", required_argument, NULL, 't'},
+                                         {"max-overlap", required_argument, NULL, 'm'},
+                                         {"agreement-target", required_argument, NULL, 'a'},
                                          {"instructions", required_argument, NULL, 'i'},
                                          CLI_GLOBAL_OPTIONS,
                                          {0}};
@@ -131,7 +155,7 @@ static int cmd_create(cli *g, int argc, char **argv)
     char **labels = NULL, *joined = NULL;
     size_t nlabels = 0;
     int args;
-    int rc = cli_parse(g, argc, argv, "l:k:t:i:h", opts, usage, create_option, &a, &args);
+    int rc = cli_parse(g, argc, argv, "l:k:t:m:a:i:h", opts, usage, create_option, &a, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1)
@@ -149,6 +173,12 @@ static int cmd_create(cli *g, int argc, char **argv)
     cfg.n_labels = nlabels;
     cfg.overlap = (uint32_t)a.overlap; /* 0: the server's default */
     cfg.lease_ttl_s = (uint32_t)a.lease_ttl;
+    cfg.max_overlap = (uint32_t)a.max_overlap; /* 0: no dynamic overlap */
+    cfg.agreement_target = a.agreement_target;
+    if ((cfg.max_overlap > 0) != (cfg.agreement_target > 0.0)) {
+        free_labels(labels, nlabels);
+        return cli_usage_error(usage, "--max-overlap and --agreement-target go together");
+    }
     cfg.instructions = (char *)(a.instructions ? a.instructions : "");
     rc = CLI_FAIL;
     if (!cli_connect(g))
@@ -159,8 +189,11 @@ static int cmd_create(cli *g, int argc, char **argv)
     }
     const Labelq__ProjectConfig *got = info->config ? info->config : &cfg;
     joined = join_labels(got->labels, got->n_labels);
-    printf("created project %s: labels %s, overlap %u, lease TTL %u s\n", got->name,
+    printf("created project %s: labels %s, overlap %u, lease TTL %u s", got->name,
            joined ? joined : "?", got->overlap, got->lease_ttl_s);
+    if (got->max_overlap > got->overlap)
+        printf(", up to %u labels until agreement %.2f", got->max_overlap, got->agreement_target);
+    putchar('\n');
     rc = CLI_OK;
 out:
     free(joined);
@@ -177,11 +210,13 @@ json_t *cli_project_json(const Labelq__ProjectInfo *p)
     json_t *schema = json_array();
     for (size_t i = 0; schema && i < cfg->n_labels; i++)
         json_array_append_new(schema, json_string(cfg->labels[i]));
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}", "project", cfg->name, "tasks",
-                     (json_int_t)p->tasks, "pending", (json_int_t)p->pending, "leased",
-                     (json_int_t)p->leased, "done", (json_int_t)p->done, "labels",
-                     (json_int_t)p->labels, "overlap", (json_int_t)cfg->overlap, "labels_schema",
-                     schema);
+    uint32_t max_overlap = cfg->max_overlap > cfg->overlap ? cfg->max_overlap : cfg->overlap;
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:o*}", "project",
+                     cfg->name, "tasks", (json_int_t)p->tasks, "pending", (json_int_t)p->pending,
+                     "leased", (json_int_t)p->leased, "done", (json_int_t)p->done, "labels",
+                     (json_int_t)p->labels, "overlap", (json_int_t)cfg->overlap, "max_overlap",
+                     (json_int_t)max_overlap, "agreement_target", cfg->agreement_target,
+                     "lease_ttl", (json_int_t)cfg->lease_ttl_s, "labels_schema", schema);
 }
 
 static int print_table(const Labelq__ListProjectsReply *r)

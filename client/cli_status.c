@@ -29,7 +29,10 @@ static void print_block(const Labelq__ProjectInfo *p)
     printf("labels     ");
     for (size_t i = 0; i < cfg->n_labels; i++)
         printf("%s%s", i ? ", " : "", cfg->labels[i]);
-    printf("\noverlap    %u\n", cfg->overlap);
+    printf("\noverlap    %u", cfg->overlap);
+    if (cfg->max_overlap > cfg->overlap)
+        printf(" (up to %u until agreement %.2f)", cfg->max_overlap, cfg->agreement_target);
+    putchar('\n');
     printf("lease TTL  %u s\n", cfg->lease_ttl_s);
     printf("tasks      %llu\n", (unsigned long long)p->tasks);
     printf("pending    %llu\n", (unsigned long long)p->pending);

@@ -15,7 +15,6 @@ typedef struct lq_export {
     uint64_t req_id;
     lq_store *store;
     uint32_t project_id;
-    uint32_t overlap;
     Labelq__ProjectConfig *config;   /* the project's; projects live as long as the server */
     char **names;                    /* annotator names by id: a snapshot per chunk */
     uint32_t n_names;
@@ -96,16 +95,22 @@ static json_t *annotations_json(lq_export *e, const task_labels *tl)
     return arr;
 }
 
-/* One JSONL line for a done task. */
-static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl)
+/* The majority vote over a task's labels. */
+static lq_vote vote_of(const lq_export *e, const task_labels *tl)
 {
-    unsigned counts[64] = {0};
-    size_t n_classes = e->config->n_labels < 64 ? e->config->n_labels : 64;
+    unsigned counts[LQ_MAX_LABELS] = {0};
+    size_t n_classes = e->config->n_labels;
     for (size_t i = 0; i < tl->n; i++)
         for (size_t k = 0; k < n_classes; k++)
             if (strcmp(tl->v[i]->value, e->config->labels[k]) == 0)
                 counts[k]++;
-    lq_vote vote = lq_majority(counts, n_classes);
+    return lq_majority(counts, n_classes);
+}
+
+/* One JSONL line for a done task. */
+static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl,
+                      lq_vote vote)
+{
     json_error_t jerr;
     json_t *data = json_loads(task->data_json, JSON_DECODE_ANY, &jerr);
     json_t *line = json_pack("{s:s, s:o, s:s?, s:f, s:f, s:o}", "id", task->external_id, "data",
@@ -140,8 +145,10 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
     int rc = lq_store_each_task_label(s->txn, task->id, collect_label, &s->labels);
     if (rc)
         return rc;
-    if (s->labels.n >= e->overlap) {
-        if ((rc = write_line(e, task, &s->labels)) < 0)
+    lq_vote vote = vote_of(e, &s->labels);
+    /* The scheduler's own rule: only tasks that have all they need. */
+    if (lq_project_enough(e->config, (uint32_t)s->labels.n, vote.agreement)) {
+        if ((rc = write_line(e, task, &s->labels, vote)) < 0)
             return rc;
         e->items++;
     }
@@ -269,7 +276,6 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
     e->req_id = id;
     e->store = c->srv->store;
     e->project_id = p->id;
-    e->overlap = p->overlap;
     e->config = p->config;
     e->chunk_bytes = c->srv->cfg->export_chunk_bytes;
     lq_log(LQ_LOG_INFO, "export started", "project=%s peer=%s", p->config->name, c->peer);

@@ -61,6 +61,17 @@ int lq_project_config_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen
         snprintf(err, errlen, "overlap must be 1-%d", LQ_MAX_OVERLAP);
         return LQ_EBADREQ;
     }
+    if (cfg->max_overlap == 0)
+        cfg->max_overlap = cfg->overlap;
+    if (cfg->max_overlap < cfg->overlap || cfg->max_overlap > LQ_MAX_OVERLAP) {
+        snprintf(err, errlen, "max overlap must be between the overlap (%u) and %d",
+                 cfg->overlap, LQ_MAX_OVERLAP);
+        return LQ_EBADREQ;
+    }
+    if (!(cfg->agreement_target >= 0.0 && cfg->agreement_target <= 1.0)) {
+        snprintf(err, errlen, "agreement target must be between 0 and 1");
+        return LQ_EBADREQ;
+    }
     if (cfg->lease_ttl_s == 0)
         cfg->lease_ttl_s = LQ_DEFAULT_LEASE_TTL;
     if (cfg->lease_ttl_s > LQ_MAX_LEASE_TTL) {
@@ -110,6 +121,20 @@ void lq_project_free(lq_project *p)
     lq_heap_free(&p->started);
     labelq__project_config__free_unpacked(p->config, NULL);
     free(p);
+}
+
+bool lq_project_dynamic(const Labelq__ProjectConfig *cfg)
+{
+    return cfg->max_overlap > cfg->overlap && cfg->agreement_target > 0.0;
+}
+
+bool lq_project_enough(const Labelq__ProjectConfig *cfg, uint32_t labels, double agreement)
+{
+    if (labels < cfg->overlap)
+        return false;
+    if (!lq_project_dynamic(cfg) || labels >= cfg->max_overlap)
+        return true;
+    return agreement >= cfg->agreement_target;
 }
 
 int lq_project_label_index(const lq_project *p, const char *label)

@@ -50,6 +50,15 @@ int lq_project_config_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen
 lq_project *lq_project_new(const Labelq__ProjectRecord *rec);
 void lq_project_free(lq_project *p);
 
+/* Whether a task with this many labels, agreeing this much (share of
+ * agreeing annotator pairs), has all it needs under cfg: at least overlap
+ * labels, and the agreement target met or max_overlap labels reached.
+ * Pure: the export's worker threads call it too. */
+bool lq_project_enough(const Labelq__ProjectConfig *cfg, uint32_t labels, double agreement);
+
+/* Whether cfg asks for more labels when they disagree. */
+bool lq_project_dynamic(const Labelq__ProjectConfig *cfg);
+
 /* Index of label in the schema, or -1 when it is not one of its labels. */
 int lq_project_label_index(const lq_project *p, const char *label);
 

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "daemon/admin_ops.h"
+#include "daemon/consensus.h"
 #include "daemon/log.h"
 #include "proto/error.h"
 
@@ -95,6 +96,8 @@ int lq_recover(lq_server *srv)
         lq_task *t = lq_task_table_get(&srv->tasks, id);
         if (!t)
             continue;
+        if ((rc = lq_consensus_settle(txn, t)) < 0)
+            goto out;
         if (lq_task_done(t))
             t->project->done++;
         else if ((rc = lq_project_requeue(t->project, t)) < 0)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/consensus.h"
 #include "daemon/log.h"
 #include "proto/error.h"
 
@@ -423,6 +424,22 @@ static int submit_apply(lq_write_op *op, lq_txn *txn)
     return lq_store_put_label(txn, &rec);
 }
 
+/* Judges whether the task needs more labels now that one arrived. */
+static void settle(lq_server *srv, lq_task *t)
+{
+    if (!lq_project_dynamic(t->project->config) || t->labels < t->project->overlap)
+        return;
+    lq_txn *txn;
+    int rc = lq_store_read_begin(srv->store, &txn);
+    if (rc == 0) {
+        rc = lq_consensus_settle(txn, t);
+        lq_store_read_end(txn);
+    }
+    if (rc < 0)
+        lq_log(LQ_LOG_ERROR, "cannot judge agreement; the task keeps its overlap", "task=%lu error=%s",
+               (unsigned long)t->id, lq_strerror(rc));
+}
+
 static void submit_commit(lq_server *srv, submit_op *s)
 {
     lq_task *t = s->task;
@@ -434,9 +451,11 @@ static void submit_commit(lq_server *srv, submit_op *s)
     lq_task_mark_seen(t, s->who->id)->labeled = true;
     t->project->labels++;
     s->who->labels++;
+    settle(srv, t);
     lq_sched_account(t, was_leased, was_done);
     lq_project_requeue(t->project, t);
-    (void)srv;
+    if (lq_task_free_slots(t) > 0 && t->project->waiters)
+        lq_sched_wake(srv, t->project); /* dynamic overlap reopened it */
 }
 
 static void submit_done(lq_write_op *op, int status)

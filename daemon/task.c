@@ -111,14 +111,19 @@ lq_lease *lq_task_lease(lq_task *task, uint32_t annotator)
     return NULL;
 }
 
+uint32_t lq_task_needed(const lq_task *task)
+{
+    return task->needed ? task->needed : task->project->overlap;
+}
+
 uint32_t lq_task_free_slots(const lq_task *task)
 {
     uint32_t used = task->labels + task->leases;
-    uint32_t k = task->project->overlap;
+    uint32_t k = lq_task_needed(task);
     return used >= k ? 0 : k - used;
 }
 
 bool lq_task_done(const lq_task *task)
 {
-    return task->labels >= task->project->overlap;
+    return task->labels >= lq_task_needed(task);
 }

@@ -24,6 +24,8 @@ typedef struct lq_task {
     struct lq_project *project;
     int32_t priority;
     uint32_t labels;            /* labels stored */
+    uint32_t needed;            /* labels it needs now; 0: the project's overlap.
+                                 * Dynamic overlap raises it when labels disagree. */
     uint32_t leases;            /* leases out (active or committing) */
     uint32_t ready_pos;         /* position in the project's ready heap, 0 = not queued */
     uint32_t seen_n, seen_cap;
@@ -71,7 +73,11 @@ void lq_task_unsee(lq_task *task, uint32_t annotator);
 /* The lease annotator holds on task, or NULL. */
 lq_lease *lq_task_lease(lq_task *task, uint32_t annotator);
 
-/* Slots still open: overlap minus labels minus leases out (never negative). */
+/* Labels the task needs now: the project's overlap, or more under dynamic
+ * overlap. Cannot fail. */
+uint32_t lq_task_needed(const lq_task *task);
+
+/* Slots still open: needed minus labels minus leases out (never negative). */
 uint32_t lq_task_free_slots(const lq_task *task);
 
 /* Whether the task has all the labels it needs. */
