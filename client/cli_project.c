@@ -12,6 +12,7 @@
 static const char usage[] =
     "Usage: labelq project create NAME --labels A,B,... [--overlap K] [--lease-ttl S]\n"
     "                             [--max-overlap M --agreement-target T]\n"
+    "                             [--gold-ratio R] [--min-gold-accuracy A --min-gold-seen N]\n"
     "                             [--instructions TEXT]\n"
     "       labelq project list [--json]\n"
     "\n"
@@ -24,6 +25,11 @@ static const char usage[] =
     "                             while an item's agreement is below the target\n"
     "  -a, --agreement-target T   share of agreeing annotator pairs (0-1) an item\n"
     "                             needs before it is done (with --max-overlap)\n"
+    "  -g, --gold-ratio R         share (0-1) of each annotator's items that are gold\n"
+    "                             (items imported with a \"gold\" answer); 0: gold\n"
+    "                             items are labeled like any other (default)\n"
+    "  -A, --min-gold-accuracy A  block an annotator from the project while their\n"
+    "  -n, --min-gold-seen N      accuracy on gold is below A after N gold answers\n"
     "  -i, --instructions TEXT    guidance shown to annotators\n"
     "list: one line per project (name, labels, overlap, tasks, done).\n"
     "  --json                     a JSON array of objects like `labelq status --json`\n"
@@ -35,6 +41,9 @@ typedef struct create_args {
     unsigned long lease_ttl;
     unsigned long max_overlap;
     double agreement_target;
+    double gold_ratio;
+    double min_gold_accuracy;
+    unsigned long min_gold_seen;
     const char *instructions;
 } create_args;
 
@@ -64,6 +73,12 @@ static int create_option(void *ctx, int opt, const char *arg)
         return cli_parse_uint("--max-overlap", arg, 1, MAX_OVERLAP, &a->max_overlap);
     case 'a':
         return parse_share("--agreement-target", arg, &a->agreement_target);
+    case 'g':
+        return parse_share("--gold-ratio", arg, &a->gold_ratio);
+    case 'A':
+        return parse_share("--min-gold-accuracy", arg, &a->min_gold_accuracy);
+    case 'n':
+        return cli_parse_uint("--min-gold-seen", arg, 1, 1000000, &a->min_gold_seen);
     case 'i':
         a->instructions = arg;
         return 0;
@@ -146,6 +161,9 @@ static int cmd_create(cli *g, int argc, char **argv)
                                          {"lease-ttl", required_argument, NULL, 't'},
                                          {"max-overlap", required_argument, NULL, 'm'},
                                          {"agreement-target", required_argument, NULL, 'a'},
+                                         {"gold-ratio", required_argument, NULL, 'g'},
+                                         {"min-gold-accuracy", required_argument, NULL, 'A'},
+                                         {"min-gold-seen", required_argument, NULL, 'n'},
                                          {"instructions", required_argument, NULL, 'i'},
                                          CLI_GLOBAL_OPTIONS,
                                          {0}};
@@ -155,7 +173,7 @@ static int cmd_create(cli *g, int argc, char **argv)
     char **labels = NULL, *joined = NULL;
     size_t nlabels = 0;
     int args;
-    int rc = cli_parse(g, argc, argv, "l:k:t:m:a:i:h", opts, usage, create_option, &a, &args);
+    int rc = cli_parse(g, argc, argv, "l:k:t:m:a:g:A:n:i:h", opts, usage, create_option, &a, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1)
@@ -175,6 +193,13 @@ static int cmd_create(cli *g, int argc, char **argv)
     cfg.lease_ttl_s = (uint32_t)a.lease_ttl;
     cfg.max_overlap = (uint32_t)a.max_overlap; /* 0: no dynamic overlap */
     cfg.agreement_target = a.agreement_target;
+    cfg.gold_ratio = a.gold_ratio;
+    cfg.min_gold_accuracy = a.min_gold_accuracy;
+    cfg.min_gold_seen = (uint32_t)a.min_gold_seen;
+    if ((cfg.min_gold_seen > 0) != (cfg.min_gold_accuracy > 0.0)) {
+        free_labels(labels, nlabels);
+        return cli_usage_error(usage, "--min-gold-accuracy and --min-gold-seen go together");
+    }
     if ((cfg.max_overlap > 0) != (cfg.agreement_target > 0.0)) {
         free_labels(labels, nlabels);
         return cli_usage_error(usage, "--max-overlap and --agreement-target go together");
@@ -193,6 +218,11 @@ static int cmd_create(cli *g, int argc, char **argv)
            joined ? joined : "?", got->overlap, got->lease_ttl_s);
     if (got->max_overlap > got->overlap)
         printf(", up to %u labels until agreement %.2f", got->max_overlap, got->agreement_target);
+    if (got->gold_ratio > 0.0)
+        printf(", gold %.0f%% of each stream", 100.0 * got->gold_ratio);
+    if (got->min_gold_seen > 0)
+        printf(", blocking below %.0f%% gold accuracy after %u gold", 100.0 * got->min_gold_accuracy,
+               got->min_gold_seen);
     putchar('\n');
     rc = CLI_OK;
 out:
@@ -211,12 +241,14 @@ json_t *cli_project_json(const Labelq__ProjectInfo *p)
     for (size_t i = 0; schema && i < cfg->n_labels; i++)
         json_array_append_new(schema, json_string(cfg->labels[i]));
     uint32_t max_overlap = cfg->max_overlap > cfg->overlap ? cfg->max_overlap : cfg->overlap;
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:o*}", "project",
-                     cfg->name, "tasks", (json_int_t)p->tasks, "pending", (json_int_t)p->pending,
-                     "leased", (json_int_t)p->leased, "done", (json_int_t)p->done, "labels",
-                     (json_int_t)p->labels, "overlap", (json_int_t)cfg->overlap, "max_overlap",
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:o*}",
+                     "project", cfg->name, "tasks", (json_int_t)p->tasks, "pending",
+                     (json_int_t)p->pending, "leased", (json_int_t)p->leased, "done",
+                     (json_int_t)p->done, "labels", (json_int_t)p->labels, "gold",
+                     (json_int_t)p->gold, "overlap", (json_int_t)cfg->overlap, "max_overlap",
                      (json_int_t)max_overlap, "agreement_target", cfg->agreement_target,
-                     "lease_ttl", (json_int_t)cfg->lease_ttl_s, "labels_schema", schema);
+                     "gold_ratio", cfg->gold_ratio, "lease_ttl", (json_int_t)cfg->lease_ttl_s,
+                     "labels_schema", schema);
 }
 
 static int print_table(const Labelq__ListProjectsReply *r)

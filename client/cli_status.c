@@ -33,6 +33,9 @@ static void print_block(const Labelq__ProjectInfo *p)
     if (cfg->max_overlap > cfg->overlap)
         printf(" (up to %u until agreement %.2f)", cfg->max_overlap, cfg->agreement_target);
     putchar('\n');
+    if (cfg->gold_ratio > 0.0)
+        printf("gold       %llu items, %.0f%% of each annotator's stream\n",
+               (unsigned long long)p->gold, 100.0 * cfg->gold_ratio);
     printf("lease TTL  %u s\n", cfg->lease_ttl_s);
     printf("tasks      %llu\n", (unsigned long long)p->tasks);
     printf("pending    %llu\n", (unsigned long long)p->pending);

@@ -141,6 +141,10 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
     lq_export *e = s->e;
     if (e->len >= e->chunk_bytes)
         return 1; /* chunk full: resume at this task next time */
+    if (task->gold[0] && e->config->gold_ratio > 0.0) {
+        e->after_id = task->id; /* pooled gold checks annotators; it is not data */
+        return 0;
+    }
     labels_clear(&s->labels);
     int rc = lq_store_each_task_label(s->txn, task->id, collect_label, &s->labels);
     if (rc)

@@ -149,6 +149,12 @@ static int import_apply(lq_write_op *wop, lq_txn *txn)
     return 0;
 }
 
+static uint16_t gold_of(const lq_project *p, const Labelq__TaskRecord *rec)
+{
+    int k = rec->gold[0] ? lq_project_label_index(p, rec->gold) : -1;
+    return (uint16_t)(k + 1);
+}
+
 static void import_done(lq_write_op *wop, int status)
 {
     import_op *op = (import_op *)wop;
@@ -170,10 +176,10 @@ static void import_done(lq_write_op *wop, int status)
             lq_log(LQ_LOG_ERROR, "out of memory adding task (restart recovers it)", NULL);
             continue;
         }
-        t->project = p;
         t->priority = op->items[i].priority;
-        p->tasks++;
-        lq_project_requeue(p, t);
+        t->gold = gold_of(p, &op->items[i]);
+        if (lq_project_adopt(p, t) < 0 || lq_project_requeue(p, t) < 0)
+            lq_log(LQ_LOG_ERROR, "out of memory queueing task (restart recovers it)", NULL);
         imported++;
     }
     Labelq__ImportReply reply = LABELQ__IMPORT_REPLY__INIT;

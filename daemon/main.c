@@ -57,6 +57,7 @@ static void free_state(lq_server *srv)
     free(srv->projects);
     free(srv->annotators);
     lq_heap_free(&srv->leases);
+    lq_standings_free(&srv->standings);
     lq_task_table_free(&srv->tasks);
 }
 
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
     srv.cfg = &cfg;
     srv.loop = uv_default_loop();
     lq_task_table_init(&srv.tasks);
+    lq_standings_init(&srv.standings);
     lq_heap_init(&srv.leases, lease_less, lease_pos);
     uv_async_init(srv.loop, &srv.writer_async, on_writer_done);
     uv_timer_init(srv.loop, &srv.lease_timer);

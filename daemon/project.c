@@ -72,6 +72,11 @@ int lq_project_config_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen
         snprintf(err, errlen, "agreement target must be between 0 and 1");
         return LQ_EBADREQ;
     }
+    if (!(cfg->gold_ratio >= 0.0 && cfg->gold_ratio < 1.0) ||
+        !(cfg->min_gold_accuracy >= 0.0 && cfg->min_gold_accuracy <= 1.0)) {
+        snprintf(err, errlen, "gold ratio must be in [0, 1) and minimum gold accuracy in [0, 1]");
+        return LQ_EBADREQ;
+    }
     if (cfg->lease_ttl_s == 0)
         cfg->lease_ttl_s = LQ_DEFAULT_LEASE_TTL;
     if (cfg->lease_ttl_s > LQ_MAX_LEASE_TTL) {
@@ -119,6 +124,7 @@ void lq_project_free(lq_project *p)
         return;
     lq_heap_free(&p->fresh);
     lq_heap_free(&p->started);
+    free(p->gold);
     labelq__project_config__free_unpacked(p->config, NULL);
     free(p);
 }
@@ -157,6 +163,8 @@ static lq_heap *current_heap(lq_project *p, lq_task *task)
 
 int lq_project_requeue(lq_project *p, lq_task *task)
 {
+    if (lq_task_pooled(task))
+        return 0; /* served from the gold pool, never queued */
     lq_heap *want = NULL;
     if (lq_task_free_slots(task) > 0)
         want = task->seen_n ? &p->started : &p->fresh;
@@ -166,6 +174,29 @@ int lq_project_requeue(lq_project *p, lq_task *task)
     if (cur)
         lq_heap_remove(cur, task);
     return want ? lq_heap_push(want, task) : 0;
+}
+
+static int add_gold(lq_project *p, lq_task *task)
+{
+    if (p->n_gold == p->gold_cap) {
+        uint32_t cap = p->gold_cap ? p->gold_cap * 2 : 64;
+        lq_task **v = realloc(p->gold, cap * sizeof(*v));
+        if (!v)
+            return LQ_ENOMEM;
+        p->gold = v;
+        p->gold_cap = cap;
+    }
+    p->gold[p->n_gold++] = task;
+    return 0;
+}
+
+int lq_project_adopt(lq_project *p, lq_task *task)
+{
+    task->project = p;
+    if (lq_task_pooled(task))
+        return add_gold(p, task);
+    p->tasks++;
+    return 0;
 }
 
 size_t lq_project_ready(const lq_project *p)
@@ -183,4 +214,5 @@ void lq_project_info(const lq_project *p, Labelq__ProjectInfo *info)
     info->leased = p->leased;
     info->pending = p->tasks - p->done - p->leased;
     info->created_ms = p->created_ms;
+    info->gold = p->n_gold;
 }

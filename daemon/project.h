@@ -34,6 +34,8 @@ typedef struct lq_project {
      * a lease skips what the annotator has seen. Keeping them apart bounds
      * the skipping by the work in progress, not by the queue's depth. */
     lq_heap fresh, started;
+    lq_task **gold;                /* the gold pool, import order (gold_ratio > 0) */
+    uint32_t n_gold, gold_cap;
     struct lq_waiter *waiters;     /* parked lease requests, oldest first */
     struct lq_waiter *waiters_tail;
 } lq_project;
@@ -68,6 +70,12 @@ int lq_project_requeue(lq_project *p, lq_task *task);
 
 /* Queue order: whether a should be served before b. */
 int lq_task_before(const void *a, const void *b);
+
+/* Takes a task (gold field set) into p: a gold item into the gold pool when
+ * p mixes gold in, anything else into the task count. Queueing is the
+ * caller's (lq_project_requeue), once the task's labels are known. Returns
+ * 0 or LQ_ENOMEM. */
+int lq_project_adopt(lq_project *p, lq_task *task);
 
 /* Tasks waiting in either heap. Cannot fail. */
 size_t lq_project_ready(const lq_project *p);

@@ -50,10 +50,10 @@ static int load_task(void *ctx, const Labelq__TaskRecord *rec)
     lq_task *t = lq_task_table_add(&srv->tasks, rec->id);
     if (!t)
         return LQ_ENOMEM;
-    t->project = p;
     t->priority = rec->priority;
-    p->tasks++;
-    return 0;
+    int k = rec->gold[0] ? lq_project_label_index(p, rec->gold) : -1;
+    t->gold = (uint16_t)(k + 1);
+    return lq_project_adopt(p, t);
 }
 
 static int load_label(void *ctx, const Labelq__LabelRecord *rec)
@@ -67,10 +67,49 @@ static int load_label(void *ctx, const Labelq__LabelRecord *rec)
         return LQ_ENOMEM;
     s->labeled = true;
     t->labels++;
-    t->project->labels++;
     lq_annotator *a = lq_server_annotator(srv, rec->annotator_id);
     if (a)
         a->labels++;
+    lq_project *p = t->project;
+    lq_standing *st = lq_standing_get(&srv->standings, p->id, rec->annotator_id);
+    if (!st)
+        return LQ_ENOMEM;
+    if (lq_task_pooled(t)) {
+        st->gold_served++;
+    } else {
+        st->served++;
+        p->labels++;
+    }
+    if (t->gold) {
+        st->gold_seen++;
+        st->gold_correct += lq_project_label_index(p, rec->value) + 1 == t->gold;
+    }
+    return 0;
+}
+
+/* Each annotator's place in each gold pool: past the last gold item they
+ * labeled (gold is served in pool order), and their standing judged. */
+static int settle_standings(lq_server *srv)
+{
+    for (uint32_t i = 0; i < srv->n_projects; i++) {
+        lq_project *p = srv->projects[i];
+        for (uint32_t g = 0; p && g < p->n_gold; g++) {
+            lq_task *t = p->gold[g];
+            for (uint32_t k = 0; k < t->seen_n; k++) {
+                lq_standing *st = lq_standing_get(&srv->standings, p->id, t->seen[k].annotator);
+                if (!st)
+                    return LQ_ENOMEM;
+                if (st->gold_next < g + 1)
+                    st->gold_next = g + 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < srv->standings.cap; i++) {
+        lq_standing *st = &srv->standings.v[i];
+        lq_project *p = st->project ? lq_server_project_by_id(srv, st->project) : NULL;
+        if (p)
+            lq_standing_judge(st, p->config);
+    }
     return 0;
 }
 
@@ -86,7 +125,7 @@ int lq_recover(lq_server *srv)
         (rc = lq_store_each_project(txn, load_project, srv)) ||
         (rc = lq_store_each_annotator(txn, load_annotator, srv)) ||
         (rc = lq_store_each_task_all(txn, load_task, srv)) ||
-        (rc = lq_store_each_label(txn, load_label, srv)))
+        (rc = lq_store_each_label(txn, load_label, srv)) || (rc = settle_standings(srv)))
         goto out;
     srv->next_project_id = max_project + 1;
     srv->next_annotator_id = max_annotator + 1;

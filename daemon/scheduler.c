@@ -38,6 +38,8 @@ static bool task_leased(const lq_task *t)
 
 void lq_sched_account(lq_task *t, bool was_leased, bool was_done)
 {
+    if (lq_task_pooled(t))
+        return; /* gold in the pool is not among the project's tasks */
     lq_project *p = t->project;
     bool leased = task_leased(t), done = lq_task_done(t);
     if (leased != was_leased)
@@ -150,16 +152,35 @@ static lq_task *next_started(lq_project *p, uint32_t annotator, aside_list *asid
     return NULL;
 }
 
-/* Takes up to max tasks for annotator from p, in queue order across the
- * fresh and started heaps. */
+/* The next gold item for st's annotator when one is due, else NULL. The
+ * pool is served in order, so the cursor alone keeps gold from coming back. */
+static lq_task *due_gold(lq_project *p, lq_standing *st)
+{
+    if (!st || st->gold_next >= p->n_gold || !lq_standing_gold_due(st, p->config->gold_ratio))
+        return NULL;
+    return p->gold[st->gold_next++];
+}
+
+/* Takes up to max tasks for annotator from p: gold at the project's ratio,
+ * the rest in queue order across the fresh and started heaps. */
 static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsigned max,
                          lq_lease **out)
 {
     static aside_list aside; /* reused: one loop thread */
     size_t got = 0, budget = srv->cfg->max_lease_scan;
     lq_task *started = NULL;
+    lq_standing *st = lq_standing_get(&srv->standings, p->id, annotator);
     aside.n = 0;
     while (got < max) {
+        lq_task *gold = due_gold(p, st);
+        if (gold) {
+            lq_lease *l = grant_lease(srv, gold, annotator);
+            if (!l)
+                break;
+            out[got++] = l;
+            st->gold_served++;
+            continue;
+        }
         if (!started)
             started = next_started(p, annotator, &aside, &budget);
         lq_task *fresh = lq_heap_peek(&p->fresh), *pick;
@@ -177,6 +198,8 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
             break;
         }
         out[got++] = l;
+        if (st)
+            st->served++;
         /* Still open for others, but not for this annotator any more. */
         if (!set_aside(&aside, pick))
             lq_project_requeue(p, pick);
@@ -252,6 +275,17 @@ static size_t serve(lq_conn *c, uint64_t id, lq_project *p, unsigned max, bool r
     lq_lease **leases = max <= 64 ? stack : malloc(max * sizeof(*leases));
     if (!leases) {
         lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        return 1;
+    }
+    lq_standing *st = lq_standing_find(&srv->standings, p->id, c->who->id);
+    if (st && st->blocked) {
+        lq_conn_send_error(c, id, LQ_EPERM,
+                           "you are blocked from project %s: %u of your %u answers on gold "
+                           "items were right, below the project's minimum of %.0f%%",
+                           p->config->name, st->gold_correct, st->gold_seen,
+                           100.0 * p->config->min_gold_accuracy);
+        if (leases != stack)
+            free(leases);
         return 1;
     }
     size_t got = take_tasks(srv, p, c->who->id, max, leases);
@@ -440,6 +474,22 @@ static void settle(lq_server *srv, lq_task *t)
                (unsigned long)t->id, lq_strerror(rc));
 }
 
+/* Counts a gold answer toward the annotator's standing in the project. */
+static void score_gold(lq_server *srv, submit_op *s)
+{
+    lq_project *p = s->task->project;
+    lq_standing *st = lq_standing_get(&srv->standings, p->id, s->who->id);
+    if (!st) {
+        lq_log(LQ_LOG_ERROR, "out of memory scoring gold (restart recovers it)", NULL);
+        return;
+    }
+    bool right = lq_project_label_index(p, s->label) + 1 == s->task->gold;
+    if (lq_standing_gold(st, p->config, right))
+        lq_log(LQ_LOG_WARN, "annotator blocked from project by gold accuracy",
+               "annotator=%s project=%s gold_correct=%u gold_seen=%u", s->who->name,
+               p->config->name, st->gold_correct, st->gold_seen);
+}
+
 static void submit_commit(lq_server *srv, submit_op *s)
 {
     lq_task *t = s->task;
@@ -449,8 +499,11 @@ static void submit_commit(lq_server *srv, submit_op *s)
     t->leases--;
     t->labels++;
     lq_task_mark_seen(t, s->who->id)->labeled = true;
-    t->project->labels++;
+    if (!lq_task_pooled(t))
+        t->project->labels++;
     s->who->labels++;
+    if (t->gold)
+        score_gold(srv, s);
     settle(srv, t);
     lq_sched_account(t, was_leased, was_done);
     lq_project_requeue(t->project, t);

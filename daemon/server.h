@@ -16,6 +16,7 @@
 #include "daemon/config.h"
 #include "daemon/heap.h"
 #include "daemon/project.h"
+#include "daemon/standing.h"
 #include "daemon/task.h"
 #include "storage/store.h"
 #include "storage/writer.h"
@@ -41,6 +42,7 @@ typedef struct lq_server {
     uint64_t next_task_id;
     uint32_t next_project_id, next_annotator_id;
     lq_heap leases;          /* active leases by deadline */
+    lq_standings standings;  /* each annotator's standing in each project */
 
     lq_conn *conns;          /* every open connection */
     unsigned n_conns;

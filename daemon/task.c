@@ -123,7 +123,12 @@ uint32_t lq_task_free_slots(const lq_task *task)
     return used >= k ? 0 : k - used;
 }
 
+bool lq_task_pooled(const lq_task *task)
+{
+    return task->gold && task->project->config->gold_ratio > 0.0;
+}
+
 bool lq_task_done(const lq_task *task)
 {
-    return task->labels >= lq_task_needed(task);
+    return !lq_task_pooled(task) && task->labels >= lq_task_needed(task);
 }

@@ -29,6 +29,7 @@ typedef struct lq_task {
     uint32_t leases;            /* leases out (active or committing) */
     uint32_t ready_pos;         /* position in the project's ready heap, 0 = not queued */
     uint32_t seen_n, seen_cap;
+    uint16_t gold;              /* the gold answer's label index + 1; 0: not gold */
     lq_seen *seen;
     lq_lease *lease_list;       /* this task's leases */
 } lq_task;
@@ -80,7 +81,12 @@ uint32_t lq_task_needed(const lq_task *task);
 /* Slots still open: needed minus labels minus leases out (never negative). */
 uint32_t lq_task_free_slots(const lq_task *task);
 
-/* Whether the task has all the labels it needs. */
+/* Whether the task has all the labels it needs. A pooled gold task never
+ * has: it is served to every annotator once instead. */
 bool lq_task_done(const lq_task *task);
+
+/* Whether task is a gold item held in its project's gold pool (the project
+ * mixes gold in at a ratio) rather than queued as a regular task. */
+bool lq_task_pooled(const lq_task *task);
 
 #endif
