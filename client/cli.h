@@ -126,6 +126,9 @@ int cli_annotator(cli *g, int argc, char **argv);
 int cli_import(cli *g, int argc, char **argv);
 int cli_export(cli *g, int argc, char **argv);
 int cli_status(cli *g, int argc, char **argv);
+/* Offline commands on a CSV of ratings; they never connect. */
+int cli_agreement(cli *g, int argc, char **argv);
+int cli_aggregate(cli *g, int argc, char **argv);
 
 /* The JSON object of one project, shared by `status --json` and
  * `project list --json`. Returns a new reference, or NULL without memory. */

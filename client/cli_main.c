@@ -25,6 +25,12 @@ static const char usage[] =
     "  status PROJECT [--json]                    a project's counts\n"
     "  export PROJECT [-o FILE] [--format jsonl]  write the labeled dataset\n"
     "  version                                    print labelq's version\n"
+    "\n"
+    "Offline, on a CSV of ratings (unit,annotator,label; no server needed):\n"
+    "  agreement FILE.csv [--metric M] [--json]   agreement: percent, Krippendorff's\n"
+    "                                             alpha, Fleiss' and Cohen's kappa\n"
+    "  aggregate FILE.csv --method majority|dawid-skene [--json]\n"
+    "                                             consensus labels, annotator accuracy\n"
     "\n" CLI_GLOBAL_HELP "\n"
     "Run 'labelq COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 1 failure (one line on stderr says why), 2 bad usage.\n";
@@ -58,7 +64,7 @@ static const struct command {
 } commands[] = {
     {"project", cli_project}, {"annotator", cli_annotator}, {"import", cli_import},
     {"export", cli_export},   {"status", cli_status},       {"version", cmd_version},
-    {"help", cmd_help},
+    {"help", cmd_help},       {"agreement", cli_agreement}, {"aggregate", cli_aggregate},
 };
 
 static int top_option(void *ctx, int opt, const char *arg)
