@@ -6,6 +6,7 @@
 #include "daemon/export.h"
 #include "daemon/import.h"
 #include "daemon/log.h"
+#include "daemon/report.h"
 #include "daemon/scheduler.h"
 #include "proto/error.h"
 
@@ -54,6 +55,7 @@ static bool admin_only(Labelq__Envelope__BodyCase kind)
     case LABELQ__ENVELOPE__BODY_BLOCK_ANNOTATOR:
     case LABELQ__ENVELOPE__BODY_IMPORT_CHUNK:
     case LABELQ__ENVELOPE__BODY_EXPORT:
+    case LABELQ__ENVELOPE__BODY_REPORT:
         return true;
     default:
         return false;
@@ -100,6 +102,7 @@ void lq_dispatch(lq_conn *c, const Labelq__Envelope *env)
         break;
     case LABELQ__ENVELOPE__BODY_IMPORT_CHUNK: lq_import_chunk(c, id, env->import_chunk); break;
     case LABELQ__ENVELOPE__BODY_EXPORT: lq_export_start(c, id, env->export); break;
+    case LABELQ__ENVELOPE__BODY_REPORT: lq_report_start(c, id, env->report); break;
     case LABELQ__ENVELOPE__BODY_LEASE: lq_sched_lease(c, id, env->lease); break;
     case LABELQ__ENVELOPE__BODY_SUBMIT: lq_sched_submit(c, id, env->submit); break;
     case LABELQ__ENVELOPE__BODY_EXTEND: lq_sched_extend(c, id, env->extend); break;

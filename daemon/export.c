@@ -20,6 +20,8 @@ typedef struct lq_export {
     uint32_t n_names;
     size_t chunk_bytes;
     uint64_t after_id;               /* resume point */
+    double min_confidence;           /* leave out items below this */
+    bool include_gold;
     uint64_t items;
     bool finished;
     int status;
@@ -107,16 +109,44 @@ static lq_vote vote_of(const lq_export *e, const task_labels *tl)
     return lq_majority(counts, n_classes);
 }
 
+/* What the export says of one item. */
+typedef struct verdict {
+    const char *label;
+    double confidence, agreement;
+    const char *method;
+} verdict;
+
+/* The item's consensus: the stored estimate (Dawid-Skene once the project
+ * has enough labels) when there is one, else the majority vote. */
+static verdict verdict_of(lq_export *e, lq_txn *txn, const Labelq__TaskRecord *task, lq_vote vote)
+{
+    verdict v = {vote.label >= 0 ? e->config->labels[vote.label] : NULL, vote.confidence,
+                 vote.agreement, "majority"};
+    if (task->gold[0] && e->config->gold_ratio > 0.0) {
+        v = (verdict){task->gold, 1.0, vote.agreement, "gold"};
+        return v;
+    }
+    Labelq__ResultRecord *res = NULL;
+    if (lq_store_get_result(txn, task->id, &res) == 0 && res->label < e->config->n_labels) {
+        v.label = e->config->labels[res->label];
+        v.confidence = res->confidence;
+        /* A static string: the record is freed below. */
+        v.method = strcmp(res->method, "dawid-skene") == 0 ? "dawid-skene" : "majority";
+    }
+    if (res)
+        labelq__result_record__free_unpacked(res, NULL);
+    return v;
+}
+
 /* One JSONL line for a done task. */
 static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl,
-                      lq_vote vote)
+                      const verdict *v)
 {
     json_error_t jerr;
     json_t *data = json_loads(task->data_json, JSON_DECODE_ANY, &jerr);
-    json_t *line = json_pack("{s:s, s:o, s:s?, s:f, s:f, s:o}", "id", task->external_id, "data",
-                             data ? data : json_null(), "label",
-                             vote.label >= 0 ? e->config->labels[vote.label] : NULL,
-                             "confidence", vote.confidence, "agreement", vote.agreement,
+    json_t *line = json_pack("{s:s, s:o, s:s?, s:f, s:f, s:s, s:o}", "id", task->external_id,
+                             "data", data ? data : json_null(), "label", v->label, "confidence",
+                             v->confidence, "agreement", v->agreement, "method", v->method,
                              "annotations", annotations_json(e, tl));
     if (!line)
         return LQ_ENOMEM;
@@ -141,7 +171,8 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
     lq_export *e = s->e;
     if (e->len >= e->chunk_bytes)
         return 1; /* chunk full: resume at this task next time */
-    if (task->gold[0] && e->config->gold_ratio > 0.0) {
+    bool pooled = task->gold[0] && e->config->gold_ratio > 0.0;
+    if (pooled && !e->include_gold) {
         e->after_id = task->id; /* pooled gold checks annotators; it is not data */
         return 0;
     }
@@ -151,10 +182,13 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
         return rc;
     lq_vote vote = vote_of(e, &s->labels);
     /* The scheduler's own rule: only tasks that have all they need. */
-    if (lq_project_enough(e->config, (uint32_t)s->labels.n, vote.agreement)) {
-        if ((rc = write_line(e, task, &s->labels, vote)) < 0)
-            return rc;
-        e->items++;
+    if (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n, vote.agreement)) {
+        verdict v = verdict_of(e, s->txn, task, vote);
+        if (v.confidence >= e->min_confidence) {
+            if ((rc = write_line(e, task, &s->labels, &v)) < 0)
+                return rc;
+            e->items++;
+        }
     }
     e->after_id = task->id;
     return 0;
@@ -282,6 +316,8 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
     e->project_id = p->id;
     e->config = p->config;
     e->chunk_bytes = c->srv->cfg->export_chunk_bytes;
+    e->min_confidence = req->min_confidence;
+    e->include_gold = req->include_gold;
     lq_log(LQ_LOG_INFO, "export started", "project=%s peer=%s", p->config->name, c->peer);
     schedule(e);
 }

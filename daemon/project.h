@@ -27,6 +27,8 @@ typedef struct lq_project {
     uint32_t overlap;              /* == config->overlap, kept hot for the scheduler */
     uint64_t created_ms;
     bool pending;                  /* created, not yet durable: invisible */
+    bool estimating;               /* a background consensus estimate is running */
+    uint64_t labels_since_estimate;
     uint64_t tasks, done, labels, leased; /* leased: not-done tasks with a lease out */
     /* Tasks with free slots, each ordered by priority desc, id asc. A task
      * nobody has touched is "fresh": any annotator may take the top one, so

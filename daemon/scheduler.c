@@ -5,6 +5,7 @@
 
 #include "daemon/consensus.h"
 #include "daemon/log.h"
+#include "daemon/report.h"
 #include "proto/error.h"
 
 /* How long a lease whose submit failed to commit stays with its annotator so
@@ -504,6 +505,7 @@ static void submit_commit(lq_server *srv, submit_op *s)
     s->who->labels++;
     if (t->gold)
         score_gold(srv, s);
+    lq_results_note_label(srv, t->project);
     settle(srv, t);
     lq_sched_account(t, was_leased, was_done);
     lq_project_requeue(t->project, t);

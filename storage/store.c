@@ -10,7 +10,7 @@
 #include "storage/keys.h"
 #include "storage/store_internal.h"
 
-enum { STORE_DBS = 5 };
+enum { STORE_DBS = 6 };
 
 void lq_store_config_default(lq_store_config *cfg)
 {
@@ -72,7 +72,7 @@ static int open_dbs(lq_store *st, char *errbuf, size_t errlen, const char *dir)
         MDB_dbi *dbi;
     } dbs[STORE_DBS] = {
         {"projects", &st->projects}, {"annotators", &st->annotators}, {"tasks", &st->tasks},
-        {"task_ext", &st->task_ext}, {"labels", &st->labels},
+        {"task_ext", &st->task_ext}, {"labels", &st->labels}, {"results", &st->results},
     };
     MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(st->env, NULL, 0, &txn);

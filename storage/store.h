@@ -7,6 +7,7 @@
  *   tasks       u32 project id, u64 task id    -> TaskRecord
  *   task_ext    u32 project id, external id    -> u64 task id
  *   labels      u64 task id, u32 annotator id  -> LabelRecord
+ *   results     u64 task id                    -> ResultRecord (latest consensus)
  *
  * Task ids are unique across projects and increase with import order, so a
  * task's id is also its sequence number in its project's queue.
@@ -64,6 +65,7 @@ int lq_store_find_task(lq_txn *txn, uint32_t project_id, const char *external_id
                        uint64_t *task_id);
 int lq_store_get_label(lq_txn *txn, uint64_t task_id, uint32_t annotator_id,
                        Labelq__LabelRecord **out);
+int lq_store_get_result(lq_txn *txn, uint64_t task_id, Labelq__ResultRecord **out);
 
 /* ---- records: puts (write transactions only) ----
  * Return 0, LQ_ECONFLICT when a put that must not overwrite finds the key,
@@ -77,6 +79,8 @@ int lq_store_put_annotator(lq_txn *txn, const Labelq__AnnotatorRecord *rec); /* 
 int lq_store_put_task(lq_txn *txn, const Labelq__TaskRecord *rec);
 /* Inserts a label; LQ_ECONFLICT if (task, annotator) already has one. */
 int lq_store_put_label(lq_txn *txn, const Labelq__LabelRecord *rec);
+/* Stores a task's latest consensus, replacing the one before. */
+int lq_store_put_result(lq_txn *txn, const Labelq__ResultRecord *rec);
 
 /* ---- iteration ----
  * Each calls fn for every record in key order. fn returns 0 to go on or any

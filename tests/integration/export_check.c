@@ -155,13 +155,29 @@ void it_export_check_consensus(const json_t *line, const char *const *labels, si
     free(counts);
 
     const char *label = json_string_value(json_object_get(line, "label"));
+    const char *method = json_string_value(json_object_get(line, "method"));
     double conf = json_number_value(json_object_get(line, "confidence"));
     double agree = json_number_value(json_object_get(line, "agreement"));
+    if (!label || !method)
+        fail_msg("export line %s: no label or no method", id);
+    if (fabs(agree - want_agree) > EPSILON)
+        fail_msg("export line %s: agreement %g, want %g", id, agree, want_agree);
+    if (strcmp(method, "dawid-skene") == 0) {
+        /* The posterior of a label from the schema; it may overrule the vote. */
+        size_t k = 0;
+        while (k < n_labels && strcmp(labels[k], label) != 0)
+            k++;
+        if (k == n_labels)
+            fail_msg("export line %s: label %s is not in the schema", id, label);
+        if (!(conf > 0.0 && conf <= 1.0 + EPSILON))
+            fail_msg("export line %s: Dawid-Skene confidence %g outside (0, 1]", id, conf);
+        return;
+    }
+    if (strcmp(method, "majority") != 0)
+        fail_msg("export line %s: unknown method %s", id, method);
     if (strcmp(label, labels[best]) != 0)
         fail_msg("export line %s: label %s, want %s (majority, ties to schema order)", id, label,
                  labels[best]);
     if (fabs(conf - want_conf) > EPSILON)
         fail_msg("export line %s: confidence %g, want %g", id, conf, want_conf);
-    if (fabs(agree - want_agree) > EPSILON)
-        fail_msg("export line %s: agreement %g, want %g", id, agree, want_agree);
 }

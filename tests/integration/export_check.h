@@ -29,10 +29,11 @@ void it_export_free(it_export *e);
 /* The line whose "id" is id, or NULL. */
 json_t *it_export_find(const it_export *e, const char *id);
 
-/* Asserts that line's label, confidence and agreement follow from its
- * annotations (majority; ties to the label earliest in labels[]; agreement
- * = agreeing pairs / pairs), that every annotation's label is in the schema
- * and that no annotator appears twice. */
+/* Asserts that line's agreement follows from its annotations (agreeing
+ * pairs / pairs); with method "majority" that its label and confidence do
+ * too (ties to the label earliest in labels[]), with "dawid-skene" that its
+ * label is in the schema and its confidence in (0, 1]; that every
+ * annotation's label is in the schema and that no annotator appears twice. */
 void it_export_check_consensus(const json_t *line, const char *const *labels, size_t n_labels);
 
 /* The annotation of annotator on line, or NULL (asserts there is at most

@@ -1,0 +1,187 @@
+#include "daemon/quality_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/log.h"
+#include "proto/error.h"
+#include "quality/agreement.h"
+#include "quality/majority.h"
+
+typedef struct reading {
+    lq_quality_run *run;
+    lq_txn *txn;
+    uint32_t unit;
+    unsigned counts[LQ_MAX_LABELS];
+    uint32_t n;
+    int rc;
+} reading;
+
+static int add_rating(lq_quality_run *q, uint32_t unit, uint32_t annotator, uint32_t label)
+{
+    if (q->ratings.n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 4096;
+        lq_rating *v = realloc(q->v, cap * sizeof(*v));
+        if (!v)
+            return LQ_ENOMEM;
+        q->v = v;
+        q->cap = cap;
+    }
+    q->v[q->ratings.n++] = (lq_rating){unit, annotator, label};
+    if (annotator >= q->ratings.n_annotators)
+        q->ratings.n_annotators = annotator + 1;
+    return 0;
+}
+
+static int read_label(void *ctx, const Labelq__LabelRecord *rec)
+{
+    reading *rd = ctx;
+    int k = 0;
+    for (; k < (int)rd->run->config->n_labels; k++)
+        if (strcmp(rd->run->config->labels[k], rec->value) == 0)
+            break;
+    if (k == (int)rd->run->config->n_labels)
+        return 0; /* not in the schema: cannot happen for stored labels */
+    rd->counts[k]++;
+    rd->n++;
+    return add_rating(rd->run, rd->unit, rec->annotator_id, (uint32_t)k);
+}
+
+static int grow_units(lq_quality_run *q)
+{
+    uint32_t cap = q->units_cap ? q->units_cap * 2 : 1024;
+    uint64_t *ids = realloc(q->task_ids, cap * sizeof(*ids));
+    if (!ids)
+        return LQ_ENOMEM;
+    q->task_ids = ids;
+    bool *done = realloc(q->unit_done, cap * sizeof(*done));
+    if (!done)
+        return LQ_ENOMEM;
+    q->unit_done = done;
+    q->units_cap = cap;
+    return 0;
+}
+
+static int read_task(void *ctx, const Labelq__TaskRecord *task)
+{
+    reading *rd = ctx;
+    lq_quality_run *q = rd->run;
+    int rc;
+    if (q->ratings.n_units == q->units_cap && (rc = grow_units(q)) < 0)
+        return rc;
+    rd->unit = q->ratings.n_units++;
+    memset(rd->counts, 0, sizeof(rd->counts));
+    rd->n = 0;
+    if ((rc = lq_store_each_task_label(rd->txn, task->id, read_label, rd)) < 0)
+        return rc;
+    bool pooled = task->gold[0] && q->config->gold_ratio > 0.0;
+    lq_vote v = lq_majority(rd->counts, q->config->n_labels);
+    q->task_ids[rd->unit] = task->id;
+    q->unit_done[rd->unit] = !pooled && lq_project_enough(q->config, rd->n, v.agreement);
+    return 0;
+}
+
+/* Agreement metrics; a metric undefined on this data is left out. */
+static void measure(lq_quality_run *q)
+{
+    q->has_alpha = lq_krippendorff_alpha(&q->ratings, LQ_METRIC_NOMINAL, &q->alpha) == 0;
+    q->has_fleiss = lq_fleiss_kappa(&q->ratings, &q->fleiss) == 0;
+    q->has_percent = lq_percent_agreement(&q->ratings, &q->percent) == 0;
+}
+
+static int tally(lq_quality_run *q)
+{
+    uint32_t na = q->ratings.n_annotators ? q->ratings.n_annotators : 1;
+    q->annotator_labels = calloc(na, sizeof(*q->annotator_labels));
+    q->annotator_agree = calloc(na, sizeof(*q->annotator_agree));
+    q->item_agreement = malloc((q->ratings.n_units ? q->ratings.n_units : 1) * sizeof(double));
+    if (!q->annotator_labels || !q->annotator_agree || !q->item_agreement)
+        return LQ_ENOMEM;
+    int rc = lq_item_agreement(&q->ratings, q->item_agreement);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < q->ratings.n; i++) {
+        const lq_rating *r = &q->v[i];
+        q->annotator_labels[r->annotator]++;
+        q->annotator_agree[r->annotator] += q->consensus.label[r->unit] == r->label;
+    }
+    for (uint32_t u = 0; u < q->ratings.n_units; u++) {
+        if (!q->unit_done[u])
+            continue;
+        q->done_units++;
+        int bin = (int)(q->consensus.confidence[u] * 10.0);
+        q->confidence_bins[bin > 9 ? 9 : bin < 0 ? 0 : bin]++;
+    }
+    return 0;
+}
+
+static void run_work(uv_work_t *w)
+{
+    lq_quality_run *q = w->data;
+    reading rd = {.run = q};
+    q->ratings.n_labels = (uint32_t)q->config->n_labels;
+    int rc = lq_store_read_begin(q->store, &rd.txn);
+    if (rc == 0) {
+        rc = lq_store_each_task(rd.txn, q->project_id, 0, read_task, &rd);
+        lq_store_read_end(rd.txn);
+    }
+    q->ratings.v = q->v;
+    if (rc == 0 && q->ratings.n >= LQ_DS_MIN_LABELS) {
+        lq_ds_options o;
+        lq_ds_options_default(&o);
+        q->method = "dawid-skene";
+        rc = lq_dawid_skene(&q->ratings, &o, &q->consensus);
+    } else if (rc == 0) {
+        q->method = "majority";
+        rc = lq_majority_vote(&q->ratings, &q->consensus);
+    }
+    if (rc == 0) {
+        measure(q);
+        rc = tally(q);
+    }
+    q->status = rc;
+}
+
+static void run_free(lq_quality_run *q)
+{
+    lq_consensus_free(&q->consensus);
+    free(q->v);
+    free(q->task_ids);
+    free(q->unit_done);
+    free(q->item_agreement);
+    free(q->annotator_labels);
+    free(q->annotator_agree);
+    free(q);
+}
+
+static void run_after(uv_work_t *w, int status)
+{
+    lq_quality_run *q = w->data;
+    if (status < 0 && q->status == 0)
+        q->status = LQ_EINTERNAL;
+    if (q->status < 0)
+        lq_log(LQ_LOG_WARN, "quality estimate failed", "project=%s error=%s", q->config->name,
+               lq_strerror(q->status));
+    q->done(q, q->status, q->arg);
+    run_free(q);
+}
+
+int lq_quality_start(lq_server *srv, lq_project *p, lq_quality_done_fn done, void *arg)
+{
+    lq_quality_run *q = calloc(1, sizeof(*q));
+    if (!q)
+        return LQ_ENOMEM;
+    q->srv = srv;
+    q->store = srv->store;
+    q->project = p;
+    q->project_id = p->id;
+    q->config = p->config;
+    q->done = done;
+    q->arg = arg;
+    q->work.data = q;
+    if (uv_queue_work(srv->loop, &q->work, run_work, run_after) < 0) {
+        free(q);
+        return LQ_EINTERNAL;
+    }
+    return 0;
+}

@@ -1,0 +1,55 @@
+/* Quality estimates for one project, computed on libuv's thread pool from a
+ * read snapshot of the store: Dawid-Skene over every label, the agreement
+ * metrics, and each done task's consensus. The loop only starts a run and
+ * takes its results; it never waits for one. */
+#ifndef LQ_QUALITY_RUN_H
+#define LQ_QUALITY_RUN_H
+
+#include <stdbool.h>
+
+#include "daemon/server.h"
+#include "quality/dawid_skene.h"
+
+/* Below this many labels a project's consensus is the majority vote: too
+ * few labels make Dawid-Skene's confusion matrices mostly smoothing. */
+#define LQ_DS_MIN_LABELS 100
+
+typedef struct lq_quality_run lq_quality_run;
+
+/* Called on the loop when the run has finished (status 0) or failed. The
+ * run is freed after the callback returns. */
+typedef void (*lq_quality_done_fn)(lq_quality_run *run, int status, void *arg);
+
+struct lq_quality_run {
+    uv_work_t work;
+    lq_server *srv;
+    lq_store *store;
+    lq_project *project;       /* loop side only */
+    uint32_t project_id;
+    const Labelq__ProjectConfig *config; /* immutable while the server runs */
+    lq_quality_done_fn done;
+    void *arg;
+    int status;
+    /* results, valid in done */
+    lq_ratings ratings;
+    lq_rating *v;
+    size_t cap;
+    uint64_t *task_ids;        /* unit -> task id */
+    bool *unit_done;           /* the task has all it needs (and is not pooled gold) */
+    uint32_t units_cap;
+    lq_consensus consensus;    /* Dawid-Skene, or majority below LQ_DS_MIN_LABELS */
+    const char *method;
+    double *item_agreement;    /* per unit */
+    bool has_alpha, has_fleiss, has_percent;
+    double alpha, fleiss, percent;
+    uint64_t *annotator_labels;  /* per annotator id */
+    uint64_t *annotator_agree;   /* labels equal to the consensus */
+    uint64_t confidence_bins[10];
+    uint64_t done_units;
+};
+
+/* Starts a run for p. Returns 0, or LQ_ENOMEM / LQ_EINTERNAL (done is then
+ * never called). */
+int lq_quality_start(lq_server *srv, lq_project *p, lq_quality_done_fn done, void *arg);
+
+#endif

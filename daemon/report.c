@@ -1,0 +1,192 @@
+#include "daemon/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/log.h"
+#include "daemon/quality_run.h"
+#include "proto/error.h"
+
+/* Re-estimate after this many new labels, or a tenth of the project's
+ * labels if that is more: the work grows with the project, so the interval
+ * does too, and an estimate never runs twice at once per project. */
+#define RESULTS_MIN_NEW_LABELS 200
+
+typedef struct report_req {
+    lq_conn *conn;
+    uint64_t id;
+} report_req;
+
+static void fill_annotators(lq_quality_run *q, Labelq__AnnotatorReport *rows,
+                            Labelq__AnnotatorReport **ptrs, size_t *n)
+{
+    lq_server *srv = q->srv;
+    *n = 0;
+    for (uint32_t a = 0; a < q->ratings.n_annotators; a++) {
+        lq_annotator *who = lq_server_annotator(srv, a);
+        if (!who || q->annotator_labels[a] == 0)
+            continue;
+        Labelq__AnnotatorReport *r = &rows[*n];
+        labelq__annotator_report__init(r);
+        r->name = who->name;
+        r->labels = q->annotator_labels[a];
+        lq_standing *st = lq_standing_find(&srv->standings, q->project_id, a);
+        if (st) {
+            r->gold_seen = st->gold_seen;
+            r->gold_correct = st->gold_correct;
+            r->blocked = st->blocked;
+        }
+        if (q->consensus.accuracy && q->consensus.accuracy[a] >= 0.0) {
+            r->has_ds_accuracy = true;
+            r->ds_accuracy = q->consensus.accuracy[a];
+        }
+        r->has_consensus_agreement = true;
+        r->consensus_agreement = (double)q->annotator_agree[a] / (double)q->annotator_labels[a];
+        ptrs[(*n)++] = r;
+    }
+}
+
+static void report_done(lq_quality_run *q, int status, void *arg)
+{
+    report_req *req = arg;
+    lq_conn *c = req->conn;
+    if (status < 0) {
+        lq_conn_send_error(c, req->id, status, "quality report failed: %s", lq_strerror(status));
+        goto out;
+    }
+    uint32_t na = q->ratings.n_annotators ? q->ratings.n_annotators : 1;
+    Labelq__AnnotatorReport *rows = calloc(na, sizeof(*rows));
+    Labelq__AnnotatorReport **ptrs = calloc(na, sizeof(*ptrs));
+    if (!rows || !ptrs) {
+        lq_conn_send_error(c, req->id, LQ_EEXHAUSTED, "out of memory");
+        free(rows);
+        free(ptrs);
+        goto out;
+    }
+    Labelq__ReportReply reply = LABELQ__REPORT_REPLY__INIT;
+    lq_project *p = q->project;
+    reply.project = p->config->name;
+    reply.tasks = p->tasks;
+    reply.done = p->done;
+    reply.labels = p->labels;
+    reply.has_alpha = q->has_alpha;
+    reply.alpha = q->alpha;
+    reply.has_fleiss = q->has_fleiss;
+    reply.fleiss = q->fleiss;
+    reply.has_percent_agreement = q->has_percent;
+    reply.percent_agreement = q->percent;
+    reply.method = (char *)q->method;
+    reply.iterations = q->consensus.iterations;
+    fill_annotators(q, rows, ptrs, &reply.n_annotators);
+    reply.annotators = ptrs;
+    reply.n_confidence_bins = 10;
+    reply.confidence_bins = q->confidence_bins;
+    reply.n_class_priors = q->consensus.priors ? q->config->n_labels : 0;
+    reply.class_priors = q->consensus.priors;
+    lq_conn_reply(c, req->id, LABELQ__ENVELOPE__BODY_REPORT_REPLY, &reply);
+    free(rows);
+    free(ptrs);
+out:
+    lq_conn_unref(c);
+    free(req);
+}
+
+void lq_report_start(lq_conn *c, uint64_t id, const Labelq__Report *req)
+{
+    lq_project *p = lq_server_project(c->srv, req->project);
+    if (!p) {
+        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+        return;
+    }
+    report_req *r = calloc(1, sizeof(*r));
+    if (!r) {
+        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        return;
+    }
+    r->conn = c;
+    r->id = id;
+    lq_conn_ref(c);
+    int rc = lq_quality_start(c->srv, p, report_done, r);
+    if (rc < 0) {
+        lq_conn_send_error(c, id, rc, "cannot start the quality report: %s", lq_strerror(rc));
+        lq_conn_unref(c);
+        free(r);
+    }
+}
+
+typedef struct results_op {
+    lq_write_op op;
+    lq_project *project;
+    Labelq__ResultRecord *recs;
+    size_t n;
+} results_op;
+
+static int results_apply(lq_write_op *wop, lq_txn *txn)
+{
+    results_op *r = (results_op *)wop;
+    for (size_t i = 0; i < r->n; i++) {
+        int rc = lq_store_put_result(txn, &r->recs[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void results_stored(lq_write_op *wop, int status)
+{
+    results_op *r = (results_op *)wop;
+    r->project->estimating = false;
+    if (status < 0)
+        lq_log(LQ_LOG_WARN, "consensus results not stored", "project=%s error=%s",
+               r->project->config->name, lq_strerror(status));
+    else
+        lq_log(LQ_LOG_DEBUG, "consensus results stored", "project=%s tasks=%zu",
+               r->project->config->name, r->n);
+    free(r->recs);
+    free(r);
+}
+
+static void estimate_done(lq_quality_run *q, int status, void *arg)
+{
+    (void)arg;
+    lq_project *p = q->project;
+    results_op *r = status == 0 && !q->srv->stopping ? calloc(1, sizeof(*r)) : NULL;
+    if (r)
+        r->recs = calloc(q->done_units ? q->done_units : 1, sizeof(*r->recs));
+    if (!r || !r->recs) {
+        if (r)
+            free(r);
+        p->estimating = false;
+        return;
+    }
+    for (uint32_t u = 0; u < q->ratings.n_units; u++) {
+        if (!q->unit_done[u])
+            continue;
+        Labelq__ResultRecord *rec = &r->recs[r->n++];
+        labelq__result_record__init(rec);
+        rec->task_id = q->task_ids[u];
+        rec->label = q->consensus.label[u];
+        rec->confidence = q->consensus.confidence[u];
+        /* One label agrees with itself, as the export says. */
+        rec->agreement = q->item_agreement[u] < 0.0 ? 1.0 : q->item_agreement[u];
+        rec->method = (char *)q->method;
+    }
+    r->op.apply = results_apply;
+    r->op.done = results_stored;
+    r->project = p;
+    lq_writer_submit(q->srv->writer, &r->op);
+}
+
+void lq_results_note_label(lq_server *srv, lq_project *p)
+{
+    p->labels_since_estimate++;
+    if (p->estimating || srv->stopping)
+        return;
+    uint64_t due = p->labels / 10 > RESULTS_MIN_NEW_LABELS ? p->labels / 10 : RESULTS_MIN_NEW_LABELS;
+    if (p->labels_since_estimate < due)
+        return;
+    p->labels_since_estimate = 0;
+    p->estimating = true;
+    if (lq_quality_start(srv, p, estimate_done, NULL) < 0)
+        p->estimating = false;
+}
