@@ -94,10 +94,18 @@ int cli_fail_call(cli *g, const char *what);
  * return the same client. On failure reports it and returns NULL. */
 lq_client *cli_connect(cli *g);
 
+/* An option callback for commands whose options are all on/off flags that
+ * set one bool: ctx points at it. Cannot fail. */
+int cli_flag_option(void *ctx, int opt, const char *arg);
+
 /* Parses a decimal unsigned integer in [min, max] for option name. Returns
  * 0, or CLI_USAGE after reporting a bad value. */
 int cli_parse_uint(const char *name, const char *arg, unsigned long min, unsigned long max,
                    unsigned long *out);
+
+/* Parses a share from 0 to 1 (a probability, a ratio) for option name.
+ * Returns 0, or CLI_USAGE after reporting a bad value. */
+int cli_parse_share(const char *name, const char *arg, double *out);
 
 /* Prints v as JSON on stdout followed by a newline and drops the caller's
  * reference. Returns CLI_OK, or CLI_FAIL if v is NULL (out of memory). */
@@ -126,6 +134,7 @@ int cli_annotator(cli *g, int argc, char **argv);
 int cli_import(cli *g, int argc, char **argv);
 int cli_export(cli *g, int argc, char **argv);
 int cli_status(cli *g, int argc, char **argv);
+int cli_quality_report(cli *g, int argc, char **argv);
 /* Offline commands on a CSV of ratings; they never connect. */
 int cli_agreement(cli *g, int argc, char **argv);
 int cli_aggregate(cli *g, int argc, char **argv);

@@ -20,21 +20,12 @@ static const char usage[] =
     "block: stop NAME from leasing and submitting; unblock: allow it again.\n"
     "\n" CLI_GLOBAL_HELP;
 
-static int flag_option(void *ctx, int opt, const char *arg)
-{
-    (void)arg;
-    if (opt != 'a' && opt != 'j')
-        return CLI_USAGE;
-    *(bool *)ctx = true;
-    return 0;
-}
-
 /* Parses a subcommand taking exactly one NAME and at most one flag. */
 static int parse_name(cli *g, int argc, char **argv, const struct option *opts, bool *flag,
                       const char **name)
 {
     int args;
-    int rc = cli_parse(g, argc, argv, "h", opts, usage, flag_option, flag, &args);
+    int rc = cli_parse(g, argc, argv, "h", opts, usage, cli_flag_option, flag, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1 || argv[args][0] == '\0')
@@ -118,7 +109,7 @@ static int cmd_list(cli *g, int argc, char **argv)
     Labelq__ListAnnotatorsReply *r = NULL;
     bool json = false;
     int args;
-    int rc = cli_parse(g, argc, argv, "h", opts, usage, flag_option, &json, &args);
+    int rc = cli_parse(g, argc, argv, "h", opts, usage, cli_flag_option, &json, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (args < argc)

@@ -52,6 +52,14 @@ int cli_parse(cli *g, int argc, char **argv, const char *shortopts, const struct
     return CLI_GO_ON;
 }
 
+int cli_flag_option(void *ctx, int opt, const char *arg)
+{
+    (void)opt;
+    (void)arg;
+    *(bool *)ctx = true;
+    return 0;
+}
+
 int cli_parse_uint(const char *name, const char *arg, unsigned long min, unsigned long max,
                    unsigned long *out)
 {
@@ -62,6 +70,16 @@ int cli_parse_uint(const char *name, const char *arg, unsigned long min, unsigne
     if (arg[0] == '-' || arg[0] == '\0' || *end != '\0' || errno || v < min || v > max)
         return cli_bad_arg("%s must be a whole number from %lu to %lu, not '%s'", name, min, max,
                            arg);
+    *out = v;
+    return 0;
+}
+
+int cli_parse_share(const char *name, const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    if (arg[0] == '\0' || *end != '\0' || !(v >= 0.0 && v <= 1.0))
+        return cli_bad_arg("%s must be a number from 0 to 1, not '%s'", name, arg);
     *out = v;
     return 0;
 }

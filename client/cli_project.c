@@ -47,17 +47,6 @@ typedef struct create_args {
     const char *instructions;
 } create_args;
 
-/* A share from 0 to 1 for option name. Returns 0 or CLI_USAGE. */
-static int parse_share(const char *name, const char *arg, double *out)
-{
-    char *end;
-    double v = strtod(arg, &end);
-    if (arg[0] == '\0' || *end != '\0' || !(v >= 0.0 && v <= 1.0))
-        return cli_bad_arg("%s must be a number from 0 to 1, not '%s'", name, arg);
-    *out = v;
-    return 0;
-}
-
 static int create_option(void *ctx, int opt, const char *arg)
 {
     create_args *a = ctx;
@@ -72,11 +61,11 @@ static int create_option(void *ctx, int opt, const char *arg)
     case 'm':
         return cli_parse_uint("--max-overlap", arg, 1, MAX_OVERLAP, &a->max_overlap);
     case 'a':
-        return parse_share("--agreement-target", arg, &a->agreement_target);
+        return cli_parse_share("--agreement-target", arg, &a->agreement_target);
     case 'g':
-        return parse_share("--gold-ratio", arg, &a->gold_ratio);
+        return cli_parse_share("--gold-ratio", arg, &a->gold_ratio);
     case 'A':
-        return parse_share("--min-gold-accuracy", arg, &a->min_gold_accuracy);
+        return cli_parse_share("--min-gold-accuracy", arg, &a->min_gold_accuracy);
     case 'n':
         return cli_parse_uint("--min-gold-seen", arg, 1, 1000000, &a->min_gold_seen);
     case 'i':
@@ -279,22 +268,13 @@ static int print_table(const Labelq__ListProjectsReply *r)
     return CLI_OK;
 }
 
-static int list_option(void *ctx, int opt, const char *arg)
-{
-    (void)arg;
-    if (opt != 'j')
-        return CLI_USAGE;
-    *(bool *)ctx = true;
-    return 0;
-}
-
 static int cmd_list(cli *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, CLI_GLOBAL_OPTIONS, {0}};
     Labelq__ListProjectsReply *r = NULL;
     bool json = false;
     int args;
-    int rc = cli_parse(g, argc, argv, "h", opts, usage, list_option, &json, &args);
+    int rc = cli_parse(g, argc, argv, "h", opts, usage, cli_flag_option, &json, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (args < argc)

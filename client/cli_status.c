@@ -12,15 +12,6 @@ static const char usage[] =
     "           labels, overlap, labels_schema (array of the allowed labels)\n"
     "\n" CLI_GLOBAL_HELP;
 
-static int json_option(void *ctx, int opt, const char *arg)
-{
-    (void)arg;
-    if (opt != 'j')
-        return CLI_USAGE;
-    *(bool *)ctx = true;
-    return 0;
-}
-
 static void print_block(const Labelq__ProjectInfo *p)
 {
     static const Labelq__ProjectConfig none = LABELQ__PROJECT_CONFIG__INIT;
@@ -56,7 +47,7 @@ int cli_status(cli *g, int argc, char **argv)
     Labelq__ProjectInfo *info = NULL;
     bool json = false;
     int args;
-    int rc = cli_parse(g, argc, argv, "h", opts, usage, json_option, &json, &args);
+    int rc = cli_parse(g, argc, argv, "h", opts, usage, cli_flag_option, &json, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1)
