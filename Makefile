@@ -56,6 +56,7 @@ demo: build
 
 bench: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
+	BUILD_DIR=$(BUILD_DIR) bash bench/quality.sh
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
