@@ -42,6 +42,7 @@ typedef struct bench {
     bench_fleet fleet;
     bench_worker *workers;
     size_t started;
+    bench_annotator_result *detail; /* one per started worker, after the join */
     bench_result result;
 } bench;
 
@@ -72,7 +73,9 @@ static const char usage_text[] =
     "  --until-done            stop when every task of PROJECT is done\n"
     "  --duration S            stop after S seconds (default: when interrupted)\n"
     "output:\n"
-    "  --json                  print the summary as one JSON object\n"
+    "  --json                  print the summary as one JSON object; its\n"
+    "                          annotators_detail lists each annotator's name,\n"
+    "                          true_accuracy (drawn), labels, observed_accuracy\n"
     "  --log-acks FILE         append one JSON line per acknowledged submit:\n"
     "                          {\"task_id\", \"id\", \"annotator\", \"label\"}\n"
     "  -h, --help              show this help\n";
@@ -412,6 +415,21 @@ static void collect(bench *b, int64_t started_ms)
     b->result.seconds = (double)(now_ms() - started_ms) / 1000.0;
 }
 
+/* Copies each worker's accuracy and counters into the result. Only after
+ * the workers were joined: their counters are not atomic. */
+static void collect_detail(bench *b)
+{
+    if (!(b->detail = calloc(b->started ? b->started : 1, sizeof *b->detail)))
+        return; /* the summary goes without its table rather than not at all */
+    for (size_t i = 0; i < b->started; i++) {
+        const bench_worker *w = &b->workers[i];
+        b->detail[i] = (bench_annotator_result){w->name, w->accuracy, w->labels, w->judged,
+                                                w->correct};
+    }
+    b->result.detail = b->detail;
+    b->result.n_detail = b->started;
+}
+
 /* Sleeps one tick, or less when --duration ends sooner. */
 static void nap_until_tick(const bench *b, int64_t started_ms)
 {
@@ -471,6 +489,7 @@ static int run(bench *b)
         bench_report_progress_clear();
     read_status(b);
     collect(b, started_ms);
+    collect_detail(b);
     b->result.seconds = seconds;
     if (all_gone)
         status = fail("stopped", "every annotator gave up (see above)");
@@ -503,6 +522,7 @@ static void install_signals(void)
 
 static void teardown(bench *b)
 {
+    free(b->detail);
     free(b->workers);
     bench_fleet_free(&b->fleet);
     if (b->info)

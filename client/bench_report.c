@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -35,14 +36,37 @@ void bench_report_progress_clear(void)
     fflush(stderr);
 }
 
+/* Accuracy observed on the labels that landed on items with truth; NULL
+ * when there were none to judge. */
+static json_t *observed_json(bool truth, uint64_t judged, uint64_t correct)
+{
+    return truth && judged ? json_real((double)correct / (double)judged) : json_null();
+}
+
+static json_t *detail_json(const bench_result *r)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < r->n_detail; i++) {
+        const bench_annotator_result *a = &r->detail[i];
+        json_t *o = json_pack("{s:s, s:f, s:I, s:o}", "name", a->name, "true_accuracy",
+                              a->true_accuracy, "labels", (json_int_t)a->labels,
+                              "observed_accuracy", observed_json(r->truth, a->judged, a->correct));
+        if (json_array_append_new(arr, o) < 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    return arr;
+}
+
 static int print_json(const bench_result *r)
 {
-    json_t *o = json_pack(
-        "{s:s, s:I, s:I, s:f, s:f, s:I, s:o, s:b}", "project", r->project, "annotators",
-        (json_int_t)r->annotators, "labels", (json_int_t)r->labels, "seconds", r->seconds,
-        "labels_per_second", rate(r), "errors", (json_int_t)r->errors, "accuracy",
-        r->truth && r->judged ? json_real((double)r->correct / (double)r->judged) : json_null(),
-        "done", project_done(r));
+    json_t *o =
+        json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:o, s:b, s:o}", "project", r->project,
+                  "annotators", (json_int_t)r->annotators, "labels", (json_int_t)r->labels,
+                  "seconds", r->seconds, "labels_per_second", rate(r), "errors",
+                  (json_int_t)r->errors, "accuracy", observed_json(r->truth, r->judged, r->correct),
+                  "done", project_done(r), "annotators_detail", detail_json(r));
     char *s;
     int rc = 0;
     if (!o)
@@ -79,10 +103,34 @@ static void print_text(const bench_result *r)
     printf("seed         %llu\n", (unsigned long long)r->seed);
 }
 
+/* The accuracy each annotator was given next to what it did: how far a
+ * quality estimate (labelq report) can be checked against the truth. */
+static void print_detail(const bench_result *r)
+{
+    int w = (int)strlen("ANNOTATOR");
+    for (size_t i = 0; i < r->n_detail; i++) {
+        int n = (int)strlen(r->detail[i].name);
+        w = n > w ? n : w;
+    }
+    printf("\n%-*s  %13s  %8s  %17s\n", w, "ANNOTATOR", "TRUE-ACCURACY", "LABELS",
+           "OBSERVED-ACCURACY");
+    for (size_t i = 0; i < r->n_detail; i++) {
+        const bench_annotator_result *a = &r->detail[i];
+        char observed[32] = "-";
+        if (r->truth && a->judged)
+            snprintf(observed, sizeof observed, "%.3f (%llu)",
+                     (double)a->correct / (double)a->judged, (unsigned long long)a->judged);
+        printf("%-*s  %13.3f  %8llu  %17s\n", w, a->name, a->true_accuracy,
+               (unsigned long long)a->labels, observed);
+    }
+}
+
 int bench_report_summary(const bench_result *r, bool json)
 {
     if (json)
         return print_json(r);
     print_text(r);
+    if (r->n_detail)
+        print_detail(r);
     return fflush(stdout) == 0 ? 0 : LQ_EIO;
 }

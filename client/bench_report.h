@@ -5,7 +5,16 @@
 #define LQ_BENCH_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* One simulated annotator: the accuracy it was given and what it did. */
+typedef struct bench_annotator_result {
+    const char *name;
+    double true_accuracy;     /* drawn from --accuracy: its chance to answer the truth */
+    uint64_t labels;          /* acknowledged submits */
+    uint64_t judged, correct; /* of those, on tasks with truth, and right ones */
+} bench_annotator_result;
 
 typedef struct bench_result {
     const char *project;
@@ -17,6 +26,10 @@ typedef struct bench_result {
     bool status_known; /* the project's counts below were read */
     uint64_t tasks, tasks_done;
     uint64_t seed;
+    /* Per annotator, in fleet order; set once the workers have stopped
+     * (NULL before, e.g. for the progress line). */
+    const bench_annotator_result *detail;
+    size_t n_detail;
 } bench_result;
 
 /* Rewrites the progress line in place. Cannot fail. */

@@ -159,10 +159,14 @@ static void acknowledged(bench_worker *w, const Labelq__LeasedTask *t, const cha
 {
     bench_stats *st = &w->run->stats;
     atomic_fetch_add(&st->labels, 1);
+    w->labels++;
     if (truth) {
         atomic_fetch_add(&st->judged, 1);
-        if (strcmp(label, truth) == 0)
+        w->judged++;
+        if (strcmp(label, truth) == 0) {
             atomic_fetch_add(&st->correct, 1);
+            w->correct++;
+        }
     }
     if (bench_acklog_write(w->run->ack_fd, t->task_id, t->external_id, w->name, label) < 0) {
         atomic_fetch_add(&st->errors, 1);

@@ -22,6 +22,12 @@ typedef struct bench_worker {
     lq_client *c;      /* connected before the thread starts; the thread's own */
     char name[128];    /* as the server knows us */
     double accuracy;   /* drawn once from --accuracy */
+    /* This annotator's share of the run's counters, for the summary's
+     * per-annotator table. Written only by the worker's thread; read only
+     * after it was joined, so plain integers suffice. */
+    uint64_t labels;  /* acknowledged submits */
+    uint64_t judged;  /* of those, on tasks in the truth */
+    uint64_t correct; /* of those, equal to the truth */
     bench_rng rng;
     pthread_t thread;
 } bench_worker;

@@ -139,16 +139,27 @@ static int export_piece(lq_client *c, Labelq__Envelope *env, lq_export_sink sink
     return rc;
 }
 
-int lq_export(lq_client *c, const char *project, const char *format, lq_export_sink sink, void *ctx,
-              uint64_t *items)
+int lq_export_with(lq_client *c, const char *project, const lq_export_options *o,
+                   lq_export_sink sink, void *ctx, uint64_t *items)
 {
+    static const lq_export_options plain = {0};
     Labelq__Export m = LABELQ__EXPORT__INIT;
     Labelq__Envelope req = LABELQ__ENVELOPE__INIT;
     uint64_t id, count = 0;
+    if (!o)
+        o = &plain;
+    if (items)
+        *items = 0;
+    /* The server compares each confidence with it as given: a value
+     * outside [0, 1] or NaN would silently export everything or nothing. */
+    if (!(o->min_confidence >= 0.0 && o->min_confidence <= 1.0))
+        return lq__client_fail(c, LQ_EBADREQ, "min_confidence must be from 0 to 1, not %g",
+                               o->min_confidence);
     m.project = (char *)project;
-    m.format = (char *)(format ? format : "");
-    req.body_case = LABELQ__ENVELOPE__BODY_EXPORT;
-    req.export = &m;
+    m.format = (char *)(o->format ? o->format : "");
+    m.min_confidence = o->min_confidence;
+    m.include_gold = o->include_gold;
+    lq_envelope_wrap(&req, 0, LABELQ__ENVELOPE__BODY_EXPORT, &m);
 
     int rc = lq_client_send(c, &req, &id);
     while (rc == 0) {
@@ -169,6 +180,21 @@ int lq_export(lq_client *c, const char *project, const char *format, lq_export_s
     if (items)
         *items = count;
     return rc < 0 ? rc : 0;
+}
+
+int lq_export(lq_client *c, const char *project, const char *format, lq_export_sink sink, void *ctx,
+              uint64_t *items)
+{
+    lq_export_options o = {.format = format};
+    return lq_export_with(c, project, &o, sink, ctx, items);
+}
+
+int lq_report(lq_client *c, const char *project, Labelq__ReportReply **out)
+{
+    Labelq__Report m = LABELQ__REPORT__INIT;
+    m.project = (char *)project;
+    return call_take(c, LABELQ__ENVELOPE__BODY_REPORT, &m, LABELQ__ENVELOPE__BODY_REPORT_REPLY, -1,
+                     out);
 }
 
 int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wait_ms,

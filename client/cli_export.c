@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "Usage: labelq export PROJECT [-o FILE] [--format jsonl]\n"
+    "Usage: labelq export PROJECT [-o FILE] [--format jsonl] [--min-confidence X]\n"
+    "                     [--include-gold]\n"
     "\n"
     "Write PROJECT's items with their labels and consensus, one JSON object\n"
     "per line. With -o the data goes to FILE.tmp first and is renamed to FILE\n"
@@ -16,11 +17,16 @@ static const char usage[] =
     "\n"
     "  -o, --output FILE   write to FILE instead of stdout\n"
     "  -f, --format FMT    output format (default jsonl, the only one today)\n"
+    "  -c, --min-confidence X\n"
+    "                      leave out items whose consensus confidence is below X\n"
+    "                      (0 to 1; default 0: every done item)\n"
+    "  -g, --include-gold  also write the gold pool's items (projects with a gold\n"
+    "                      ratio), labeled with their gold answer, method \"gold\"\n"
     "\n" CLI_GLOBAL_HELP;
 
 typedef struct export_args {
     const char *output;
-    const char *format;
+    lq_export_options what;
 } export_args;
 
 static int export_option(void *ctx, int opt, const char *arg)
@@ -31,7 +37,12 @@ static int export_option(void *ctx, int opt, const char *arg)
         a->output = arg;
         return 0;
     case 'f':
-        a->format = arg;
+        a->what.format = arg;
+        return 0;
+    case 'c':
+        return cli_parse_share("--min-confidence", arg, &a->what.min_confidence);
+    case 'g':
+        a->what.include_gold = true;
         return 0;
     default:
         return CLI_USAGE;
@@ -56,6 +67,8 @@ int cli_export(cli *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
                                          {"format", required_argument, NULL, 'f'},
+                                         {"min-confidence", required_argument, NULL, 'c'},
+                                         {"include-gold", no_argument, NULL, 'g'},
                                          CLI_GLOBAL_OPTIONS,
                                          {0}};
     export_args a = {0};
@@ -63,7 +76,7 @@ int cli_export(cli *g, int argc, char **argv)
     FILE *out = stdout;
     uint64_t items = 0;
     int args;
-    int rc = cli_parse(g, argc, argv, "o:f:h", opts, usage, export_option, &a, &args);
+    int rc = cli_parse(g, argc, argv, "o:f:c:gh", opts, usage, export_option, &a, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1)
@@ -87,7 +100,7 @@ int cli_export(cli *g, int argc, char **argv)
             goto out;
         }
     }
-    if (lq_export(g->client, project, a.format, write_piece, out, &items) < 0) {
+    if (lq_export_with(g->client, project, &a.what, write_piece, out, &items) < 0) {
         const char *why = lq_client_error(g->client);
         if (ferror(out))
             cli_fail("export %s: cannot write %s: %s", project, tmp ? tmp : "stdout",

@@ -23,7 +23,10 @@ static const char usage[] =
     "  annotator block NAME / unblock NAME        stop / allow an annotator's work\n"
     "  import PROJECT FILE.jsonl [--priority P]   load items (FILE - is stdin)\n"
     "  status PROJECT [--json]                    a project's counts\n"
-    "  export PROJECT [-o FILE] [--format jsonl]  write the labeled dataset\n"
+    "  report PROJECT [--json]                    label quality: agreement, consensus,\n"
+    "                                             annotators, confidence\n"
+    "  export PROJECT [-o FILE] [--format jsonl] [--min-confidence X] [--include-gold]\n"
+    "                                             write the labeled dataset\n"
     "  version                                    print labelq's version\n"
     "\n"
     "Offline, on a CSV of ratings (unit,annotator,label; no server needed):\n"
@@ -62,9 +65,11 @@ static const struct command {
     const char *name;
     int (*run)(cli *g, int argc, char **argv);
 } commands[] = {
-    {"project", cli_project}, {"annotator", cli_annotator}, {"import", cli_import},
-    {"export", cli_export},   {"status", cli_status},       {"version", cmd_version},
-    {"help", cmd_help},       {"agreement", cli_agreement}, {"aggregate", cli_aggregate},
+    {"project", cli_project},     {"annotator", cli_annotator},
+    {"import", cli_import},       {"export", cli_export},
+    {"status", cli_status},       {"version", cmd_version},
+    {"help", cmd_help},           {"agreement", cli_agreement},
+    {"aggregate", cli_aggregate}, {"report", cli_quality_report},
 };
 
 static int top_option(void *ctx, int opt, const char *arg)

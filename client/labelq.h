@@ -105,10 +105,38 @@ int lq_annotator_block(lq_client *c, const char *name, bool unblock);
 int lq_import_chunk(lq_client *c, const Labelq__ImportChunk *chunk, Labelq__ImportReply **out);
 
 /* Streams an export: sink is called with each piece of output in order and
- * returns 0 to go on (non-zero aborts with LQ_EIO). *items gets the count. */
+ * returns 0 to go on (non-zero aborts with LQ_EIO). *items gets the count
+ * (0 after a failure). lq_export_with with only the format set. */
 typedef int (*lq_export_sink)(void *ctx, const void *data, size_t len);
 int lq_export(lq_client *c, const char *project, const char *format, lq_export_sink sink,
               void *ctx, uint64_t *items);
+
+/* What an export includes. Zero-initialize, then set what you need: the
+ * zero value is the plain export. */
+typedef struct lq_export_options {
+    const char *format;    /* "jsonl" or NULL/"" (the same) */
+    double min_confidence; /* leave out items whose consensus confidence is
+                            * below this (0 to 1; 0 keeps every done item) */
+    bool include_gold;     /* also export the gold pool's items, with their
+                            * gold answer as label and method "gold" */
+} lq_export_options;
+
+/* lq_export with options; o may be NULL (the plain export). o is only read
+ * during the call. Errors as lq_export, plus LQ_EBADREQ (also from the
+ * server) for an unknown format. min_confidence is checked here: outside
+ * [0, 1] (or NaN) it is LQ_EBADREQ before anything is sent. */
+int lq_export_with(lq_client *c, const char *project, const lq_export_options *o,
+                   lq_export_sink sink, void *ctx, uint64_t *items);
+
+/* A project's quality, computed by the server on request from every stored
+ * label: agreement metrics, the consensus method (Dawid-Skene once the
+ * project has enough labels, else majority vote), each annotator's
+ * standing, and a histogram of done items by confidence. Admin only
+ * (LQ_EPERM otherwise); LQ_ENOTFOUND for an unknown project. The caller
+ * frees *out with labelq__report_reply__free_unpacked; on failure *out is
+ * NULL. The computation reads every label of the project, so it takes
+ * longer on large projects; the client's reply timeout applies. */
+int lq_report(lq_client *c, const char *project, Labelq__ReportReply **out);
 
 /* ---- annotator work ---- */
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The whole job in one go (`make demo`): start labelqd on a fresh store, create
 # a project, import the sample reviews, let 8 simulated annotators label them,
-# show the status, export the labeled dataset, stop the daemon cleanly.
+# show the status and the label quality (each annotator's true accuracy next
+# to the server's Dawid-Skene estimate), export the labeled dataset, and the
+# confident part of it, stop the daemon cleanly.
 #
 # Run from anywhere after `make build`. Settings (environment):
 #   LABELQ_DEMO_PORT  loopback port for the daemon (default 7443)
 #   BUILD_DIR         where the programs were built (default build)
 #
 # Writes ./labelq-data (the store; removed first) and ./demo-out (daemon log,
-# exported dataset).
+# exported datasets, the bench and report JSON).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,6 +22,8 @@ LOG=$OUT/labelqd.log
 PROJECT=sentiment
 ITEMS=bench/data/sentiment.jsonl
 TRUTH=bench/data/sentiment.truth.jsonl
+MIN_CONFIDENCE=0.9
+PY=/usr/bin/python3 # Debian's, which install-deps guarantees: reads the JSON
 
 LABELQD=$BUILD_DIR/daemon/labelqd
 LABELQ=$BUILD_DIR/client/labelq
@@ -74,7 +78,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 # --- the demo ---------------------------------------------------------------
 
 step "checking the programs in $BUILD_DIR/ and port $PORT"
-for prog in "$LABELQD" "$LABELQ" "$BENCH"; do
+for prog in "$LABELQD" "$LABELQ" "$BENCH" "$PY"; do
 	[[ -x $prog ]] || die "$prog not found: run 'make build' first (or 'make demo', which builds)"
 done
 [[ -f $ITEMS && -f $TRUTH ]] || die "$ITEMS or $TRUTH missing: run 'python3 bench/data/make_sentiment.py'"
@@ -117,13 +121,59 @@ step "importing $ITEMS ($(wc -l <"$ITEMS") reviews)"
 "$LABELQ" import "$PROJECT" "$ITEMS"
 
 step "labeling with 8 simulated annotators (accuracy 60-95 %) until every item is done"
-"$BENCH" "$PROJECT" --annotators 8 --truth "$TRUTH" --accuracy 0.6-0.95 --until-done --seed 1
+# --json keeps each annotator's drawn accuracy for the quality check below.
+"$BENCH" "$PROJECT" --annotators 8 --truth "$TRUTH" --accuracy 0.6-0.95 --until-done --seed 1 \
+	--json >"$OUT/bench.json"
+"$PY" -c '
+import json, sys
+b = json.load(open(sys.argv[1]))
+acc = "-" if b["accuracy"] is None else "%.3f" % b["accuracy"]
+print("%d labels by %d annotators in %.1f s (%.0f/s), %d errors; accuracy on the truth %s; done: %s"
+      % (b["labels"], b["annotators"], b["seconds"], b["labels_per_second"], b["errors"], acc,
+         "yes" if b["done"] else "no"))
+' "$OUT/bench.json"
 
 step "labelq status $PROJECT"
 "$LABELQ" status "$PROJECT"
 
+step "labelq report $PROJECT: agreement, consensus, annotators, confidence"
+"$LABELQ" report "$PROJECT"
+
+step "each annotator's true accuracy (drawn by labelq-bench) next to the server's estimate"
+"$LABELQ" report "$PROJECT" --json >"$OUT/report.json"
+"$PY" -c '
+import json, sys
+bench = json.load(open(sys.argv[1]))
+report = json.load(open(sys.argv[2]))
+print("consensus method: %s" % report["method"])
+print("%-22s %14s %14s %10s" % ("ANNOTATOR", "TRUE-ACCURACY", "DS-ESTIMATE", "DIFFERENCE"))
+for a in bench["annotators_detail"]:
+    est = report["annotators"].get(a["name"], {}).get("ds_accuracy")
+    shown = "n/a" if est is None else "%.3f" % est
+    diff = "" if est is None else "%+.3f" % (est - a["true_accuracy"])
+    print("%-22s %14.3f %14s %10s" % (a["name"], a["true_accuracy"], shown, diff))
+' "$OUT/bench.json" "$OUT/report.json"
+
 step "exporting the labeled dataset to $OUT/$PROJECT.jsonl"
-"$LABELQ" export "$PROJECT" -o "$OUT/$PROJECT.jsonl"
+# The server re-estimates Dawid-Skene in the background every few hundred
+# labels, so right after labeling the last items may still carry the
+# majority vote. Give it a few seconds; show the mix whatever it is.
+for ((i = 0; i < 10; i++)); do
+	"$LABELQ" export "$PROJECT" -o "$OUT/$PROJECT.jsonl" 2>"$OUT/export.err" ||
+		die "export failed: $(cat "$OUT/export.err")"
+	methods=$("$PY" -c '
+import collections, json, sys
+c = collections.Counter(json.loads(l)["method"] for l in open(sys.argv[1]) if l.strip())
+print(", ".join("%s %d" % kv for kv in sorted(c.items())))
+' "$OUT/$PROJECT.jsonl")
+	[[ $methods == "dawid-skene "* && $methods != *,* ]] && break
+	sleep 0.5
+done
+echo "exported $(wc -l <"$OUT/$PROJECT.jsonl") items to $OUT/$PROJECT.jsonl"
+echo "consensus by method: $methods"
+if [[ $methods == *,* ]]; then
+	echo "(items done after the server's last background estimate keep the majority vote until the next one)"
+fi
 echo "first 3 lines:"
 head -n 3 "$OUT/$PROJECT.jsonl"
 exported=$(wc -l <"$OUT/$PROJECT.jsonl")
@@ -133,6 +183,12 @@ echo "$exported labeled items exported (of $imported imported)"
 if ((exported != imported)); then
 	echo "demo: note: expected all $imported items in the export" >&2
 fi
+
+step "exporting only items whose consensus confidence is at least $MIN_CONFIDENCE"
+"$LABELQ" export "$PROJECT" --min-confidence "$MIN_CONFIDENCE" -o "$OUT/$PROJECT.confident.jsonl"
+confident=$(wc -l <"$OUT/$PROJECT.confident.jsonl")
+echo "the filter keeps $confident of the $imported items ($OUT/$PROJECT.confident.jsonl)"
+((confident <= exported)) || die "the filtered export has more items than the full one"
 
 step "stopping labelqd (SIGTERM)"
 stop_daemon 15

@@ -167,6 +167,47 @@ for l in lines:
 assert sorted(alice) == ["neg", "pos", "pos"], ("alice labels", alice)
 ' "$root/export.jsonl" || fail "export check; export was: $(cat "$root/export.jsonl")"
 
+echo "== report --json"
+run "$LABELQ_CLI" report reviews --json >"$root/report.json" 2>"$root/report.err" ||
+    fail "report --json: $(cat "$root/report.err")"
+$PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+keys = ["project", "tasks", "done", "labels", "krippendorff_alpha", "fleiss_kappa",
+        "percent_agreement", "method", "iterations", "class_priors", "annotators",
+        "confidence_histogram"]
+assert list(r) == keys, ("keys", list(r))
+assert r["project"] == "reviews" and r["tasks"] == 7 and r["done"] == 7 and r["labels"] == 14, r
+# 14 labels: too few for Dawid-Skene, so the majority vote, and no DS estimate
+assert r["method"] == "majority", r["method"]
+assert r["krippendorff_alpha"] is None or -1 <= r["krippendorff_alpha"] <= 1, r
+assert sorted(r["class_priors"]) == ["neg", "neutral", "pos"], r["class_priors"]
+assert len(r["confidence_histogram"]) == 10 and sum(r["confidence_histogram"]) == 7, r
+assert r["annotators"]["alice"]["labels"] == 3, r["annotators"]
+assert sum(a["labels"] for a in r["annotators"].values()) == 14, r["annotators"]
+for name, a in r["annotators"].items():
+    assert set(a) == {"labels", "gold_seen", "gold_correct", "gold_accuracy", "ds_accuracy",
+                      "consensus_agreement", "blocked"}, (name, a)
+    assert a["ds_accuracy"] is None and a["blocked"] is False, (name, a)
+    assert 0 <= a["consensus_agreement"] <= 1, (name, a)
+' "$root/report.json" || fail "report --json check; report was: $(cat "$root/report.json")"
+run "$LABELQ_CLI" report reviews >"$root/report.txt" || fail "report"
+grep -q "^project reviews: 7 tasks, 7 done, 14 labels" "$root/report.txt" ||
+    fail "report text: $(cat "$root/report.txt")"
+
+echo "== export --min-confidence"
+run "$LABELQ_CLI" export reviews --min-confidence 1 -o "$root/sure.jsonl" 2>/dev/null ||
+    fail "export --min-confidence"
+$PY -c '
+import json, sys
+every = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sure = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+assert [l["id"] for l in sure] == [l["id"] for l in every if l["confidence"] >= 1], (sure, every)
+' "$root/export.jsonl" "$root/sure.jsonl" || fail "export --min-confidence 1 kept the wrong items"
+status=0
+run "$LABELQ_CLI" export reviews --min-confidence 1.5 >/dev/null 2>"$root/bad.err" || status=$?
+[ "$status" = 2 ] || fail "export --min-confidence 1.5 exited $status, want 2"
+
 echo "== SIGTERM"
 kill -TERM "$pid"
 for _ in $(seq 200); do

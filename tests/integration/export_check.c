@@ -33,6 +33,7 @@ static void check_shape(const json_t *line, size_t line_no)
         !json_is_string(json_object_get(line, "label")) ||
         !json_is_number(json_object_get(line, "confidence")) ||
         !json_is_number(json_object_get(line, "agreement")) ||
+        !json_is_string(json_object_get(line, "method")) ||
         !json_is_array(json_object_get(line, "annotations"))) {
         char *dump = json_dumps(line, JSON_COMPACT);
         fail_msg("export line %zu lacks a documented field: %s", line_no, dump);
@@ -53,10 +54,17 @@ static void check_shape(const json_t *line, size_t line_no)
 
 void it_export_fetch(lq_client *admin, const char *project, it_export *out)
 {
+    lq_export_options o = {.format = "jsonl"};
+    it_export_fetch_with(admin, project, &o, out);
+}
+
+void it_export_fetch_with(lq_client *admin, const char *project, const lq_export_options *o,
+                          it_export *out)
+{
     memset(out, 0, sizeof *out);
     out->raw = calloc(1, 1);
     assert_non_null(out->raw);
-    int rc = lq_export(admin, project, "jsonl", collect, out, &out->items);
+    int rc = lq_export_with(admin, project, o, collect, out, &out->items);
     if (rc != 0)
         fail_msg("export %s: %s: %s", project, lq_strerror(rc), lq_client_error(admin));
     size_t cap = 0;

@@ -1,8 +1,8 @@
 /* Reading and checking a project's JSONL export in integration tests.
  *
  * An export line is {"id", "data", "label", "confidence", "agreement",
- * "annotations": [{"annotator", "label", "seconds"}]}, one per done task in
- * import order. */
+ * "method", "annotations": [{"annotator", "label", "seconds"}]}, one per
+ * done task in import order; method is "dawid-skene", "majority" or "gold". */
 #ifndef IT_EXPORT_CHECK_H
 #define IT_EXPORT_CHECK_H
 
@@ -23,6 +23,10 @@ typedef struct it_export {
 /* Runs lq_export(project, "jsonl"), asserting success, that every line is a
  * JSON object with the documented fields, and that items == lines. */
 void it_export_fetch(lq_client *admin, const char *project, it_export *out);
+
+/* it_export_fetch with lq_export_with's options (o->format NULL: jsonl). */
+void it_export_fetch_with(lq_client *admin, const char *project, const lq_export_options *o,
+                          it_export *out);
 
 void it_export_free(it_export *e);
 
