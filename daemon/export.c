@@ -298,6 +298,10 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
                            req->format);
         return;
     }
+    if (!(req->min_confidence >= 0.0 && req->min_confidence <= 1.0)) {
+        lq_conn_send_error(c, id, LQ_EBADREQ, "min_confidence must be between 0 and 1");
+        return;
+    }
     if (c->export) {
         lq_conn_send_error(c, id, LQ_ECONFLICT, "an export is already running on this "
                                                 "connection");

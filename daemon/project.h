@@ -28,6 +28,7 @@ typedef struct lq_project {
     uint64_t created_ms;
     bool pending;                  /* created, not yet durable: invisible */
     bool estimating;               /* a background consensus estimate is running */
+    bool estimate_again;           /* ...and another is wanted when it ends */
     uint64_t labels_since_estimate;
     uint64_t tasks, done, labels, leased; /* leased: not-done tasks with a lease out */
     /* Tasks with free slots, each ordered by priority desc, id asc. A task

@@ -58,6 +58,10 @@ static int grow_units(lq_quality_run *q)
     if (!done)
         return LQ_ENOMEM;
     q->unit_done = done;
+    bool *gold = realloc(q->unit_gold, cap * sizeof(*gold));
+    if (!gold)
+        return LQ_ENOMEM;
+    q->unit_gold = gold;
     q->units_cap = cap;
     return 0;
 }
@@ -78,6 +82,7 @@ static int read_task(void *ctx, const Labelq__TaskRecord *task)
     lq_vote v = lq_majority(rd->counts, q->config->n_labels);
     q->task_ids[rd->unit] = task->id;
     q->unit_done[rd->unit] = !pooled && lq_project_enough(q->config, rd->n, v.agreement);
+    q->unit_gold[rd->unit] = pooled;
     return 0;
 }
 
@@ -102,6 +107,8 @@ static int tally(lq_quality_run *q)
         return rc;
     for (size_t i = 0; i < q->ratings.n; i++) {
         const lq_rating *r = &q->v[i];
+        if (q->unit_gold[r->unit])
+            continue; /* gold answers are scored against gold, elsewhere */
         q->annotator_labels[r->annotator]++;
         q->annotator_agree[r->annotator] += q->consensus.label[r->unit] == r->label;
     }
@@ -148,6 +155,7 @@ static void run_free(lq_quality_run *q)
     free(q->v);
     free(q->task_ids);
     free(q->unit_done);
+    free(q->unit_gold);
     free(q->item_agreement);
     free(q->annotator_labels);
     free(q->annotator_agree);

@@ -36,6 +36,7 @@ struct lq_quality_run {
     size_t cap;
     uint64_t *task_ids;        /* unit -> task id */
     bool *unit_done;           /* the task has all it needs (and is not pooled gold) */
+    bool *unit_gold;           /* a gold-pool item: informs the estimate, not the tallies */
     uint32_t units_cap;
     lq_consensus consensus;    /* Dawid-Skene, or majority below LQ_DS_MIN_LABELS */
     const char *method;

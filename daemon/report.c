@@ -36,7 +36,7 @@ static void fill_annotators(lq_quality_run *q, Labelq__AnnotatorReport *rows,
             r->gold_correct = st->gold_correct;
             r->blocked = st->blocked;
         }
-        if (q->consensus.accuracy && q->consensus.accuracy[a] >= 0.0) {
+        if (strcmp(q->method, "dawid-skene") == 0 && q->consensus.accuracy[a] >= 0.0) {
             r->has_ds_accuracy = true;
             r->ds_accuracy = q->consensus.accuracy[a];
         }
@@ -116,6 +116,7 @@ void lq_report_start(lq_conn *c, uint64_t id, const Labelq__Report *req)
 
 typedef struct results_op {
     lq_write_op op;
+    lq_server *srv;
     lq_project *project;
     Labelq__ResultRecord *recs;
     size_t n;
@@ -132,10 +133,19 @@ static int results_apply(lq_write_op *wop, lq_txn *txn)
     return 0;
 }
 
+static void estimate_ended(lq_server *srv, lq_project *p)
+{
+    p->estimating = false;
+    if (p->estimate_again) {
+        p->estimate_again = false;
+        lq_results_refresh(srv, p);
+    }
+}
+
 static void results_stored(lq_write_op *wop, int status)
 {
     results_op *r = (results_op *)wop;
-    r->project->estimating = false;
+    estimate_ended(r->srv, r->project);
     if (status < 0)
         lq_log(LQ_LOG_WARN, "consensus results not stored", "project=%s error=%s",
                r->project->config->name, lq_strerror(status));
@@ -154,9 +164,8 @@ static void estimate_done(lq_quality_run *q, int status, void *arg)
     if (r)
         r->recs = calloc(q->done_units ? q->done_units : 1, sizeof(*r->recs));
     if (!r || !r->recs) {
-        if (r)
-            free(r);
-        p->estimating = false;
+        free(r);
+        estimate_ended(q->srv, p);
         return;
     }
     for (uint32_t u = 0; u < q->ratings.n_units; u++) {
@@ -173,20 +182,30 @@ static void estimate_done(lq_quality_run *q, int status, void *arg)
     }
     r->op.apply = results_apply;
     r->op.done = results_stored;
+    r->srv = q->srv;
     r->project = p;
     lq_writer_submit(q->srv->writer, &r->op);
+}
+
+void lq_results_refresh(lq_server *srv, lq_project *p)
+{
+    if (srv->stopping)
+        return;
+    if (p->estimating) {
+        p->estimate_again = true;
+        return;
+    }
+    p->labels_since_estimate = 0;
+    p->estimating = true;
+    if (lq_quality_start(srv, p, estimate_done, NULL) < 0)
+        p->estimating = false;
 }
 
 void lq_results_note_label(lq_server *srv, lq_project *p)
 {
     p->labels_since_estimate++;
-    if (p->estimating || srv->stopping)
-        return;
     uint64_t due = p->labels / 10 > RESULTS_MIN_NEW_LABELS ? p->labels / 10 : RESULTS_MIN_NEW_LABELS;
-    if (p->labels_since_estimate < due)
-        return;
-    p->labels_since_estimate = 0;
-    p->estimating = true;
-    if (lq_quality_start(srv, p, estimate_done, NULL) < 0)
-        p->estimating = false;
+    bool finished = p->tasks > 0 && p->done == p->tasks;
+    if (p->labels_since_estimate >= due || finished)
+        lq_results_refresh(srv, p);
 }

@@ -6,6 +6,7 @@
 
 #include "daemon/conn.h"
 #include "daemon/log.h"
+#include "daemon/report.h"
 #include "daemon/scheduler.h"
 #include "proto/error.h"
 
@@ -157,6 +158,11 @@ int lq_server_start(lq_server *srv)
     uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
     uv_signal_start(&srv->sig_int, on_signal, SIGINT);
     lq_log(LQ_LOG_INFO, "listening", "addr=%s tls=on alpn=labelq/1", srv->cfg->listen);
+    /* Bring stored consensus up to date with the labels that came after the
+     * last estimate before a restart; it runs on the pool, serving goes on. */
+    for (uint32_t i = 0; i < srv->n_projects; i++)
+        if (srv->projects[i] && srv->projects[i]->done > 0)
+            lq_results_refresh(srv, srv->projects[i]);
     return 0;
 }
 
