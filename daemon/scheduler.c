@@ -505,12 +505,12 @@ static void submit_commit(lq_server *srv, submit_op *s)
     s->who->labels++;
     if (t->gold)
         score_gold(srv, s);
-    lq_results_note_label(srv, t->project);
     settle(srv, t);
     lq_sched_account(t, was_leased, was_done);
     lq_project_requeue(t->project, t);
     if (lq_task_free_slots(t) > 0 && t->project->waiters)
         lq_sched_wake(srv, t->project); /* dynamic overlap reopened it */
+    lq_results_note_label(srv, t->project); /* after the counts: it looks for "finished" */
 }
 
 static void submit_done(lq_write_op *op, int status)
