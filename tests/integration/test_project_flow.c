@@ -147,10 +147,15 @@ static void check_export_line(const json_t *line, size_t i)
     static const char *const want_label[] = {"pos", "neg", "pos"};
     static const double want_conf[] = {1.0, 2.0 / 3.0, 1.0 / 3.0};
     static const double want_agree[] = {1.0, 1.0 / 3.0, 0.0};
+    assert_true(fabs(json_number_value(json_object_get(line, "agreement")) - want_agree[i % 3]) <
+                1e-6);
+    /* The project finishes with 150 labels, enough for the server to
+     * re-estimate by Dawid-Skene in the background; until that lands the
+     * export says "majority", whose values are known exactly here. */
+    if (strcmp(json_string_value(json_object_get(line, "method")), "majority") != 0)
+        return;
     assert_string_equal(json_string_value(json_object_get(line, "label")), want_label[i % 3]);
     assert_true(fabs(json_number_value(json_object_get(line, "confidence")) - want_conf[i % 3]) <
-                1e-6);
-    assert_true(fabs(json_number_value(json_object_get(line, "agreement")) - want_agree[i % 3]) <
                 1e-6);
 }
 
