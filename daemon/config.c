@@ -1,5 +1,6 @@
 #include "daemon/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,8 +8,14 @@
 #include <string.h>
 
 #include "daemon/log.h"
+#include "proto/error.h"
 
 #define LQ_VERSION "0.1.0"
+
+/* The smallest and largest values a setting accepts. */
+#define LQ_MIN_FRAME 1024
+#define LQ_MAX_CONNECTIONS_LIMIT 1000000
+#define LQ_MIN_MAP_SIZE 65536
 
 void lq_config_default(lq_config *cfg)
 {
@@ -30,13 +37,18 @@ void lq_config_default(lq_config *cfg)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: labelqd [options]\n"
+            "usage: labelqd [--config FILE] [--check-config] [options]\n"
             "\n"
             "labelq's daemon: a TLS task queue for data labeling on an embedded LMDB store.\n"
             "On first start in an empty data directory it creates the store, a CA and a\n"
             "server certificate (DIR/tls/), and an admin token (DIR/admin.token, mode 0600).\n"
             "\n"
             "options:\n"
+            "  --config FILE         read settings from an INI file first; every option\n"
+            "                        below is also a key there (data = DIR), and a flag\n"
+            "                        given on the command line beats the file\n"
+            "  --check-config        validate the file and flags, print the effective\n"
+            "                        settings as a config file and exit (0, or 2 on error)\n"
             "  --data DIR            data directory (default ./labelq-data)\n"
             "  --listen HOST:PORT    TLS listen address (default 127.0.0.1:7443;\n"
             "                        IPv6 as [::1]:7443)\n"
@@ -59,72 +71,156 @@ static int parse_size(const char *s, size_t *out)
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || v == 0)
+    if (errno || end == s || *end || v == 0 || s[0] == '-' || s[0] == '+')
         return -1;
     *out = (size_t)v;
     return 0;
 }
 
-int lq_config_parse(lq_config *cfg, int argc, char **argv)
+/* Checks HOST:PORT the way the listener reads it (server.c): an IPv4
+ * address, localhost or [IPv6], and a port 0..65535. */
+static int valid_listen(const char *spec)
 {
-    enum { O_DATA = 1, O_LISTEN, O_SAN, O_FRAME, O_CONNS, O_MAP, O_LOG, O_VERSION, O_HELP };
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, O_DATA},
-        {"listen", required_argument, NULL, O_LISTEN},
-        {"tls-san", required_argument, NULL, O_SAN},
-        {"max-frame", required_argument, NULL, O_FRAME},
-        {"max-connections", required_argument, NULL, O_CONNS},
-        {"map-size", required_argument, NULL, O_MAP},
-        {"log-level", required_argument, NULL, O_LOG},
-        {"version", no_argument, NULL, O_VERSION},
-        {"help", no_argument, NULL, O_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    int o;
+    char host[INET6_ADDRSTRLEN + 2];
+    unsigned char addr[sizeof(struct in6_addr)];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(host))
+        return 0;
+    size_t n = (size_t)(colon - spec);
+    memcpy(host, spec, n);
+    host[n] = '\0';
+    size_t port;
+    if (!(strcmp(colon + 1, "0") == 0 || (parse_size(colon + 1, &port) == 0 && port <= 65535)))
+        return 0;
+    if (host[0] == '[' && host[n - 1] == ']') {
+        host[n - 1] = '\0';
+        return inet_pton(AF_INET6, host + 1, addr) == 1;
+    }
+    return strcmp(host, "localhost") == 0 || inet_pton(AF_INET, host, addr) == 1;
+}
+
+int lq_config_set(lq_config *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
     size_t n;
+    if (strcmp(key, "data") == 0) {
+        if (!*v) {
+            snprintf(err, errlen, "data wants a directory");
+            return LQ_EBADREQ;
+        }
+        cfg->data_dir = v;
+    } else if (strcmp(key, "listen") == 0) {
+        if (!valid_listen(v)) {
+            snprintf(err, errlen, "listen wants HOST:PORT (IPv4, localhost or [IPv6]), got '%s'",
+                     v);
+            return LQ_EBADREQ;
+        }
+        cfg->listen = v;
+    } else if (strcmp(key, "tls-san") == 0) {
+        if (!*v || strpbrk(v, ", \t")) {
+            snprintf(err, errlen, "tls-san wants one DNS name or IP address, got '%s'", v);
+            return LQ_EBADREQ;
+        }
+        if (cfg->n_sans == LQ_MAX_SANS) {
+            snprintf(err, errlen, "tls-san: at most %d names", LQ_MAX_SANS);
+            return LQ_EBADREQ;
+        }
+        cfg->sans[cfg->n_sans++] = v;
+    } else if (strcmp(key, "max-frame") == 0) {
+        if (parse_size(v, &n) || n < LQ_MIN_FRAME) {
+            snprintf(err, errlen, "max-frame wants a byte count >= %d, got '%s'", LQ_MIN_FRAME, v);
+            return LQ_EBADREQ;
+        }
+        cfg->max_frame = n;
+    } else if (strcmp(key, "max-connections") == 0) {
+        if (parse_size(v, &n) || n > LQ_MAX_CONNECTIONS_LIMIT) {
+            snprintf(err, errlen, "max-connections wants a number 1..%d, got '%s'",
+                     LQ_MAX_CONNECTIONS_LIMIT, v);
+            return LQ_EBADREQ;
+        }
+        cfg->max_connections = (unsigned)n;
+    } else if (strcmp(key, "map-size") == 0) {
+        if (parse_size(v, &n) || n < LQ_MIN_MAP_SIZE) {
+            snprintf(err, errlen, "map-size wants a byte count >= %d, got '%s'", LQ_MIN_MAP_SIZE,
+                     v);
+            return LQ_EBADREQ;
+        }
+        cfg->map_size = n;
+    } else if (strcmp(key, "log-level") == 0) {
+        int level = lq_log_parse_level(v);
+        if (level < 0) {
+            snprintf(err, errlen, "log-level is debug, info, warn or error, got '%s'", v);
+            return LQ_EBADREQ;
+        }
+        cfg->log_level = level;
+    } else {
+        snprintf(err, errlen,
+                 "unknown key '%s' (keys: data, listen, tls-san, max-frame, max-connections, "
+                 "map-size, log-level)",
+                 key);
+        return LQ_ENOTFOUND;
+    }
+    return 0;
+}
+
+enum { O_SET = 1, O_CONFIG, O_CHECK, O_VERSION, O_HELP };
+/* Every O_SET option's name is its lq_config_set key. */
+static const struct option opts[] = {
+    {"data", required_argument, NULL, O_SET},
+    {"listen", required_argument, NULL, O_SET},
+    {"tls-san", required_argument, NULL, O_SET},
+    {"max-frame", required_argument, NULL, O_SET},
+    {"max-connections", required_argument, NULL, O_SET},
+    {"map-size", required_argument, NULL, O_SET},
+    {"log-level", required_argument, NULL, O_SET},
+    {"config", required_argument, NULL, O_CONFIG},
+    {"check-config", no_argument, NULL, O_CHECK},
+    {"version", no_argument, NULL, O_VERSION},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* First pass: --help, --version, --config and --check-config, which decide
+ * what the second pass means. Mistakes are left for the second pass. */
+static int scan_modes(lq_config *cfg, int argc, char **argv)
+{
+    int o;
+    optind = 0; /* glibc: start over, re-reading the environment */
     opterr = 0;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
-        case O_DATA: cfg->data_dir = optarg; break;
-        case O_LISTEN: cfg->listen = optarg; break;
-        case O_SAN:
-            if (cfg->n_sans == LQ_MAX_SANS) {
-                fprintf(stderr, "labelqd: at most %d --tls-san names\n", LQ_MAX_SANS);
-                return -1;
-            }
-            cfg->sans[cfg->n_sans++] = optarg;
-            break;
-        case O_FRAME:
-            if (parse_size(optarg, &cfg->max_frame) || cfg->max_frame < 1024) {
-                fprintf(stderr, "labelqd: --max-frame needs a byte count >= 1024\n");
-                return -1;
-            }
-            break;
-        case O_CONNS:
-            if (parse_size(optarg, &n) || n > 1000000) {
-                fprintf(stderr, "labelqd: --max-connections needs a number 1..1000000\n");
-                return -1;
-            }
-            cfg->max_connections = (unsigned)n;
-            break;
-        case O_MAP:
-            if (parse_size(optarg, &cfg->map_size) || cfg->map_size < 65536) {
-                fprintf(stderr, "labelqd: --map-size needs a byte count >= 65536\n");
-                return -1;
-            }
-            break;
-        case O_LOG:
-            cfg->log_level = lq_log_parse_level(optarg);
-            if (cfg->log_level < 0) {
-                fprintf(stderr, "labelqd: --log-level is debug, info, warn or error\n");
-                return -1;
-            }
-            break;
+        case O_CONFIG: cfg->config_file = optarg; break;
+        case O_CHECK: cfg->check_only = true; break;
         case O_VERSION: printf("labelqd %s\n", LQ_VERSION); return 1;
         case O_HELP: usage(stdout); return 1;
-        default:
+        default: break;
+        }
+    }
+    return 0;
+}
+
+/* Second pass: the flags that set something, over what the file set. */
+static int apply_flags(lq_config *cfg, int argc, char **argv)
+{
+    bool sans_from_flags = false;
+    char err[256];
+    int o, idx;
+    optind = 0;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+        if (o == O_CONFIG || o == O_CHECK)
+            continue;
+        if (o != O_SET) {
             fprintf(stderr, "labelqd: unknown or incomplete option '%s'\n", argv[optind - 1]);
             usage(stderr);
+            return -1;
+        }
+        const char *key = opts[idx].name;
+        if (strcmp(key, "tls-san") == 0 && !sans_from_flags) {
+            cfg->n_sans = 0; /* --tls-san flags replace the file's list */
+            sans_from_flags = true;
+        }
+        if (lq_config_set(cfg, key, optarg, err, sizeof(err)) < 0) {
+            fprintf(stderr, "labelqd: --%s\n", err);
             return -1;
         }
     }
@@ -134,4 +230,24 @@ int lq_config_parse(lq_config *cfg, int argc, char **argv)
         return -1;
     }
     return 0;
+}
+
+int lq_config_parse(lq_config *cfg, int argc, char **argv)
+{
+    int rc = scan_modes(cfg, argc, argv);
+    if (rc == 0 && cfg->config_file)
+        rc = lq_config_load_file(cfg, cfg->config_file);
+    if (rc == 0)
+        rc = apply_flags(cfg, argc, argv);
+    if (rc == 0 && cfg->check_only) {
+        if (lq_config_write(cfg, stdout) < 0) {
+            fprintf(stderr, "labelqd: cannot write the configuration: %s\n", strerror(errno));
+            rc = -1;
+        } else {
+            rc = 1;
+        }
+    }
+    if (rc != 0)
+        lq_config_free(cfg);
+    return rc;
 }

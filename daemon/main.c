@@ -8,6 +8,7 @@
 
 #include "daemon/config.h"
 #include "daemon/log.h"
+#include "daemon/notify.h"
 #include "daemon/recovery.h"
 #include "daemon/server.h"
 #include "daemon/tls.h"
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     lq_server srv;
+    lq_notify notify;
     memset(&srv, 0, sizeof(srv));
     srv.cfg = &cfg;
     srv.loop = uv_default_loop();
@@ -112,6 +114,7 @@ int main(int argc, char **argv)
     lq_log(LQ_LOG_INFO, "ready",
            "data=%s admin_token=%s/admin.token ca=%s/tls/ca.pem listen=%s", cfg.data_dir,
            cfg.data_dir, cfg.data_dir, cfg.listen);
+    lq_notify_ready(&notify, srv.loop, cfg.listen);
     uv_run(srv.loop, UV_RUN_DEFAULT);
     exit_code = 0;
     lq_log(LQ_LOG_INFO, "stopped", NULL);
@@ -132,5 +135,6 @@ out:
         lq_store_close(srv.store);
     SSL_CTX_free(srv.ssl_ctx);
     uv_loop_close(srv.loop);
+    lq_config_free(&cfg);
     return exit_code;
 }

@@ -16,7 +16,10 @@ packages=(
 	liblmdb-dev       # storage
 	libjansson-dev    # JSON (import, export)
 	libinih-dev       # config file
+	libsystemd-dev    # sd_notify (labelqd under systemd, Type=notify)
 	libcmocka-dev     # unit tests
+	clang             # fuzz tests (tests/fuzz): libFuzzer needs clang ...
+	libclang-rt-14-dev # ... and its runtime (Debian 12's clang is 14)
 	python3           # Debian's /usr/bin/python3, used by tests
 	python3-nltk      # independent agreement metrics the quality tests compare with
 	python3-statsmodels
