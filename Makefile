@@ -7,6 +7,9 @@
 #   make test SANITIZE=1 the same with ASan + UBSan, in build-asan/
 #   make demo            start a daemon, label the sample dataset, export it
 #   make bench           a small benchmark on the sample dataset
+#   make compare         labelqd vs beanstalkd and Redis Streams (bench/compare.sh)
+#   make fuzz            build the libFuzzer targets with clang and run each for
+#                        FUZZ_SECONDS (default 60); see tests/fuzz/run.sh
 #   make install         install the programs under PREFIX (default /usr/local)
 #   make clean           remove build directories and demo output
 #
@@ -16,6 +19,7 @@ PREFIX ?= /usr/local
 # Keep the sub-makes that cmake --build runs from printing directory changes.
 MAKEFLAGS += --no-print-directory
 JOBS   := $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
 
 ifeq ($(SANITIZE),1)
   BUILD_DIR := build-asan
@@ -37,7 +41,7 @@ CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo \
                -DLABELQ_WERROR=$(WERROR_FLAG) \
                -DLABELQ_SANITIZE=$(SANITIZE_FLAG)
 
-.PHONY: all build deps test demo bench install clean
+.PHONY: all build deps test demo bench compare fuzz install clean
 
 all: build
 
@@ -48,8 +52,9 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
+# CTEST_ARGS passes ctest options through, e.g. CTEST_ARGS="-LE fuzz".
 test: build
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2 $(CTEST_ARGS)
 
 demo: build
 	BUILD_DIR=$(BUILD_DIR) bash deploy/demo.sh
@@ -57,6 +62,14 @@ demo: build
 bench: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
 	BUILD_DIR=$(BUILD_DIR) bash bench/quality.sh
+
+# bench/compare.sh: labelqd next to beanstalkd and Redis Streams (installs
+# them, hiredis and strace if missing). A few minutes; not part of `make bench`.
+compare: build
+	BUILD_DIR=$(BUILD_DIR) bash bench/compare.sh
+
+fuzz: build
+	bash tests/fuzz/run.sh all $(BUILD_DIR) $(FUZZ_SECONDS)
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
