@@ -62,8 +62,12 @@ export PKG_CONFIG_PATH=${pc%/labelq.pc}
 ls "$(pkg-config --variable=libdir labelq)"/liblabelq.so.0 >/dev/null || fail "no versioned liblabelq.so.0"
 
 echo "== build annotator_bot against the install"
+# A sanitized build installs a sanitized liblabelq, whose runtime must come
+# first in the program that loads it: build the bot the same way then.
+sanitize=()
+[[ ${LQ_SANITIZE:-OFF} == ON ]] && sanitize=(-fsanitize=address,undefined)
 # shellcheck disable=SC2046 # pkg-config's output is a list of flags
-"$CC" -std=c11 -Wall -Wextra -Wshadow -Werror -o "$root/annotator_bot" \
+"$CC" -std=c11 -Wall -Wextra -Wshadow -Werror "${sanitize[@]}" -o "$root/annotator_bot" \
     "$LQ_SOURCE_DIR/client/examples/annotator_bot.c" $(pkg-config --cflags --libs labelq) \
     -Wl,-rpath,"$(pkg-config --variable=libdir labelq)" || fail "annotator_bot does not build"
 ldd "$root/annotator_bot" | grep -q "liblabelq.so.0 => $prefix/" ||
