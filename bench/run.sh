@@ -38,22 +38,12 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/labelq-bench.XXXXXX")
 daemon_pid=
 
-# Sends SIGTERM, waits up to $1 seconds, then SIGKILL. Sets daemon_status.
-stop_daemon() {
-	local grace=$1 watchdog
-	kill -TERM "$daemon_pid" 2>/dev/null || true
-	(sleep "$grace" && kill -KILL "$daemon_pid" 2>/dev/null) &
-	watchdog=$!
-	daemon_status=0
-	wait "$daemon_pid" || daemon_status=$?
-	kill "$watchdog" 2>/dev/null || true
-	wait "$watchdog" 2>/dev/null || true
-	daemon_pid=
-}
+# shellcheck source=deploy/labelqd_control.sh
+. deploy/labelqd_control.sh
 
 on_exit() {
 	local rc=$?
-	[[ -z $daemon_pid ]] || stop_daemon 5
+	[[ -z $daemon_pid ]] || labelqd_stop 5
 	if ((rc != 0)); then
 		echo "bench: FAILED (exit status $rc); store, log and output kept in $work" >&2
 		[[ ! -s $work/labelqd.log ]] || tail -n 15 "$work/labelqd.log" >&2
@@ -71,17 +61,9 @@ trap 'echo "bench: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
 # Ask the kernel for a free port; the tiny window before labelqd binds it is
 # harmless on a benchmark machine.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-
 echo "==> labelqd on 127.0.0.1:$port, store in $work/data"
-"$LABELQD" --data "$work/data" --listen "127.0.0.1:$port" >"$work/labelqd.log" 2>&1 &
-daemon_pid=$!
-for ((i = 0; i < 150; i++)); do
-	kill -0 "$daemon_pid" 2>/dev/null || die "labelqd exited during start-up"
-	[[ -s $work/data/admin.token && -s $work/data/tls/ca.pem ]] && port_open && break
-	sleep 0.1
-done
-((i < 150)) || die "labelqd was not ready after 15 s"
+labelqd_start "$LABELQD" "$work/data" "$port" "$work/labelqd.log"
+labelqd_wait_ready "$work/data" "$port"
 
 export LABELQ_SERVER=127.0.0.1:$port
 export LABELQ_CA=$work/data/tls/ca.pem
@@ -100,7 +82,7 @@ echo "==> labeling: $ANNOTATORS annotators, lease batch $LEASE_BATCH, until done
 # utime and stime (fields 14 and 15 of /proc/PID/stat, in clock ticks), read
 # before the daemon exits and its /proc entry goes away.
 read -r utime stime < <(awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$daemon_pid/stat")
-stop_daemon 15
+labelqd_stop 15
 ((daemon_status == 0)) || die "labelqd exited with status $daemon_status after SIGTERM (expected 0)"
 
 echo

@@ -40,25 +40,14 @@ die() {
 daemon_pid=
 daemon_started=
 
-# Sends SIGTERM and waits up to $1 seconds; SIGKILL after that. Sets
-# daemon_status to the daemon's exit status (137 if it had to be killed).
-stop_daemon() {
-	local grace=$1 watchdog
-	kill -TERM "$daemon_pid" 2>/dev/null || true
-	(sleep "$grace" && kill -KILL "$daemon_pid" 2>/dev/null) &
-	watchdog=$!
-	daemon_status=0
-	wait "$daemon_pid" || daemon_status=$?
-	kill "$watchdog" 2>/dev/null || true
-	wait "$watchdog" 2>/dev/null || true
-	daemon_pid=
-}
+# shellcheck source=deploy/labelqd_control.sh
+. deploy/labelqd_control.sh
 
 on_exit() {
 	local rc=$?
 	if [[ -n $daemon_pid ]]; then
 		echo "demo: stopping labelqd (pid $daemon_pid)" >&2
-		stop_daemon 5
+		labelqd_stop 5
 	fi
 	if ((rc != 0)); then
 		echo "demo: FAILED (exit status $rc)" >&2
@@ -73,8 +62,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'echo "demo: command failed (line $LINENO): $BASH_COMMAND" >&2' ERR
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
-
 # --- the demo ---------------------------------------------------------------
 
 step "checking the programs in $BUILD_DIR/ and port $PORT"
@@ -82,26 +69,18 @@ for prog in "$LABELQD" "$LABELQ" "$BENCH" "$PY"; do
 	[[ -x $prog ]] || die "$prog not found: run 'make build' first (or 'make demo', which builds)"
 done
 [[ -f $ITEMS && -f $TRUTH ]] || die "$ITEMS or $TRUTH missing: run 'python3 bench/data/make_sentiment.py'"
-if port_open; then
+if port_open "$PORT"; then
 	die "port $PORT on 127.0.0.1 is already in use. Stop whatever listens there, or pick another port: LABELQ_DEMO_PORT=7444 make demo"
 fi
 
 step "starting labelqd on a fresh store in $DATA (log: $LOG)"
 rm -rf "$DATA" "$OUT"
 mkdir -p "$OUT"
-"$LABELQD" --data "$DATA" --listen "127.0.0.1:$PORT" >"$LOG" 2>&1 &
-daemon_pid=$!
+labelqd_start "$LABELQD" "$DATA" "$PORT" "$LOG"
 daemon_started=1
 
 step "waiting for labelqd to create its admin token and CA and accept connections"
-for ((i = 0; i < 150; i++)); do
-	kill -0 "$daemon_pid" 2>/dev/null || die "labelqd exited during start-up"
-	if [[ -s $DATA/admin.token && -s $DATA/tls/ca.pem ]] && port_open; then
-		break
-	fi
-	sleep 0.1
-done
-((i < 150)) || die "labelqd was not ready after 15 s"
+labelqd_wait_ready "$DATA" "$PORT"
 echo "labelqd is up (pid $daemon_pid)"
 
 export LABELQ_SERVER=127.0.0.1:$PORT
@@ -191,7 +170,7 @@ echo "the filter keeps $confident of the $imported items ($OUT/$PROJECT.confiden
 ((confident <= exported)) || die "the filtered export has more items than the full one"
 
 step "stopping labelqd (SIGTERM)"
-stop_daemon 15
+labelqd_stop 15
 ((daemon_status == 0)) || die "labelqd exited with status $daemon_status after SIGTERM (expected 0)"
 echo "labelqd exited cleanly"
 
