@@ -20,6 +20,7 @@
 #include "bench.h"
 #include "bench_acklog.h"
 #include "bench_fleet.h"
+#include "bench_load.h"
 #include "bench_report.h"
 #include "bench_worker.h"
 
@@ -29,6 +30,13 @@
 #define MAX_BATCH 1000
 #define DEFAULT_ACCURACY_LO 0.7
 #define DEFAULT_ACCURACY_HI 0.95
+#define MAX_CONNECTIONS 10000
+#define DEFAULT_INFLIGHT 1
+#define MAX_INFLIGHT 1024
+#define DEFAULT_PAYLOAD 256
+#define MAX_PAYLOAD (1u << 20)
+#define MAX_THREADS 256
+#define DEFAULT_LOAD_SECONDS 10
 #define TICK_MS 200      /* how often --until-done asks for the project's status */
 #define PROGRESS_MS 1000 /* how often the progress line is rewritten */
 
@@ -72,6 +80,16 @@ static const char usage_text[] =
     "stopping:\n"
     "  --until-done            stop when every task of PROJECT is done\n"
     "  --duration S            stop after S seconds (default: when interrupted)\n"
+    "load mode (--connections; prints tasks/s, latency and the client's CPU):\n"
+    "  --connections C         C annotators (created with the admin --token), each on\n"
+    "                          its own connection, driven by non-blocking event loops;\n"
+    "                          every leased task is submitted with a random label\n"
+    "  --inflight D            requests in flight per connection (default 1)\n"
+    "  --threads T             event loops, one thread each (default: the CPUs)\n"
+    "  --preload N             first import N tasks into PROJECT (without\n"
+    "                          --connections: import them and exit)\n"
+    "  --payload BYTES         data size of each preloaded task (default 256)\n"
+    "                          (--duration defaults to 10 s; --lease-batch applies)\n"
     "output:\n"
     "  --json                  print the summary as one JSON object; its\n"
     "                          annotators_detail lists each annotator's name,\n"
@@ -161,7 +179,43 @@ enum {
     OPT_SEED,
     OPT_JSON,
     OPT_LOG_ACKS,
+    OPT_CONNECTIONS,
+    OPT_INFLIGHT,
+    OPT_THREADS,
+    OPT_PRELOAD,
+    OPT_PAYLOAD,
 };
+
+/* Applies one load-mode option; returns -1 to go on, else the exit status. */
+static int apply_load_option(bench_config *cfg, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_CONNECTIONS:
+        if (!parse_unsigned(arg, 1, MAX_CONNECTIONS, &cfg->connections))
+            return usage_error("--connections must be a whole number from 1 to 10000, not '%s'",
+                               arg);
+        break;
+    case OPT_INFLIGHT:
+        if (!parse_unsigned(arg, 1, MAX_INFLIGHT, &cfg->inflight))
+            return usage_error("--inflight must be a whole number from 1 to 1024, not '%s'", arg);
+        break;
+    case OPT_THREADS:
+        if (!parse_unsigned(arg, 1, MAX_THREADS, &cfg->threads))
+            return usage_error("--threads must be a whole number from 1 to 256, not '%s'", arg);
+        break;
+    case OPT_PRELOAD:
+        if (!parse_u64(arg, 0, UINT32_MAX, &cfg->preload))
+            return usage_error("--preload must be a whole number of tasks, not '%s'", arg);
+        break;
+    case OPT_PAYLOAD:
+        if (!parse_unsigned(arg, 0, MAX_PAYLOAD, &cfg->payload))
+            return usage_error("--payload must be bytes from 0 to 1048576, not '%s'", arg);
+        break;
+    default:
+        return usage_error("%s", "bad option");
+    }
+    return -1;
+}
 
 /* Applies one option; returns -1 to go on, else the exit status. */
 static int apply_option(bench_config *cfg, int opt, const char *arg)
@@ -223,7 +277,7 @@ static int apply_option(bench_config *cfg, int opt, const char *arg)
             return usage_error("--seed must be a whole number, not '%s'", arg);
         break;
     default:
-        return usage_error("%s", "bad option");
+        return apply_load_option(cfg, opt, arg);
     }
     return -1;
 }
@@ -247,6 +301,11 @@ static int parse_args(int argc, char **argv, bench_config *cfg)
         {"seed", required_argument, NULL, OPT_SEED},
         {"json", no_argument, NULL, OPT_JSON},
         {"log-acks", required_argument, NULL, OPT_LOG_ACKS},
+        {"connections", required_argument, NULL, OPT_CONNECTIONS},
+        {"inflight", required_argument, NULL, OPT_INFLIGHT},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"preload", required_argument, NULL, OPT_PRELOAD},
+        {"payload", required_argument, NULL, OPT_PAYLOAD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -543,11 +602,24 @@ int main(int argc, char **argv)
     b.cfg.lease_batch = DEFAULT_BATCH;
     b.cfg.accuracy_lo = DEFAULT_ACCURACY_LO;
     b.cfg.accuracy_hi = DEFAULT_ACCURACY_HI;
+    b.cfg.inflight = DEFAULT_INFLIGHT;
+    b.cfg.payload = DEFAULT_PAYLOAD;
     b.run.ack_fd = -1;
     if ((status = parse_args(argc, argv, &b.cfg)) >= 0)
         return status;
     seed_from_clock(&b.cfg);
     install_signals();
+    if (b.cfg.connections || b.cfg.preload) {
+        if (b.cfg.duration_s <= 0)
+            b.cfg.duration_s = DEFAULT_LOAD_SECONDS;
+        if (!b.cfg.threads) {
+            long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+            b.cfg.threads = cpus > 0 && cpus <= MAX_THREADS ? (unsigned)cpus : 1;
+        }
+        status = bench_load_main(&b.cfg, &interrupted);
+        free(b.cfg.token_buf);
+        return status;
+    }
     status = setup(&b);
     if (status == 0)
         status = run(&b);

@@ -37,6 +37,12 @@ typedef struct bench_config {
     bool seed_given;
     bool json;            /* --json */
     const char *log_acks; /* --log-acks FILE */
+    /* Load mode (bench_load.h), chosen by --connections. */
+    unsigned connections; /* --connections; 0: the annotator fleet */
+    unsigned inflight;    /* --inflight: requests out per connection */
+    unsigned threads;     /* --threads: event loops; default the CPUs */
+    uint64_t preload;     /* --preload: tasks to import first */
+    unsigned payload;     /* --payload: bytes of data per preloaded task */
 } bench_config;
 
 typedef struct bench_stats {

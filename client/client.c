@@ -53,6 +53,16 @@ int lq__client_timeout(const lq_client *c)
     return c->timeout_ms;
 }
 
+int lq__client_fd(const lq_client *c)
+{
+    return c->fd;
+}
+
+SSL *lq__client_ssl(const lq_client *c)
+{
+    return c->ssl;
+}
+
 const char *lq__body_name(Labelq__Envelope__BodyCase body)
 {
     const ProtobufCFieldDescriptor *f =

@@ -4,6 +4,8 @@
 
 #include <stdarg.h>
 
+#include <openssl/ssl.h>
+
 #include "client/labelq.h"
 
 /* Formats the message lq_client_error returns. Returns code, so a failure
@@ -21,5 +23,13 @@ int lq__client_timeout(const lq_client *c);
 
 /* Human name of an envelope body, for "unexpected reply" messages. Cannot fail. */
 const char *lq__body_name(Labelq__Envelope__BodyCase body);
+
+/* The connected socket and TLS session of c, for a caller that drives the
+ * connection itself once lq_client_connect has done TCP, TLS, ALPN and
+ * Hello (labelq-bench's non-blocking load engine). Both stay owned by c and
+ * valid until lq_client_close; the socket is non-blocking. The caller must
+ * not mix its own reads and writes with c's calls. Cannot fail. */
+int lq__client_fd(const lq_client *c);
+SSL *lq__client_ssl(const lq_client *c);
 
 #endif

@@ -8,7 +8,9 @@ target_link_libraries(labelq-annotate PRIVATE liblabelq PkgConfig::JANSSON Threa
 
 file(GLOB LQ_BENCH_SRC CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/bench*.c)
 add_executable(labelq-bench ${LQ_BENCH_SRC})
-target_link_libraries(labelq-bench PRIVATE liblabelq PkgConfig::JANSSON Threads::Threads m)
+# The load mode (bench_load*.c) drives liblabelq's TLS sessions itself.
+target_link_libraries(labelq-bench PRIVATE liblabelq OpenSSL::SSL PkgConfig::JANSSON
+                      Threads::Threads m)
 
 set_target_properties(labelq-annotate labelq-bench PROPERTIES
   INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")

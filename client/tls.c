@@ -208,7 +208,7 @@ out:
 }
 
 /* Reports a failed read or write that was not a wait. */
-static int io_error(SSL *ssl, int ret, const char *what, char *err, size_t errlen)
+int lq_tls_io_error(SSL *ssl, int ret, const char *what, char *err, size_t errlen)
 {
     int e = SSL_get_error(ssl, ret);
     if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0) ||
@@ -247,7 +247,7 @@ int lq_tls_write(SSL *ssl, int fd, const void *buf, size_t len, int64_t deadline
         else if (rc < 0)
             snprintf(err, errlen, "send failed: %s", strerror(errno));
         else
-            rc = io_error(ssl, ret, "send", err, errlen);
+            rc = lq_tls_io_error(ssl, ret, "send", err, errlen);
         return rc;
     }
     return 0;
@@ -272,7 +272,7 @@ int lq_tls_read(SSL *ssl, int fd, void *buf, size_t cap, size_t *n, int64_t dead
         else if (rc < 0)
             snprintf(err, errlen, "receive failed: %s", strerror(errno));
         else
-            rc = io_error(ssl, ret, "receive", err, errlen);
+            rc = lq_tls_io_error(ssl, ret, "receive", err, errlen);
         return rc;
     }
 }

@@ -27,4 +27,11 @@ int lq_tls_write(SSL *ssl, int fd, const void *buf, size_t len, int64_t deadline
 int lq_tls_read(SSL *ssl, int fd, void *buf, size_t cap, size_t *n, int64_t deadline, char *err,
                 size_t errlen);
 
+/* Classifies a failed SSL_read_ex / SSL_write_ex (ret its return value)
+ * that was not a WANT_READ / WANT_WRITE wait: LQ_ECLOSED for the peer's
+ * close, LQ_EIO for a socket error, LQ_ETLS otherwise, with err saying so.
+ * what names the operation ("send", "receive"). Call it before anything
+ * else touches errno or OpenSSL's error queue. */
+int lq_tls_io_error(SSL *ssl, int ret, const char *what, char *err, size_t errlen);
+
 #endif

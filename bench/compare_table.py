@@ -1,0 +1,101 @@
+"""Prints bench/compare.sh's table from the raw results in its work dir.
+
+Each NAME.jsonl holds one JSON object per measured round (a load client's
+summary plus server_cpu_s); labelqd.strace is strace -ttt's log of the
+daemon's fsync-family calls. Figures are medians over the rounds.
+"""
+import json
+import os
+import statistics
+import sys
+
+ROWS = [
+    ("labelq", "labelqd (TLS, fsync, overlap 1)"),
+    ("beanstalkd-f0", "beanstalkd -f 0 (fsync each write)"),
+    ("beanstalkd-f50", "beanstalkd -f 50 (fsync <= 50 ms)"),
+    ("redis-always", "redis Streams, appendfsync always"),
+]
+
+
+def rounds(work, name):
+    path = os.path.join(work, name + ".jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def dry(r):
+    """The queue ran out during the round: not a throughput measurement."""
+    return r.get("empty_leases", r.get("empty", 0)) > 0
+
+
+def figures(name, rs):
+    """Medians over the rounds that did not run dry (all of them if every
+    round did): tasks/s, p50 ms, p99 ms, server CPU us/task and cores."""
+    def lat(r, q):
+        return r["latency_us"][q] if name == "labelq" else r[q + "_us"]
+
+    ndry = sum(dry(r) for r in rs)
+    rs = [r for r in rs if not dry(r)] or rs
+    return {
+        "rate": statistics.median(r["tasks_per_second"] for r in rs),
+        "p50": statistics.median(lat(r, "p50") for r in rs) / 1000,
+        "p99": statistics.median(lat(r, "p99") for r in rs) / 1000,
+        "cpu": statistics.median(
+            r["server_cpu_s"] * 1e6 / r["completed"] if r["completed"] else 0 for r in rs
+        ),
+        "cores": statistics.median(r["server_cpu_s"] / r["seconds"] for r in rs),
+        "client": statistics.median(r["client_cpu_seconds"] / r["seconds"] for r in rs),
+        "dry": ndry,
+    }
+
+
+def fsync_counts(work, rs):
+    """fsync-family calls of labelqd inside the measured windows, per round."""
+    stamps = []
+    path = os.path.join(work, "labelqd.strace")
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            # "PID TIME call(...)" with -f; skip resumed/unfinished halves
+            if len(parts) >= 3 and "resumed>" not in line:
+                try:
+                    stamps.append(float(parts[1]))
+                except ValueError:
+                    pass
+    out = []
+    for r in [r for r in rs if not dry(r)] or rs:
+        lo, hi = (t / 1000 for t in r["window_unix_ms"])
+        n = sum(1 for t in stamps if lo <= t < hi)
+        out.append((n / r["seconds"], r["completed"] / r["seconds"]))
+    return out
+
+
+def main():
+    work, _ = sys.argv[1], sys.argv[2]
+    got = {name: figures(name, rs) for name, _ in ROWS if (rs := rounds(work, name))}
+    lq = got.get("labelq")
+    print(f"{'server':<38}{'tasks/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'srv CPU us/task':>17}{'srv cores':>11}{'labelq x':>10}")
+    for name, title in ROWS:
+        if name not in got:
+            print(f"{title:<38}  (not run)")
+            continue
+        g = got[name]
+        ratio = f"{lq['rate'] / g['rate']:.2f}" if lq and g["rate"] else "-"
+        flag = "  (%d rounds ran dry, left out)" % g["dry"] if g["dry"] else ""
+        print(f"{title:<38}{g['rate']:>9.0f}{g['p50']:>9.2f}{g['p99']:>9.2f}"
+              f"{g['cpu']:>17.1f}{g['cores']:>11.2f}{ratio:>10}{flag}")
+    if lq:
+        pairs = fsync_counts(work, rounds(work, "labelq"))
+        fs = statistics.median(p[0] for p in pairs)
+        acks = statistics.median(p[1] for p in pairs)
+        print()
+        print(f"labelqd fsync-family calls: {fs:.0f}/s for {acks:.0f} acknowledged submits/s "
+              f"({acks / fs if fs else 0:.1f} acks per call)")
+        print("client CPU (cores busy, median): " + ", ".join(
+            f"{name} {g['client']:.2f}" for name, g in got.items()))
+
+
+main()

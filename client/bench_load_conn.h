@@ -1,0 +1,90 @@
+/* One annotator connection of labelq-bench's load mode: a pipeline of Lease
+ * and Submit requests over a connection liblabelq opened (TCP, TLS, ALPN,
+ * Hello) and that this file then drives without blocking, so that one
+ * event loop (bench_load_loop.c) can run many of them.
+ *
+ * Every task leased is submitted with a random label of the schema; at
+ * most `inflight` requests are out at a time, of which at most one Lease.
+ * A task's latency runs from sending the Lease that got it to receiving
+ * the acknowledgement of its Submit: the whole "hand a task to a worker,
+ * the worker completes it" cycle. */
+#ifndef LQ_BENCH_LOAD_CONN_H
+#define LQ_BENCH_LOAD_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench_histogram.h"
+#include "bench_rng.h"
+#include "labelq.h"
+#include "proto/frame.h"
+
+/* What every connection of a run shares; read-only while it runs. */
+typedef struct load_params {
+    const char *project;
+    char *const *labels; /* the project's schema */
+    size_t n_labels;
+    unsigned inflight;    /* requests out at a time, per connection */
+    unsigned lease_batch; /* max_tasks of each Lease */
+    unsigned wait_ms;     /* long poll of each Lease */
+    size_t max_frame;     /* largest reply accepted */
+} load_params;
+
+/* What one event loop counts; each loop owns its own. */
+typedef struct load_stats {
+    uint64_t completed;      /* acknowledged submits, before the deadline */
+    uint64_t leases;         /* Lease replies */
+    uint64_t empty_leases;   /* of those, without tasks */
+    uint64_t errors;         /* Error replies and broken connections */
+    uint64_t expired;        /* of the errors, LEASE_EXPIRED on a submit */
+    bench_histogram latency; /* nanoseconds, lease sent to submit acknowledged */
+} load_stats;
+
+typedef struct load_pending {
+    uint64_t id;
+    uint64_t task_id; /* 0 for a Lease */
+    int64_t start_ns; /* when the Lease that got the task was sent */
+} load_pending;
+
+typedef struct load_conn {
+    const load_params *p;
+    lq_client *client; /* owns fd and ssl; closed by load_conn_free */
+    int fd;
+    void *ssl; /* SSL *, kept opaque so that users need not include OpenSSL */
+    lq_frame_reader in;
+    uint8_t *out;
+    size_t out_len, out_cap;
+    uint64_t next_id;
+    load_pending *pending; /* p->inflight slots, n_pending used */
+    unsigned n_pending;
+    bool lease_out;
+    load_pending *queue; /* leased tasks not yet submitted */
+    size_t q_head, q_len, q_cap;
+    bench_rng rng;
+    bool wants_write; /* output is waiting for the socket to drain */
+    bool dead;        /* failed; err says why */
+    char err[256];
+} load_conn;
+
+/* Takes over client (connected with an annotator's token). Returns 0 or
+ * LQ_ENOMEM; on failure client is still the caller's. */
+int load_conn_init(load_conn *lc, const load_params *p, lq_client *client, uint64_t seed,
+                   unsigned index);
+
+/* Queues requests up to the window and writes what the socket takes.
+ * Returns 0, or a negative LQ_E* code when the connection failed (counted
+ * in st; lc->err says why). */
+int load_conn_pump(load_conn *lc, load_stats *st, int64_t now_ns);
+
+/* Reads what arrived, handles every whole reply (replies at or after
+ * deadline_ns are not counted), then pumps. Returns as load_conn_pump. */
+int load_conn_readable(load_conn *lc, load_stats *st, int64_t deadline_ns);
+
+/* Closes the connection and frees lc's memory. Cannot fail. */
+void load_conn_free(load_conn *lc);
+
+/* CLOCK_MONOTONIC in nanoseconds. Cannot fail. */
+int64_t load_now_ns(void);
+
+#endif

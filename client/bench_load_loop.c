@@ -1,0 +1,86 @@
+/* One epoll loop over a share of the connections; see bench_load_loop.h. */
+#include "bench_load_loop.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define MAX_EVENTS 256
+#define NS_PER_MS 1000000
+#define TICK_MS 100 /* how often a quiet loop looks at the clock and cancel */
+
+/* Leaves a failed connection out of the loop. */
+static void drop(load_loop *loop, int epfd, load_conn *lc)
+{
+    epoll_ctl(epfd, EPOLL_CTL_DEL, lc->fd, NULL);
+    fprintf(stderr, BENCH_PROG ": a connection failed: %s\n", lc->err[0] ? lc->err : "?");
+    loop->dead++;
+}
+
+/* Asks for EPOLLOUT only while output waits, so that an idle loop sleeps. */
+static void watch(int epfd, load_conn *lc, bool *watching_out)
+{
+    if (lc->wants_write == *watching_out)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN | (lc->wants_write ? EPOLLOUT : 0u), .data.ptr = lc};
+    epoll_ctl(epfd, EPOLL_CTL_MOD, lc->fd, &ev);
+    *watching_out = lc->wants_write;
+}
+
+static int wait_ms(const load_loop *loop)
+{
+    int64_t left = (loop->deadline_ns - load_now_ns()) / NS_PER_MS + 1;
+    return left < TICK_MS ? (int)(left > 0 ? left : 0) : TICK_MS;
+}
+
+void *load_loop_main(void *arg)
+{
+    load_loop *loop = arg;
+    struct epoll_event events[MAX_EVENTS];
+    bool *watching_out = calloc(loop->n ? loop->n : 1, sizeof *watching_out);
+    int epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0 || !watching_out) {
+        fprintf(stderr, BENCH_PROG ": starting a loop: %s\n", strerror(errno));
+        loop->dead = loop->n;
+        free(watching_out);
+        if (epfd >= 0)
+            close(epfd);
+        return NULL;
+    }
+    for (size_t i = 0; i < loop->n; i++) {
+        load_conn *lc = &loop->conns[i];
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = lc};
+        watching_out[i] = false;
+        if (epoll_ctl(epfd, EPOLL_CTL_ADD, lc->fd, &ev) < 0 ||
+            load_conn_pump(lc, &loop->stats, load_now_ns()) < 0)
+            drop(loop, epfd, lc);
+        else
+            watch(epfd, lc, &watching_out[i]);
+    }
+    while (!*loop->cancel && load_now_ns() < loop->deadline_ns && loop->dead < loop->n) {
+        int n = epoll_wait(epfd, events, MAX_EVENTS, wait_ms(loop));
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < n; i++) {
+            load_conn *lc = events[i].data.ptr;
+            size_t at = (size_t)(lc - loop->conns);
+            int rc = 0;
+            if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+                rc = load_conn_readable(lc, &loop->stats, loop->deadline_ns);
+            else if (events[i].events & EPOLLOUT)
+                rc = load_conn_pump(lc, &loop->stats, load_now_ns());
+            if (rc < 0)
+                drop(loop, epfd, lc);
+            else
+                watch(epfd, lc, &watching_out[at]);
+        }
+    }
+    free(watching_out);
+    close(epfd);
+    return NULL;
+}
