@@ -112,31 +112,89 @@ int lq_import_chunk(lq_client *c, const Labelq__ImportChunk *chunk, Labelq__Impo
                      LABELQ__ENVELOPE__BODY_IMPORT_REPLY, -1, out);
 }
 
-/* Handles one envelope of an export stream. Returns 1 when the stream is
- * complete, 0 to read on, or a negative code. Frees env. */
-static int export_piece(lq_client *c, Labelq__Envelope *env, lq_export_sink sink, void *ctx,
-                        uint64_t *items)
+/* What a streamed reply (ExportChunk, BackupChunk) carries. */
+typedef struct stream_chunk {
+    ProtobufCBinaryData data;
+    bool done;
+    uint64_t total; /* the stream's count: items, bytes */
+} stream_chunk;
+
+/* Reads env's body as a chunk of kind want. Returns false for another body. */
+static bool chunk_of(const Labelq__Envelope *env, Labelq__Envelope__BodyCase want,
+                     stream_chunk *out)
 {
+    if (env->body_case != want)
+        return false;
+    if (want == LABELQ__ENVELOPE__BODY_EXPORT_CHUNK)
+        *out = (stream_chunk){env->export_chunk->data, env->export_chunk->done,
+                              env->export_chunk->items};
+    else if (want == LABELQ__ENVELOPE__BODY_BACKUP_CHUNK)
+        *out = (stream_chunk){env->backup_chunk->data, env->backup_chunk->done,
+                              env->backup_chunk->bytes_total};
+    else
+        return false;
+    return true;
+}
+
+/* Handles one envelope of a stream of want chunks answering a request of
+ * kind: hands its data to sink and adds its length to *received. Returns 1
+ * when the stream is complete (*total set), 0 to read on, or a negative
+ * code. Frees env. */
+static int stream_piece(lq_client *c, Labelq__Envelope *env, Labelq__Envelope__BodyCase kind,
+                        Labelq__Envelope__BodyCase want, lq_export_sink sink, void *ctx,
+                        uint64_t *received, uint64_t *total)
+{
+    stream_chunk ch;
     int rc = 0;
     if (env->body_case == LABELQ__ENVELOPE__BODY_ERROR) {
         const Labelq__Error *e = env->error;
         rc = e ? lq_error_from_wire(e->code) : LQ_EPROTO;
         rc = lq__client_fail(c, rc ? rc : LQ_EPROTO, "%s",
                              e && e->message[0] ? e->message : lq_strerror(rc));
-    } else if (env->body_case != LABELQ__ENVELOPE__BODY_EXPORT_CHUNK) {
-        rc = lq__client_fail(c, LQ_EPROTO, "the server answered export with %s",
+    } else if (!chunk_of(env, want, &ch)) {
+        rc = lq__client_fail(c, LQ_EPROTO, "the server answered %s with %s", lq__body_name(kind),
                              lq__body_name(env->body_case));
+    } else if (ch.data.len > 0 && sink(ctx, ch.data.data, ch.data.len) != 0) {
+        rc = lq__client_fail(c, LQ_EIO, "cannot write the %s output", lq__body_name(kind));
     } else {
-        const Labelq__ExportChunk *ch = env->export_chunk;
-        if (ch->data.len > 0 && sink(ctx, ch->data.data, ch->data.len) != 0)
-            rc = lq__client_fail(c, LQ_EIO, "cannot write the export output");
-        else if (ch->done) {
-            *items = ch->items;
+        *received += ch.data.len;
+        if (ch.done) {
+            *total = ch.total;
             rc = 1;
         }
     }
     labelq__envelope__free_unpacked(env, NULL);
     return rc;
+}
+
+/* Sends req (a request of kind answered by a stream of want chunks) and
+ * feeds the stream to sink until its last chunk. *received gets the data
+ * bytes handed to sink, *total the count the last chunk reports (0 after a
+ * failure). Returns 0 or a negative code. */
+static int stream_call(lq_client *c, Labelq__Envelope *req, Labelq__Envelope__BodyCase want,
+                       lq_export_sink sink, void *ctx, uint64_t *received, uint64_t *total)
+{
+    uint64_t id;
+    *received = *total = 0;
+    int rc = lq_client_send(c, req, &id);
+    while (rc == 0) {
+        Labelq__Envelope *env;
+        /* The timeout is per chunk, not for the whole stream: a large
+         * dataset may take longer than any single reply should. */
+        rc = lq_client_recv(c, &env, -1);
+        if (rc < 0)
+            break;
+        if (env->id != id) {
+            /* A push or a late reply to an abandoned request. If an aborted
+             * stream's tail arrives later, lq_client_call skips it alike. */
+            labelq__envelope__free_unpacked(env, NULL);
+            continue;
+        }
+        rc = stream_piece(c, env, req->body_case, want, sink, ctx, received, total);
+    }
+    if (rc < 0)
+        *total = 0;
+    return rc < 0 ? rc : 0;
 }
 
 int lq_export_with(lq_client *c, const char *project, const lq_export_options *o,
@@ -145,7 +203,7 @@ int lq_export_with(lq_client *c, const char *project, const lq_export_options *o
     static const lq_export_options plain = {0};
     Labelq__Export m = LABELQ__EXPORT__INIT;
     Labelq__Envelope req = LABELQ__ENVELOPE__INIT;
-    uint64_t id, count = 0;
+    uint64_t received, count;
     if (!o)
         o = &plain;
     if (items)
@@ -160,26 +218,33 @@ int lq_export_with(lq_client *c, const char *project, const lq_export_options *o
     m.min_confidence = o->min_confidence;
     m.include_gold = o->include_gold;
     lq_envelope_wrap(&req, 0, LABELQ__ENVELOPE__BODY_EXPORT, &m);
-
-    int rc = lq_client_send(c, &req, &id);
-    while (rc == 0) {
-        Labelq__Envelope *env;
-        /* The timeout is per chunk, not for the whole export: a large
-         * dataset may take longer than any single reply should. */
-        rc = lq_client_recv(c, &env, -1);
-        if (rc < 0)
-            break;
-        if (env->id != id) {
-            /* A push or a late reply to an abandoned request. If an aborted
-             * export's tail arrives later, lq_client_call skips it alike. */
-            labelq__envelope__free_unpacked(env, NULL);
-            continue;
-        }
-        rc = export_piece(c, env, sink, ctx, &count);
-    }
+    int rc = stream_call(c, &req, LABELQ__ENVELOPE__BODY_EXPORT_CHUNK, sink, ctx, &received,
+                         &count);
     if (items)
         *items = count;
-    return rc < 0 ? rc : 0;
+    return rc;
+}
+
+int lq_backup(lq_client *c, lq_export_sink sink, void *ctx, uint64_t *bytes)
+{
+    Labelq__Backup m = LABELQ__BACKUP__INIT;
+    Labelq__Envelope req = LABELQ__ENVELOPE__INIT;
+    uint64_t received, total;
+    if (bytes)
+        *bytes = 0;
+    lq_envelope_wrap(&req, 0, LABELQ__ENVELOPE__BODY_BACKUP, &m);
+    int rc = stream_call(c, &req, LABELQ__ENVELOPE__BODY_BACKUP_CHUNK, sink, ctx, &received,
+                         &total);
+    if (rc < 0)
+        return rc;
+    /* A short copy would open as a broken store; better to fail here. */
+    if (received != total)
+        return lq__client_fail(c, LQ_EPROTO, "the backup stream has %llu bytes, the server "
+                                             "says %llu",
+                               (unsigned long long)received, (unsigned long long)total);
+    if (bytes)
+        *bytes = total;
+    return 0;
 }
 
 int lq_export(lq_client *c, const char *project, const char *format, lq_export_sink sink, void *ctx,

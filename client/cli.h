@@ -133,7 +133,9 @@ int cli_project(cli *g, int argc, char **argv);
 int cli_annotator(cli *g, int argc, char **argv);
 int cli_import(cli *g, int argc, char **argv);
 int cli_export(cli *g, int argc, char **argv);
+int cli_backup(cli *g, int argc, char **argv);
 int cli_status(cli *g, int argc, char **argv);
+int cli_top(cli *g, int argc, char **argv);
 int cli_quality_report(cli *g, int argc, char **argv);
 /* Offline commands on a CSV of ratings; they never connect. */
 int cli_agreement(cli *g, int argc, char **argv);
@@ -142,5 +144,17 @@ int cli_aggregate(cli *g, int argc, char **argv);
 /* The JSON object of one project, shared by `status --json` and
  * `project list --json`. Returns a new reference, or NULL without memory. */
 json_t *cli_project_json(const Labelq__ProjectInfo *p);
+
+/* labelq top's refresh interval when none is given, in seconds. */
+#define CLI_TOP_INTERVAL 1.0
+
+/* labelq top's view, shared with `status PROJECT --watch`: shows projects[0..
+ * n_projects-1] (every project when n_projects is 0) every interval_s seconds
+ * until q or a signal, or once. Returns the exit status. */
+int cli_top_run(cli *g, char **projects, size_t n_projects, double interval_s, bool once);
+
+/* Parses --interval's seconds (0.1-3600, fractions allowed). Returns 0, or
+ * CLI_USAGE after reporting a bad value. */
+int cli_parse_interval(const char *arg, double *out);
 
 #endif

@@ -23,10 +23,13 @@ static const char usage[] =
     "  annotator block NAME / unblock NAME        stop / allow an annotator's work\n"
     "  import PROJECT FILE.jsonl [--priority P]   load items (FILE - is stdin)\n"
     "  status PROJECT [--json]                    a project's counts\n"
+    "  top [--interval S] [--once] [PROJECT...]   every project's counts, refreshing\n"
     "  report PROJECT [--json]                    label quality: agreement, consensus,\n"
     "                                             annotators, confidence\n"
     "  export PROJECT [-o FILE] [--format jsonl] [--min-confidence X] [--include-gold]\n"
     "                                             write the labeled dataset\n"
+    "  backup FILE                                copy the whole store to FILE while\n"
+    "                                             labelqd serves (restore: see --help)\n"
     "  version                                    print labelq's version\n"
     "\n"
     "Offline, on a CSV of ratings (unit,annotator,label; no server needed):\n"
@@ -70,6 +73,8 @@ static const struct command {
     {"status", cli_status},       {"version", cmd_version},
     {"help", cmd_help},           {"agreement", cli_agreement},
     {"aggregate", cli_aggregate}, {"report", cli_quality_report},
+    {"top", cli_top},
+    {"backup", cli_backup},
 };
 
 static int top_option(void *ctx, int opt, const char *arg)

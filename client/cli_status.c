@@ -3,14 +3,45 @@
 
 static const char usage[] =
     "Usage: labelq status PROJECT [--json]\n"
+    "       labelq status PROJECT --watch [--interval S] [--once]\n"
     "\n"
     "Show PROJECT's labels, overlap and task counts: tasks imported, pending\n"
-    "(still need a lease), leased (leases out now), done (have all their labels)\n"
-    "and labels submitted.\n"
+    "(still need a lease), leased (leases out now), done (have all their labels),\n"
+    "labels submitted, and active annotators (distinct annotators holding a lease).\n"
     "\n"
-    "  --json   one JSON object with keys project, tasks, pending, leased, done,\n"
-    "           labels, overlap, labels_schema (array of the allowed labels)\n"
+    "  --json           one JSON object with keys project, tasks, pending, leased,\n"
+    "                   done, labels, overlap, labels_schema (array of the allowed\n"
+    "                   labels)\n"
+    "  -w, --watch      the counts refreshing, as `labelq top PROJECT`\n"
+    "  -i, --interval S with --watch: seconds between refreshes, 0.1-3600 (default 1)\n"
+    "      --once       with --watch: one snapshot, then exit\n"
     "\n" CLI_GLOBAL_HELP;
+
+typedef struct status_args {
+    bool json, watch, once, interval_given;
+    double interval_s;
+} status_args;
+
+static int status_option(void *ctx, int opt, const char *arg)
+{
+    status_args *a = ctx;
+    switch (opt) {
+    case 'j':
+        a->json = true;
+        return 0;
+    case 'w':
+        a->watch = true;
+        return 0;
+    case 'o':
+        a->once = true;
+        return 0;
+    case 'i':
+        a->interval_given = true;
+        return cli_parse_interval(arg, &a->interval_s);
+    default:
+        return CLI_USAGE;
+    }
+}
 
 static void print_block(const Labelq__ProjectInfo *p)
 {
@@ -37,21 +68,35 @@ static void print_block(const Labelq__ProjectInfo *p)
     else
         printf("done       0\n");
     printf("submitted  %llu labels\n", (unsigned long long)p->labels);
+    printf("active     %u annotator%s holding leases\n", p->active_annotators,
+           p->active_annotators == 1 ? "" : "s");
     if (cfg->instructions[0])
         printf("instructions\n  %s\n", cfg->instructions);
 }
 
 int cli_status(cli *g, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, CLI_GLOBAL_OPTIONS, {0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"watch", no_argument, NULL, 'w'},
+                                         {"once", no_argument, NULL, 'o'},
+                                         {"interval", required_argument, NULL, 'i'},
+                                         CLI_GLOBAL_OPTIONS,
+                                         {0}};
     Labelq__ProjectInfo *info = NULL;
-    bool json = false;
+    status_args a = {.interval_s = CLI_TOP_INTERVAL};
     int args;
-    int rc = cli_parse(g, argc, argv, "h", opts, usage, cli_flag_option, &json, &args);
+    int rc = cli_parse(g, argc, argv, "wi:h", opts, usage, status_option, &a, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1)
         return cli_usage_error(usage, "status takes one PROJECT");
+    if (a.watch && a.json)
+        return cli_usage_error(usage, "--watch and --json do not go together");
+    if (!a.watch && (a.once || a.interval_given))
+        return cli_usage_error(usage, "--interval and --once go with --watch");
+    if (a.watch)
+        return cli_top_run(g, argv + args, 1, a.interval_s, a.once);
+    bool json = a.json;
     const char *project = argv[args];
     if (!cli_connect(g))
         return CLI_FAIL;

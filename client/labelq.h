@@ -128,6 +128,16 @@ typedef struct lq_export_options {
 int lq_export_with(lq_client *c, const char *project, const lq_export_options *o,
                    lq_export_sink sink, void *ctx, uint64_t *items);
 
+/* Streams a backup: a consistent, compacted copy of the server's whole
+ * store (a complete LMDB data.mdb), made while the server keeps serving.
+ * sink gets each piece in order, as lq_export's; a non-zero return aborts
+ * with LQ_EIO. *bytes (may be NULL) gets the size of the copy, 0 after a
+ * failure. Admin only (LQ_EPERM otherwise); LQ_EUNAVAIL when the server
+ * could not copy the store; LQ_ECONFLICT when a backup already runs on this
+ * connection. On failure what sink got so far is not a usable store. To
+ * restore, start labelqd on a data dir whose store/data.mdb is the copy. */
+int lq_backup(lq_client *c, lq_export_sink sink, void *ctx, uint64_t *bytes);
+
 /* A project's quality, computed by the server on request from every stored
  * label: agreement metrics, the consensus method (Dawid-Skene once the
  * project has enough labels, else majority vote), each annotator's

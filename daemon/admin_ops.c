@@ -63,10 +63,17 @@ static void record_op_free(record_op *r)
     free(r);
 }
 
+/* Replies with p's ProjectInfo; its active annotators are counted now, over
+ * every lease (lq_project_active). */
 static void send_project_info(lq_conn *c, uint64_t id, const lq_project *p)
 {
     Labelq__ProjectInfo info;
-    lq_project_info(p, &info);
+    uint32_t active;
+    if (lq_project_active(&c->srv->leases, p, &active) < 0) {
+        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        return;
+    }
+    lq_project_info(p, active, &info);
     lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_PROJECT_INFO, &info);
 }
 
@@ -79,7 +86,9 @@ static void project_created(lq_write_op *op, int status)
         p->pending = false;
         lq_log(LQ_LOG_INFO, "project created", "project=%s overlap=%u labels=%zu",
                p->config->name, p->overlap, p->config->n_labels);
-        send_project_info(r->conn, r->req_id, p);
+        Labelq__ProjectInfo info;
+        lq_project_info(p, 0, &info); /* new: nobody can hold a lease in it yet */
+        lq_conn_reply(r->conn, r->req_id, LABELQ__ENVELOPE__BODY_PROJECT_INFO, &info);
     } else {
         srv->projects[p->id] = NULL;
         lq_conn_send_error(r->conn, r->req_id, status, "project not created: %s",
@@ -130,13 +139,18 @@ void lq_admin_create_project(lq_conn *c, uint64_t id, const Labelq__CreateProjec
     lq_writer_submit(srv->writer, &r->op);
 }
 
+/* Every visible project's ProjectInfo. The active annotators of all of them
+ * come from one pass over the leases (lq_project_count_active), so a request
+ * costs O(L log L + P) for L leases and P projects. */
 void lq_admin_list_projects(lq_conn *c, uint64_t id)
 {
     lq_server *srv = c->srv;
     size_t n = 0;
     Labelq__ProjectInfo *infos = calloc(srv->n_projects + 1, sizeof(*infos));
     Labelq__ProjectInfo **ptrs = calloc(srv->n_projects + 1, sizeof(*ptrs));
-    if (!infos || !ptrs) {
+    uint32_t *active = calloc(srv->n_projects + 1, sizeof(*active));
+    if (!infos || !ptrs || !active ||
+        lq_project_count_active(&srv->leases, active, srv->n_projects) < 0) {
         lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
         goto out;
     }
@@ -144,7 +158,7 @@ void lq_admin_list_projects(lq_conn *c, uint64_t id)
         lq_project *p = srv->projects[i];
         if (!p || p->pending)
             continue;
-        lq_project_info(p, &infos[n]);
+        lq_project_info(p, active[i], &infos[n]);
         ptrs[n] = &infos[n];
         n++;
     }
@@ -155,6 +169,7 @@ void lq_admin_list_projects(lq_conn *c, uint64_t id)
 out:
     free(infos);
     free(ptrs);
+    free(active);
 }
 
 void lq_admin_get_project(lq_conn *c, uint64_t id, const Labelq__GetProject *req)

@@ -8,7 +8,6 @@
 #include <openssl/err.h>
 
 #include "daemon/dispatch.h"
-#include "daemon/export.h"
 #include "daemon/log.h"
 #include "proto/envelope.h"
 #include "proto/error.h"
@@ -65,6 +64,37 @@ static void on_shutdown(uv_shutdown_t *req, int status)
     close_handles(c);
 }
 
+bool lq_conn_congested(const lq_conn *c)
+{
+    return c->write_pending >= c->srv->cfg->write_queue_high;
+}
+
+void lq_conn_wait_drain(lq_conn *c, lq_drain_waiter *w)
+{
+    if (c->closing) {
+        w->abort(w);
+        return;
+    }
+    w->next = c->drain_waiters;
+    c->drain_waiters = w;
+}
+
+/* Empties the list first: a resumed stream may park itself again. */
+static void wake_drain_waiters(lq_conn *c, bool closing)
+{
+    lq_drain_waiter *w = c->drain_waiters;
+    c->drain_waiters = NULL;
+    while (w) {
+        lq_drain_waiter *next = w->next;
+        w->next = NULL;
+        if (closing)
+            w->abort(w);
+        else
+            w->resume(w);
+        w = next;
+    }
+}
+
 static void on_write(uv_write_t *req, int status)
 {
     write_req *w = (write_req *)req;
@@ -73,8 +103,8 @@ static void on_write(uv_write_t *req, int status)
     free(w);
     if (status < 0 && !c->closing)
         lq_conn_close(c, uv_strerror(status));
-    if (c->export_waiting && c->write_pending < c->srv->cfg->write_queue_high / 2)
-        lq_export_resume(c);
+    if (c->drain_waiters && c->write_pending < c->srv->cfg->write_queue_high / 2)
+        wake_drain_waiters(c, false);
     lq_conn_unref(c);
 }
 
@@ -121,8 +151,7 @@ void lq_conn_close(lq_conn *c, const char *reason)
     if (c->next)
         c->next->prev = c->prev;
     srv->n_conns--;
-    if (c->export_waiting)
-        lq_export_abort(c);
+    wake_drain_waiters(c, true);
     uv_read_stop((uv_stream_t *)&c->tcp);
     if (c->handshaken) {
         SSL_shutdown(c->ssl);

@@ -21,6 +21,19 @@
 #include "proto/frame.h"
 
 struct lq_export;
+struct lq_backup;
+
+/* A reply stream (an export, a backup) that stopped producing because its
+ * connection's write queue went over write_queue_high. Parked with
+ * lq_conn_wait_drain, it gets exactly one call: resume once the queue is
+ * below half of that bound, or abort when the connection closes first. It
+ * is off the connection's list before either call. */
+typedef struct lq_drain_waiter lq_drain_waiter;
+struct lq_drain_waiter {
+    void (*resume)(lq_drain_waiter *w);
+    void (*abort)(lq_drain_waiter *w);
+    lq_drain_waiter *next;
+};
 
 struct lq_conn {
     uv_tcp_t tcp;
@@ -36,7 +49,8 @@ struct lq_conn {
     bool handshaken;
     size_t write_pending;      /* bytes handed to uv_write not yet written */
     struct lq_export *export;  /* the export running on this connection, if any */
-    bool export_waiting;       /* ... and it waits for the socket to drain */
+    struct lq_backup *backup;  /* the backup running on this connection, if any */
+    lq_drain_waiter *drain_waiters; /* streams waiting for the socket to drain */
     char peer[64];
     lq_conn *prev, *next;
 };
@@ -60,6 +74,14 @@ void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
 
 /* Replies with the empty success body. */
 void lq_conn_send_ok(lq_conn *c, uint64_t id);
+
+/* True when c has more unsent output than write_queue_high: a stream
+ * should stop producing and lq_conn_wait_drain. Cannot fail. */
+bool lq_conn_congested(const lq_conn *c);
+
+/* Parks w (not parked already) until c's write queue drains or c closes;
+ * see lq_drain_waiter. On a closing connection w->abort is called at once. */
+void lq_conn_wait_drain(lq_conn *c, lq_drain_waiter *w);
 
 /* Starts closing: sends TLS close_notify, flushes what is queued, closes.
  * reason is logged. Safe to call more than once. */

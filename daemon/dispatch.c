@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "daemon/admin_ops.h"
+#include "daemon/backup.h"
 #include "daemon/export.h"
 #include "daemon/import.h"
 #include "daemon/log.h"
@@ -56,6 +57,7 @@ static bool admin_only(Labelq__Envelope__BodyCase kind)
     case LABELQ__ENVELOPE__BODY_IMPORT_CHUNK:
     case LABELQ__ENVELOPE__BODY_EXPORT:
     case LABELQ__ENVELOPE__BODY_REPORT:
+    case LABELQ__ENVELOPE__BODY_BACKUP:
         return true;
     default:
         return false;
@@ -103,6 +105,7 @@ void lq_dispatch(lq_conn *c, const Labelq__Envelope *env)
     case LABELQ__ENVELOPE__BODY_IMPORT_CHUNK: lq_import_chunk(c, id, env->import_chunk); break;
     case LABELQ__ENVELOPE__BODY_EXPORT: lq_export_start(c, id, env->export); break;
     case LABELQ__ENVELOPE__BODY_REPORT: lq_report_start(c, id, env->report); break;
+    case LABELQ__ENVELOPE__BODY_BACKUP: lq_backup_start(c, id); break;
     case LABELQ__ENVELOPE__BODY_LEASE: lq_sched_lease(c, id, env->lease); break;
     case LABELQ__ENVELOPE__BODY_SUBMIT: lq_sched_submit(c, id, env->submit); break;
     case LABELQ__ENVELOPE__BODY_EXTEND: lq_sched_extend(c, id, env->extend); break;

@@ -1,5 +1,6 @@
 #include "daemon/export.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 
 typedef struct lq_export {
     uv_work_t work;
+    lq_drain_waiter drain;           /* parked here while the socket drains */
     lq_conn *conn;
     uint64_t req_id;
     lq_store *store;
@@ -214,7 +216,6 @@ static void read_chunk(uv_work_t *w)
 static void export_free(lq_export *e)
 {
     e->conn->export = NULL;
-    e->conn->export_waiting = false;
     lq_conn_unref(e->conn);
     free(e->names);
     free(e->buf);
@@ -266,24 +267,23 @@ static void chunk_read(uv_work_t *w, int status)
         lq_log(LQ_LOG_INFO, "export finished", "project=%s items=%lu peer=%s",
                e->config->name, (unsigned long)e->items, c->peer);
         export_free(e);
-    } else if (c->write_pending >= c->srv->cfg->write_queue_high) {
-        c->export_waiting = true; /* resumed from the write callback */
+    } else if (lq_conn_congested(c)) {
+        lq_conn_wait_drain(c, &e->drain); /* resumed from the write callback */
     } else {
         schedule(e);
     }
 }
 
-void lq_export_resume(lq_conn *c)
+/* The connection's write queue drained: produce the next chunk. */
+static void drain_resume(lq_drain_waiter *w)
 {
-    c->export_waiting = false;
-    if (c->export)
-        schedule(c->export);
+    schedule((lq_export *)((char *)w - offsetof(lq_export, drain)));
 }
 
-void lq_export_abort(lq_conn *c)
+/* The connection closed while the export waited: drop it. */
+static void drain_abort(lq_drain_waiter *w)
 {
-    if (c->export)
-        export_free(c->export);
+    export_free((lq_export *)((char *)w - offsetof(lq_export, drain)));
 }
 
 void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
@@ -313,6 +313,8 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
         return;
     }
     e->conn = c;
+    e->drain.resume = drain_resume;
+    e->drain.abort = drain_abort;
     lq_conn_ref(c);
     c->export = e;
     e->req_id = id;

@@ -10,10 +10,4 @@
 
 void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req);
 
-/* The connection's write queue drained: produce the next chunk. */
-void lq_export_resume(lq_conn *c);
-
-/* The connection is closing: drop its waiting export. */
-void lq_export_abort(lq_conn *c);
-
 #endif

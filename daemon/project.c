@@ -204,9 +204,10 @@ size_t lq_project_ready(const lq_project *p)
     return p->fresh.n + p->started.n;
 }
 
-void lq_project_info(const lq_project *p, Labelq__ProjectInfo *info)
+void lq_project_info(const lq_project *p, uint32_t active_annotators, Labelq__ProjectInfo *info)
 {
     labelq__project_info__init(info);
+    info->active_annotators = active_annotators;
     info->config = p->config;
     info->tasks = p->tasks;
     info->done = p->done;
@@ -215,4 +216,64 @@ void lq_project_info(const lq_project *p, Labelq__ProjectInfo *info)
     info->pending = p->tasks - p->done - p->leased;
     info->created_ms = p->created_ms;
     info->gold = p->n_gold;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Collects (project id << 32 | annotator id) for each lease (in only, when
+ * not NULL), sorted: a project's pairs come together and, inside them, each
+ * annotator's. *out is malloc'd (NULL when there are none). Returns 0 or
+ * LQ_ENOMEM. */
+static int sorted_pairs(const lq_heap *leases, const lq_project *only, uint64_t **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (leases->n == 0)
+        return 0;
+    uint64_t *pairs = malloc(leases->n * sizeof(*pairs));
+    if (!pairs)
+        return LQ_ENOMEM;
+    for (size_t i = 0; i < leases->n; i++) {
+        const lq_lease *l = leases->v[i];
+        const lq_project *p = l->task->project;
+        if (!only || p == only)
+            pairs[(*n)++] = (uint64_t)p->id << 32 | l->annotator;
+    }
+    qsort(pairs, *n, sizeof(*pairs), cmp_u64);
+    *out = pairs;
+    return 0;
+}
+
+int lq_project_count_active(const lq_heap *leases, uint32_t *active, uint32_t n_projects)
+{
+    uint64_t *pairs;
+    size_t n;
+    memset(active, 0, n_projects * sizeof(*active));
+    if (sorted_pairs(leases, NULL, &pairs, &n) < 0)
+        return LQ_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = (uint32_t)(pairs[i] >> 32);
+        if ((i == 0 || pairs[i] != pairs[i - 1]) && id < n_projects)
+            active[id]++;
+    }
+    free(pairs);
+    return 0;
+}
+
+int lq_project_active(const lq_heap *leases, const lq_project *p, uint32_t *out)
+{
+    uint64_t *pairs;
+    size_t n;
+    *out = 0;
+    if (sorted_pairs(leases, p, &pairs, &n) < 0)
+        return LQ_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || pairs[i] != pairs[i - 1])
+            (*out)++;
+    free(pairs);
+    return 0;
 }

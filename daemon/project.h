@@ -83,7 +83,22 @@ int lq_project_adopt(lq_project *p, lq_task *task);
 /* Tasks waiting in either heap. Cannot fail. */
 size_t lq_project_ready(const lq_project *p);
 
-/* Fills info (pointing into p; valid while p lives) with config and counts. */
-void lq_project_info(const lq_project *p, Labelq__ProjectInfo *info);
+/* Fills info (pointing into p; valid while p lives) with config and counts;
+ * active_annotators comes from lq_project_count_active. Cannot fail. */
+void lq_project_info(const lq_project *p, uint32_t active_annotators, Labelq__ProjectInfo *info);
+
+/* Counts the distinct annotators holding a lease in each project, over
+ * leases (the server's deadline heap of lq_lease *): active[id] for each
+ * project id below n_projects. Computed on request rather than kept per
+ * lease: one pass collects (project, annotator) pairs, a sort brings equal
+ * pairs together and a second pass counts the runs, so a request costs
+ * O(L log L) time and O(L) memory for L leases, however many projects there
+ * are. A lease whose submit is being committed has left the heap and is not
+ * counted. Returns 0 or LQ_ENOMEM. */
+int lq_project_count_active(const lq_heap *leases, uint32_t *active, uint32_t n_projects);
+
+/* The same count for p alone, into *out: O(L + Lp log Lp) for the Lp leases
+ * in p. Returns 0 or LQ_ENOMEM. */
+int lq_project_active(const lq_heap *leases, const lq_project *p, uint32_t *out);
 
 #endif

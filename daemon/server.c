@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/backup.h"
 #include "daemon/conn.h"
 #include "daemon/log.h"
 #include "daemon/report.h"
@@ -175,6 +176,11 @@ void lq_server_stop(lq_server *srv)
     uv_close((uv_handle_t *)&srv->sig_term, NULL);
     uv_close((uv_handle_t *)&srv->sig_int, NULL);
     lq_sched_cancel_waiters(srv);
+    /* A running backup holds the store against map growth, which the writer
+     * may need to finish its queue, and waits for this loop to read its pipe:
+     * stop the backups first. */
+    for (lq_conn *c = srv->conns; c; c = c->next)
+        lq_backup_cancel(c);
     /* Finish every queued commit and send its acknowledgement before the
      * connections go: nothing acknowledged is lost, nothing queued is dropped. */
     lq_writer_stop(srv->writer);

@@ -2,6 +2,7 @@
  * Records live in store_records.c, scans in store_iter.c. */
 #include "storage/store.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,21 @@ void lq_store_read_end(lq_txn *txn)
     mdb_txn_abort(txn->mdb);
     gate_leave_shared(txn->st);
     free(txn);
+}
+
+/* ---- copies ---- */
+
+int lq_store_copy_fd(lq_store *st, int fd)
+{
+    /* The copy reads through the map with its own read transaction: like
+     * any transaction it must not see the map replaced under it. */
+    gate_enter_shared(st);
+    int rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+    gate_leave_shared(st);
+    if (rc == 0)
+        return 0;
+    /* LMDB passes the write's errno through; its own codes are negative. */
+    return rc > 0 && rc != ENOMEM ? LQ_EIO : LQ_EINTERNAL;
 }
 
 /* ---- write transactions (the writer's) ---- */

@@ -47,6 +47,17 @@ void lq_store_close(lq_store *st);
 /* Current map size and bytes in use, for status and metrics. Cannot fail. */
 void lq_store_usage(lq_store *st, size_t *map_size, size_t *used);
 
+/* Writes a consistent, compacted copy of the whole store to fd (a file or a
+ * pipe), as of one read snapshot: mdb_env_copyfd2 with MDB_CP_COMPACT. The
+ * copy is a complete data.mdb that lq_store_open accepts. Blocks until the
+ * last byte is written, so call it off the event loop; a pipe that fills up
+ * blocks it, and a pipe whose reader went away makes it fail (SIGPIPE must be
+ * ignored or blocked). It holds a transaction for its whole run, so the map
+ * cannot grow until it returns: writes that need a bigger map wait for it.
+ * fd is not closed. Returns 0, LQ_EIO when writing to fd failed, or
+ * LQ_EINTERNAL on any other LMDB failure. */
+int lq_store_copy_fd(lq_store *st, int fd);
+
 /* ---- transactions ---- */
 
 /* Begins a read transaction (a consistent snapshot). Returns 0 or LQ_EINTERNAL. */

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 
 #include "daemon/conn.h"
-#include "daemon/export.h"
 #include "proto/envelope.h"
 #include "proto/error.h"
 
@@ -62,8 +61,30 @@ void lq_conn_close(lq_conn *c, const char *reason)
     if (c->next)
         c->next->prev = c->prev;
     srv->n_conns--;
-    if (c->export_waiting)
-        lq_export_abort(c);
+    lq_drain_waiter *w = c->drain_waiters;
+    c->drain_waiters = NULL;
+    while (w) {
+        lq_drain_waiter *next = w->next;
+        w->next = NULL;
+        w->abort(w);
+        w = next;
+    }
+}
+
+bool lq_conn_congested(const lq_conn *c)
+{
+    (void)c;
+    return false; /* replies go nowhere: the write queue is always empty */
+}
+
+void lq_conn_wait_drain(lq_conn *c, lq_drain_waiter *w)
+{
+    if (c->closing) {
+        w->abort(w);
+        return;
+    }
+    w->next = c->drain_waiters;
+    c->drain_waiters = w;
 }
 
 void lq_conn_send(lq_conn *c, const Labelq__Envelope *env)

@@ -19,9 +19,14 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-cli-XXXXXX")
 data=$root/data
 log=$root/labelqd.log
 pid=
+annotate_pid=
 passed=0
 
 cleanup() {
+    if [ -n "$annotate_pid" ]; then
+        kill -9 "$annotate_pid" 2>/dev/null || true
+        wait "$annotate_pid" 2>/dev/null || true
+    fi
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         kill -9 "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
@@ -138,10 +143,71 @@ printf '1\n2\ns\n1\nq\n' | LABELQ_TOKEN=$alice_token run "$LABELQ_ANNOTATE" revi
     >"$root/annotate.out" 2>"$root/annotate.err" || fail "labelq-annotate: $(tail -n 5 "$root/annotate.err")"
 check_status 's["labels"] == 3 and s["leased"] == 0'
 
+# check_top FILE EXPR: FILE is `labelq top --once` output; EXPR is Python
+# over r, the reviews row as a dict of its columns.
+check_top() {
+    $PY -c '
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines[0].startswith("labelq top ") and "server 127.0.0.1:" in lines[0], lines[0]
+head = lines[1].split()
+assert head == ["PROJECT", "TASKS", "PENDING", "LEASED", "DONE", "%", "LABELS", "LABELS/S",
+                "ACTIVE"], head
+assert all(len(l) <= 80 for l in lines), "a line is wider than 80 columns"
+rows = [dict(zip(head, l.split())) for l in lines[2:] if l.split()[:1] == ["reviews"]]
+assert len(rows) == 1, lines
+r = rows[0]
+assert eval(sys.argv[2]), (sys.argv[2], r)
+' "$1" "$2" || fail "top: want $2, got: $(cat "$1")"
+}
+
+echo "== labelq top / status --watch while an annotator holds a lease"
+run "$LABELQ_CLI" top --once >"$root/top.out" || fail "top --once"
+check_top "$root/top.out" 'r["TASKS"] == "7" and r["DONE"] == "0" and r["LABELS"] == "3" and r["ACTIVE"] == "0" and r["LABELS/S"] == "-"'
+# labelq-annotate leases a task and waits for a key on the fifo.
+mkfifo "$root/keys"
+LABELQ_TOKEN=$alice_token run "$LABELQ_ANNOTATE" reviews <"$root/keys" >"$root/annotate2.out" 2>&1 &
+annotate_pid=$!
+exec 3>"$root/keys"
+active=0
+for _ in $(seq "$START_TRIES"); do
+    run "$LABELQ_CLI" status reviews --watch --once >"$root/watch.out" || fail "status --watch --once"
+    if $PY -c '
+import sys
+l = open(sys.argv[1]).read().splitlines()
+sys.exit(0 if len(l) == 3 and l[2].split()[0] == "reviews" and l[2].split()[-1] == "1" else 1)
+' "$root/watch.out"; then
+        active=1
+        break
+    fi
+    sleep 0.1
+done
+[ "$active" = 1 ] || fail "status --watch never showed alice active: $(cat "$root/watch.out")"
+run "$LABELQ_CLI" top --once reviews >"$root/top.out" || fail "top --once reviews"
+check_top "$root/top.out" 'r["LEASED"] == "1" and r["ACTIVE"] == "1"'
+echo q >&3
+exec 3>&-
+code=0
+wait "$annotate_pid" || code=$?
+annotate_pid=
+[ "$code" = 0 ] || fail "labelq-annotate on the fifo exited $code: $(cat "$root/annotate2.out")"
+run "$LABELQ_CLI" top --once >"$root/top.out" || fail "top --once"
+check_top "$root/top.out" 'r["LEASED"] == "0" and r["ACTIVE"] == "0" and r["LABELS"] == "3"'
+status=0
+run "$LABELQ_CLI" top --once reviews nosuch >/dev/null 2>"$root/top.err" || status=$?
+[ "$status" = 1 ] || fail "top --once with an unknown project exited $status, want 1"
+grep -q "nosuch" "$root/top.err" || fail "top did not name the unknown project: $(cat "$root/top.err")"
+
 echo "== labelq-bench --until-done"
 run "$LABELQ_BENCH" reviews --until-done --annotators 3 --seed 7 >"$root/bench.out" 2>"$root/bench.err" ||
     fail "labelq-bench: $(tail -n 5 "$root/bench.err")"
 check_status 's["done"] == 7 and s["labels"] == 14 and s["leased"] == 0 and s["pending"] == 0'
+# Two snapshots through a pipe: appended, not redrawn; q on stdin quits.
+(sleep 1.5; echo q) | run "$LABELQ_CLI" top --interval 0.5 >"$root/top2.out" || fail "top --interval"
+grep -q $'\033' "$root/top2.out" && fail "top wrote terminal escapes into a pipe"
+[ "$(grep -c '^PROJECT ' "$root/top2.out")" -ge 2 ] || fail "top refreshed less than twice: $(cat "$root/top2.out")"
+run "$LABELQ_CLI" top --once >"$root/top.out" || fail "top --once"
+check_top "$root/top.out" 'r["TASKS"] == "7" and r["DONE"] == "7" and r["%"] == "100%" and r["LABELS"] == "14" and r["PENDING"] == "0"'
 
 echo "== export"
 run "$LABELQ_CLI" export reviews -o "$root/export.jsonl" >/dev/null || fail "export"

@@ -164,7 +164,7 @@ static void wait_ready(it_daemon *d)
              lq_strerror(rc), err, d->log_path);
 }
 
-void it_daemon_start(it_daemon *d)
+void it_daemon_prepare(it_daemon *d)
 {
     memset(d, 0, sizeof *d);
     signal(SIGPIPE, SIG_IGN); /* a write to a killed daemon must be an error, not death */
@@ -179,6 +179,12 @@ void it_daemon_start(it_daemon *d)
     snprintf(d->token_path, sizeof d->token_path, "%s/admin.token", d->data_dir);
     d->port = pick_free_port();
     snprintf(d->server, sizeof d->server, "127.0.0.1:%d", d->port);
+    assert_int_equal(mkdir(d->data_dir, 0700), 0);
+}
+
+void it_daemon_start(it_daemon *d)
+{
+    it_daemon_prepare(d);
     log_marker(d, "start");
     spawn(d);
     wait_ready(d);

@@ -38,6 +38,12 @@ typedef struct it_daemon {
  * the admin token works (asserts that it does within IT_START_TIMEOUT_MS). */
 void it_daemon_start(it_daemon *d);
 
+/* What it_daemon_start does before starting labelqd: creates ROOT and an
+ * empty data/, picks the port. The test can then lay out the data dir (a
+ * restored store, copied TLS files) and start labelqd with
+ * it_daemon_restart. */
+void it_daemon_prepare(it_daemon *d);
+
 /* Starts labelqd again on the same data dir and port (after stop or kill). */
 void it_daemon_restart(it_daemon *d);
 
