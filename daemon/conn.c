@@ -1,6 +1,5 @@
 #include "daemon/conn.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,6 @@
 
 #include "daemon/dispatch.h"
 #include "daemon/log.h"
-#include "proto/envelope.h"
 #include "proto/error.h"
 
 /* How long a closing connection may take to flush before it is cut off. */
@@ -191,32 +189,6 @@ void lq_conn_send(lq_conn *c, const Labelq__Envelope *env)
         return;
     }
     flush_tls(c);
-}
-
-void lq_conn_reply(lq_conn *c, uint64_t id, Labelq__Envelope__BodyCase kind, void *body)
-{
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    lq_envelope_wrap(&env, id, kind, body);
-    lq_conn_send(c, &env);
-}
-
-void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    Labelq__Error err = LABELQ__ERROR__INIT;
-    err.code = (Labelq__ErrorCode)lq_error_to_wire(code);
-    err.message = msg;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_ERROR, &err);
-}
-
-void lq_conn_send_ok(lq_conn *c, uint64_t id)
-{
-    Labelq__Empty empty = LABELQ__EMPTY__INIT;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_OK, &empty);
 }
 
 static void log_tls_failure(lq_conn *c, const char *what)

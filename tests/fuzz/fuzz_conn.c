@@ -7,12 +7,10 @@
  * because a reply the server cannot encode is a daemon bug (the real
  * lq_conn_send would log it and drop the connection). The harness counts
  * With LQ_FUZZ_TRACE set each reply is printed to stderr. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "daemon/conn.h"
-#include "proto/envelope.h"
 #include "proto/error.h"
 
 static void trace(const Labelq__Envelope *env)
@@ -111,28 +109,3 @@ void lq_conn_send(lq_conn *c, const Labelq__Envelope *env)
     trace(env);
 }
 
-void lq_conn_reply(lq_conn *c, uint64_t id, Labelq__Envelope__BodyCase kind, void *body)
-{
-    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
-    lq_envelope_wrap(&env, id, kind, body);
-    lq_conn_send(c, &env);
-}
-
-void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    Labelq__Error err = LABELQ__ERROR__INIT;
-    err.code = (Labelq__ErrorCode)lq_error_to_wire(code);
-    err.message = msg;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_ERROR, &err);
-}
-
-void lq_conn_send_ok(lq_conn *c, uint64_t id)
-{
-    Labelq__Empty empty = LABELQ__EMPTY__INIT;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_OK, &empty);
-}
