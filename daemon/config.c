@@ -22,6 +22,7 @@ void lq_config_default(lq_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->data_dir = "./labelq-data";
     cfg->listen = "127.0.0.1:7443";
+    cfg->metrics_listen = "127.0.0.1:7444";
     cfg->max_frame = 4u * 1024 * 1024;
     cfg->max_connections = 10000;
     cfg->handshake_timeout_ms = 10000;
@@ -32,6 +33,9 @@ void lq_config_default(lq_config *cfg)
     cfg->max_lease_scan = 4096;
     cfg->export_chunk_bytes = 256 * 1024;
     cfg->write_queue_high = 1024 * 1024;
+    cfg->metrics_max_connections = 64;
+    cfg->metrics_timeout_ms = 5000;
+    cfg->metrics_max_request = 8192;
 }
 
 static void usage(FILE *out)
@@ -52,6 +56,10 @@ static void usage(FILE *out)
             "  --data DIR            data directory (default ./labelq-data)\n"
             "  --listen HOST:PORT    TLS listen address (default 127.0.0.1:7443;\n"
             "                        IPv6 as [::1]:7443)\n"
+            "  --metrics-listen HOST:PORT\n"
+            "                        plain-HTTP address of GET /metrics (Prometheus text)\n"
+            "                        and GET /healthz (default 127.0.0.1:7444; \"\" turns\n"
+            "                        it off)\n"
             "  --tls-san NAME        extra DNS name or IP in a newly created server\n"
             "                        certificate (repeatable; localhost, 127.0.0.1 and ::1\n"
             "                        are always included)\n"
@@ -115,6 +123,16 @@ int lq_config_set(lq_config *cfg, const char *key, const char *v, char *err, siz
             return LQ_EBADREQ;
         }
         cfg->listen = v;
+    } else if (strcmp(key, "metrics-listen") == 0) {
+        if (*v && !valid_listen(v)) {
+            snprintf(err, errlen,
+                     "metrics-listen wants HOST:PORT (IPv4, localhost or [IPv6]) or \"\" for "
+                     "off, got '%s'",
+                     v);
+            return LQ_EBADREQ;
+        }
+        cfg->metrics_listen = v;
+        cfg->metrics_listen_set = true;
     } else if (strcmp(key, "tls-san") == 0) {
         if (!*v || strpbrk(v, ", \t")) {
             snprintf(err, errlen, "tls-san wants one DNS name or IP address, got '%s'", v);
@@ -154,8 +172,8 @@ int lq_config_set(lq_config *cfg, const char *key, const char *v, char *err, siz
         cfg->log_level = level;
     } else {
         snprintf(err, errlen,
-                 "unknown key '%s' (keys: data, listen, tls-san, max-frame, max-connections, "
-                 "map-size, log-level)",
+                 "unknown key '%s' (keys: data, listen, metrics-listen, tls-san, max-frame, "
+                 "max-connections, map-size, log-level)",
                  key);
         return LQ_ENOTFOUND;
     }
@@ -167,6 +185,7 @@ enum { O_SET = 1, O_CONFIG, O_CHECK, O_VERSION, O_HELP };
 static const struct option opts[] = {
     {"data", required_argument, NULL, O_SET},
     {"listen", required_argument, NULL, O_SET},
+    {"metrics-listen", required_argument, NULL, O_SET},
     {"tls-san", required_argument, NULL, O_SET},
     {"max-frame", required_argument, NULL, O_SET},
     {"max-connections", required_argument, NULL, O_SET},

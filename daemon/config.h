@@ -18,6 +18,8 @@ typedef struct lq_config {
     bool check_only;             /* --check-config: validate, print, exit */
     const char *data_dir;        /* --data */
     const char *listen;          /* --listen HOST:PORT */
+    const char *metrics_listen;  /* --metrics-listen HOST:PORT; "" turns it off */
+    bool metrics_listen_set;     /* given, not the default: failing to listen is fatal */
     const char *sans[LQ_MAX_SANS]; /* --tls-san, extra names in the server cert */
     int n_sans;
     size_t max_frame;            /* --max-frame: largest frame accepted, bytes */
@@ -31,6 +33,9 @@ typedef struct lq_config {
     unsigned max_lease_scan;     /* queue entries a lease may skip before giving up */
     size_t export_chunk_bytes;   /* bytes of JSONL per export chunk */
     size_t write_queue_high;     /* stop producing export chunks above this */
+    unsigned metrics_max_connections; /* open metrics connections; more are closed */
+    unsigned metrics_timeout_ms; /* a metrics request must be answered by then */
+    size_t metrics_max_request;  /* largest HTTP header block read (else 431) */
     struct lq_config_text *owned; /* values read from the config file */
 } lq_config;
 

@@ -20,7 +20,8 @@ struct lq_config_text {
 
 /* Every key (config.c gives them meaning), to catch one given twice. */
 static const char *const keys[] = {
-    "data", "listen", "tls-san", "max-frame", "max-connections", "map-size", "log-level",
+    "data",      "listen",          "metrics-listen", "tls-san",
+    "max-frame", "max-connections", "map-size",       "log-level",
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 #define REPEATABLE_KEY "tls-san"
@@ -156,6 +157,9 @@ int lq_config_write(const lq_config *cfg, FILE *out)
     fprintf(out, "[" LQ_CONFIG_SECTION "]\n");
     fprintf(out, "data = %s\n", cfg->data_dir);
     fprintf(out, "listen = %s\n", cfg->listen);
+    if (!*cfg->metrics_listen)
+        fprintf(out, "# metrics-listen: empty, no metrics endpoint\n");
+    fprintf(out, "metrics-listen = %s\n", cfg->metrics_listen);
     if (cfg->n_sans == 0)
         fprintf(out, "# tls-san: none besides localhost, 127.0.0.1 and ::1\n");
     for (int i = 0; i < cfg->n_sans; i++)
@@ -167,9 +171,11 @@ int lq_config_write(const lq_config *cfg, FILE *out)
     fprintf(out,
             "# compiled in, no key: handshake-timeout-ms %u, max-lease-batch %u,\n"
             "# max-wait-ms %u, max-lease-scan %u, export-chunk-bytes %zu,\n"
-            "# write-queue-high %zu\n",
+            "# write-queue-high %zu, metrics-max-connections %u,\n"
+            "# metrics-timeout-ms %u, metrics-max-request %zu\n",
             cfg->handshake_timeout_ms, cfg->max_lease_batch, cfg->max_wait_ms, cfg->max_lease_scan,
-            cfg->export_chunk_bytes, cfg->write_queue_high);
+            cfg->export_chunk_bytes, cfg->write_queue_high, cfg->metrics_max_connections,
+            cfg->metrics_timeout_ms, cfg->metrics_max_request);
     return fflush(out) != 0 || ferror(out) ? -1 : 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "daemon/dispatch.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "proto/error.h"
 
 /* How long a closing connection may take to flush before it is cut off. */
@@ -23,8 +24,10 @@ typedef struct write_req {
 static void on_close(uv_handle_t *h)
 {
     lq_conn *c = h->data;
-    if (--c->handles_open == 0)
+    if (--c->handles_open == 0) {
+        lq_metrics_conn_gone(c->srv);
         lq_conn_unref(c);
+    }
 }
 
 void lq_conn_ref(lq_conn *c)
@@ -237,6 +240,7 @@ static bool tls_handshake(lq_conn *c)
             /* Only labelq/1 is spoken here; a client that does not say so
              * is some other program on the wrong port. */
             lq_log(LQ_LOG_INFO, "tls client offered no ALPN", "peer=%s", c->peer);
+            lq_metrics_count(c->srv, LQ_M_TLS_FAIL);
             lq_conn_close(c, "no alpn");
             return false;
         }
@@ -246,6 +250,7 @@ static bool tls_handshake(lq_conn *c)
     int err = SSL_get_error(c->ssl, r);
     if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
         log_tls_failure(c, "tls handshake failed");
+        lq_metrics_count(c->srv, LQ_M_TLS_FAIL);
         lq_conn_close(c, "tls handshake failed");
     }
     return false;
@@ -343,6 +348,7 @@ void lq_conn_accept(lq_server *srv)
     uv_tcp_init(srv->loop, &c->tcp);
     uv_timer_init(srv->loop, &c->timer);
     c->handles_open = 2;
+    lq_metrics_conn_open(srv);
     lq_frame_reader_init(&c->reader, srv->cfg->max_frame);
     /* Linked first so lq_conn_close's unlink is valid on every path. */
     c->next = srv->conns;

@@ -24,6 +24,7 @@ static void hello(lq_conn *c, uint64_t id, const Labelq__Hello *req)
     lq_annotator *a = lq_annotator_match(c->srv->annotators, c->srv->n_annotators, hash);
     if (!a) {
         lq_log(LQ_LOG_WARN, "authentication failed", "peer=%s", c->peer);
+        lq_metrics_count(c->srv, LQ_M_AUTH_FAIL);
         lq_conn_send_error(c, id, LQ_EUNAUTH, "unknown token");
         lq_conn_close(c, "bad token");
         return;
@@ -31,6 +32,7 @@ static void hello(lq_conn *c, uint64_t id, const Labelq__Hello *req)
     if (a->blocked) {
         lq_log(LQ_LOG_WARN, "blocked annotator refused", "peer=%s annotator=%s", c->peer,
                a->name);
+        lq_metrics_count(c->srv, LQ_M_AUTH_FAIL);
         lq_conn_send_error(c, id, LQ_EPERM, "annotator '%s' is blocked", a->name);
         lq_conn_close(c, "blocked");
         return;

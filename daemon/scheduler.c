@@ -18,6 +18,7 @@ typedef struct lq_waiter {
     uint64_t req_id;
     lq_project *project;
     unsigned max_tasks;
+    uint64_t arrived;       /* lq_metrics_clock() when the request came */
     struct lq_waiter *prev, *next;
 } lq_waiter;
 
@@ -30,6 +31,7 @@ typedef struct submit_op {
     lq_annotator *who;
     char *label;
     uint32_t duration_ms;
+    uint64_t arrived;       /* lq_metrics_clock() when the request came */
 } submit_op;
 
 static bool task_leased(const lq_task *t)
@@ -324,10 +326,12 @@ static void waiter_timeout(uv_timer_t *t)
     lq_waiter *w = t->data;
     Labelq__LeaseReply reply = LABELQ__LEASE_REPLY__INIT;
     lq_conn_reply(w->conn, w->req_id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &reply);
+    lq_metrics_observe(w->conn->srv, LQ_H_LEASE, w->arrived);
     waiter_remove(w);
 }
 
-static void park(lq_conn *c, uint64_t id, lq_project *p, unsigned max, unsigned wait_ms)
+static void park(lq_conn *c, uint64_t id, lq_project *p, unsigned max, unsigned wait_ms,
+                 uint64_t arrived)
 {
     lq_waiter *w = calloc(1, sizeof(*w));
     if (!w) {
@@ -338,6 +342,7 @@ static void park(lq_conn *c, uint64_t id, lq_project *p, unsigned max, unsigned 
     w->req_id = id;
     w->project = p;
     w->max_tasks = max;
+    w->arrived = arrived;
     w->timer.data = w;
     lq_conn_ref(c);
     uv_timer_init(c->srv->loop, &w->timer);
@@ -352,12 +357,15 @@ static void park(lq_conn *c, uint64_t id, lq_project *p, unsigned max, unsigned 
 
 void lq_sched_wake(lq_server *srv, lq_project *p)
 {
-    (void)srv;
     lq_waiter *w = p->waiters;
     while (w && lq_project_ready(p) > 0) {
         lq_waiter *next = w->next;
-        if (w->conn->closing || serve(w->conn, w->req_id, p, w->max_tasks, false) > 0)
+        if (w->conn->closing) {
             waiter_remove(w);
+        } else if (serve(w->conn, w->req_id, p, w->max_tasks, false) > 0) {
+            lq_metrics_observe(srv, LQ_H_LEASE, w->arrived);
+            waiter_remove(w);
+        }
         w = next;
     }
 }
@@ -389,8 +397,11 @@ void lq_sched_lease(lq_conn *c, uint64_t id, const Labelq__Lease *req)
     if (max > cfg->max_lease_batch)
         max = cfg->max_lease_batch;
     unsigned wait = req->wait_ms > cfg->max_wait_ms ? cfg->max_wait_ms : req->wait_ms;
+    uint64_t arrived = lq_metrics_clock();
     if (serve(c, id, p, max, wait == 0) == 0 && wait > 0)
-        park(c, id, p, max, wait);
+        park(c, id, p, max, wait, arrived);
+    else
+        lq_metrics_observe(c->srv, LQ_H_LEASE, arrived);
 }
 
 static lq_task *task_for(lq_conn *c, uint64_t id, uint64_t task_id)
@@ -517,6 +528,7 @@ static void submit_done(lq_write_op *op, int status)
 {
     submit_op *s = (submit_op *)op;
     lq_server *srv = s->conn->srv;
+    lq_metrics_observe(srv, LQ_H_COMMIT, s->arrived);
     if (!s->lease) {
         /* A retry that waited for a commit in flight: if that commit failed
          * the lease is the annotator's again and nothing is stored yet. */
@@ -578,6 +590,7 @@ void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req)
     s->task = t;
     s->who = c->who;
     s->duration_ms = req->duration_ms;
+    s->arrived = lq_metrics_clock();
     if (!l->committing) {
         /* Out of the deadline heap: a lease being committed cannot expire. */
         l->committing = true;

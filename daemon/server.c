@@ -111,8 +111,7 @@ static void on_signal(uv_signal_t *h, int signum)
     lq_server_stop(srv);
 }
 
-/* Parses HOST:PORT or [V6]:PORT into a socket address. */
-static int parse_listen(const char *spec, struct sockaddr_storage *ss)
+int lq_server_parse_addr(const char *spec, struct sockaddr_storage *ss)
 {
     char host[256];
     const char *colon = strrchr(spec, ':');
@@ -138,7 +137,7 @@ int lq_server_start(lq_server *srv)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
-    if (parse_listen(srv->cfg->listen, &ss) < 0) {
+    if (lq_server_parse_addr(srv->cfg->listen, &ss) < 0) {
         lq_log(LQ_LOG_ERROR, "bad --listen address (want HOST:PORT or [V6]:PORT)",
                "listen=%s", srv->cfg->listen);
         return LQ_EBADREQ;
@@ -153,6 +152,8 @@ int lq_server_start(lq_server *srv)
                uv_strerror(rc));
         return LQ_EIO;
     }
+    if ((rc = lq_metrics_http_start(srv)) < 0)
+        return rc;
     uv_signal_init(srv->loop, &srv->sig_term);
     uv_signal_init(srv->loop, &srv->sig_int);
     srv->sig_term.data = srv->sig_int.data = srv;
@@ -189,4 +190,8 @@ void lq_server_stop(lq_server *srv)
         lq_conn_close(srv->conns, "shutdown");
     uv_close((uv_handle_t *)&srv->writer_async, NULL);
     uv_close((uv_handle_t *)&srv->lease_timer, NULL);
+    /* /healthz answers 503 until the last connection has flushed and closed
+     * (lq_metrics_conn_gone); then the metrics listener closes too. */
+    if (srv->metrics.live_conns == 0)
+        lq_metrics_http_stop(srv);
 }

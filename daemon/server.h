@@ -15,6 +15,8 @@
 #include "daemon/annotator.h"
 #include "daemon/config.h"
 #include "daemon/heap.h"
+#include "daemon/metrics.h"
+#include "daemon/metrics_http.h"
 #include "daemon/project.h"
 #include "daemon/standing.h"
 #include "daemon/task.h"
@@ -48,6 +50,8 @@ typedef struct lq_server {
     unsigned n_conns;
     bool stopping;
     int exit_code;
+    lq_metrics metrics;           /* counters and histograms (metrics.c) */
+    lq_metrics_http metrics_http; /* the /metrics and /healthz listener */
 } lq_server;
 
 /* Current wall-clock time in unix ms. Cannot fail. */
@@ -67,6 +71,10 @@ lq_annotator *lq_server_annotator(lq_server *srv, uint32_t id);
 /* Registers objects in the by-id arrays. Return 0 or LQ_ENOMEM. */
 int lq_server_add_project(lq_server *srv, lq_project *p);
 int lq_server_add_annotator(lq_server *srv, lq_annotator *a);
+
+/* Parses HOST:PORT, localhost:PORT or [V6]:PORT (no name lookup) into ss.
+ * Returns 0 or LQ_EBADREQ. */
+int lq_server_parse_addr(const char *spec, struct sockaddr_storage *ss);
 
 /* Starts listening and serving. Returns 0 or an LQ_E* code (logged). */
 int lq_server_start(lq_server *srv);

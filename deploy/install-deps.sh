@@ -21,6 +21,7 @@ packages=(
 	clang             # fuzz tests (tests/fuzz): libFuzzer needs clang ...
 	libclang-rt-14-dev # ... and its runtime (Debian 12's clang is 14)
 	python3           # Debian's /usr/bin/python3, used by tests
+	curl              # tests scrape the metrics endpoint
 	python3-nltk      # independent agreement metrics the quality tests compare with
 	python3-statsmodels
 	python3-sklearn
