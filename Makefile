@@ -8,6 +8,9 @@
 #   make demo            start a daemon, label the sample dataset, export it
 #   make bench           a small benchmark on the sample dataset
 #   make compare         labelqd vs beanstalkd and Redis Streams (bench/compare.sh)
+#   make memcheck        build, then run part of the integration suite with
+#                        labelqd under valgrind; fails on any valgrind error
+#                        (several minutes; tests/memcheck/run.sh)
 #   make fuzz            build the libFuzzer targets with clang and run each for
 #                        FUZZ_SECONDS (default 60); see tests/fuzz/run.sh
 #   make install         install the programs under PREFIX (default /usr/local)
@@ -41,7 +44,7 @@ CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo \
                -DLABELQ_WERROR=$(WERROR_FLAG) \
                -DLABELQ_SANITIZE=$(SANITIZE_FLAG)
 
-.PHONY: all build deps test demo bench compare fuzz install clean
+.PHONY: all build deps test memcheck demo bench compare fuzz install clean
 
 all: build
 
@@ -55,6 +58,10 @@ build: deps
 # CTEST_ARGS passes ctest options through, e.g. CTEST_ARGS="-LE fuzz".
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2 $(CTEST_ARGS)
+
+# Not part of `make test`: valgrind makes these tests several times slower.
+memcheck: build
+	bash tests/memcheck/run.sh $(BUILD_DIR)
 
 demo: build
 	BUILD_DIR=$(BUILD_DIR) bash deploy/demo.sh

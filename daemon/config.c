@@ -36,6 +36,12 @@ void lq_config_default(lq_config *cfg)
     cfg->metrics_max_connections = 64;
     cfg->metrics_timeout_ms = 5000;
     cfg->metrics_max_request = 8192;
+    cfg->max_refusals = 64;
+    cfg->auth_fail_threshold = 5;
+    cfg->auth_fail_window_ms = 60000;
+    cfg->auth_delay_first_ms = 250;
+    cfg->auth_delay_max_ms = 8000;
+    cfg->auth_throttle_addrs = 4096;
 }
 
 static void usage(FILE *out)
@@ -64,7 +70,8 @@ static void usage(FILE *out)
             "                        certificate (repeatable; localhost, 127.0.0.1 and ::1\n"
             "                        are always included)\n"
             "  --max-frame BYTES     largest request frame accepted (default 4194304)\n"
-            "  --max-connections N   connections past N are refused (default 10000)\n"
+            "  --max-connections N   connections past N are refused: the first request\n"
+            "                        gets RESOURCE_EXHAUSTED (default 10000)\n"
             "  --map-size BYTES      initial LMDB map size; it grows when full\n"
             "                        (default 1073741824)\n"
             "  --log-level LEVEL     debug, info, warn or error (default info)\n"

@@ -36,6 +36,13 @@ typedef struct lq_config {
     unsigned metrics_max_connections; /* open metrics connections; more are closed */
     unsigned metrics_timeout_ms; /* a metrics request must be answered by then */
     size_t metrics_max_request;  /* largest HTTP header block read (else 431) */
+    unsigned max_refusals;       /* connections past max_connections that are still
+                                    answered RESOURCE_EXHAUSTED; beyond, closed at accept */
+    unsigned auth_fail_threshold; /* failed Hellos from one address before delays start */
+    unsigned auth_fail_window_ms; /* a quiet spell this long forgets an address's failures */
+    unsigned auth_delay_first_ms; /* first delayed reply; doubles per further failure */
+    unsigned auth_delay_max_ms;   /* ...up to this */
+    unsigned auth_throttle_addrs; /* addresses remembered (<= LQ_AUTH_THROTTLE_SLOTS) */
     struct lq_config_text *owned; /* values read from the config file */
 } lq_config;
 

@@ -172,10 +172,14 @@ int lq_config_write(const lq_config *cfg, FILE *out)
             "# compiled in, no key: handshake-timeout-ms %u, max-lease-batch %u,\n"
             "# max-wait-ms %u, max-lease-scan %u, export-chunk-bytes %zu,\n"
             "# write-queue-high %zu, metrics-max-connections %u,\n"
-            "# metrics-timeout-ms %u, metrics-max-request %zu\n",
+            "# metrics-timeout-ms %u, metrics-max-request %zu, max-refusals %u,\n"
+            "# auth-fail-threshold %u, auth-fail-window-ms %u, auth-delay-first-ms %u,\n"
+            "# auth-delay-max-ms %u, auth-throttle-addrs %u\n",
             cfg->handshake_timeout_ms, cfg->max_lease_batch, cfg->max_wait_ms, cfg->max_lease_scan,
             cfg->export_chunk_bytes, cfg->write_queue_high, cfg->metrics_max_connections,
-            cfg->metrics_timeout_ms, cfg->metrics_max_request);
+            cfg->metrics_timeout_ms, cfg->metrics_max_request, cfg->max_refusals,
+            cfg->auth_fail_threshold, cfg->auth_fail_window_ms, cfg->auth_delay_first_ms,
+            cfg->auth_delay_max_ms, cfg->auth_throttle_addrs);
     return fflush(out) != 0 || ferror(out) ? -1 : 0;
 }
 

@@ -151,7 +151,10 @@ void lq_conn_close(lq_conn *c, const char *reason)
         srv->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    srv->n_conns--;
+    if (c->refusing)
+        srv->n_refusing--;
+    else
+        srv->n_conns--;
     wake_drain_waiters(c, true);
     uv_read_stop((uv_stream_t *)&c->tcp);
     if (c->handshaken) {
@@ -204,14 +207,49 @@ static void log_tls_failure(lq_conn *c, const char *what)
     lq_log(LQ_LOG_INFO, what, "peer=%s error=\"%s\"", c->peer, buf);
 }
 
+static void on_refusal_due(uv_timer_t *t)
+{
+    lq_conn *c = t->data;
+    lq_conn_send_error(c, c->held_id, c->held_code, "%s", c->held_msg);
+    lq_conn_close(c, "delayed refusal sent");
+}
+
+void lq_conn_refuse_later(lq_conn *c, uint64_t id, int code, const char *msg, unsigned delay_ms)
+{
+    if (c->closing || c->held)
+        return;
+    c->held = true;
+    c->held_id = id;
+    c->held_code = code;
+    snprintf(c->held_msg, sizeof(c->held_msg), "%s", msg);
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    uv_timer_start(&c->timer, on_refusal_due, delay_ms, 0);
+}
+
+/* A connection past max_connections: its first request, whatever it is,
+ * learns why it is not served. */
+static void refuse_over_limit(lq_conn *c, uint64_t id)
+{
+    lq_conn_send_error(c, id, LQ_EEXHAUSTED, "too many connections (limit %u); retry later",
+                       c->srv->cfg->max_connections);
+    lq_conn_close(c, "connection limit");
+}
+
 /* Hands every whole frame to the dispatcher. */
 static void process_frames(lq_conn *c)
 {
     const uint8_t *frame;
     size_t len;
     int rc;
-    while (!c->closing && (rc = lq_frame_reader_next(&c->reader, &frame, &len)) == 1) {
+    while (!c->closing && !c->held &&
+           (rc = lq_frame_reader_next(&c->reader, &frame, &len)) == 1) {
         Labelq__Envelope *env = lq_frame_decode(frame, len);
+        if (c->refusing) {
+            refuse_over_limit(c, env ? env->id : 0);
+            if (env)
+                labelq__envelope__free_unpacked(env, NULL);
+            return;
+        }
         if (!env) {
             lq_conn_send_error(c, 0, LQ_EBADREQ, "frame of %zu bytes is not a valid Envelope",
                                len);
@@ -221,7 +259,7 @@ static void process_frames(lq_conn *c)
         lq_dispatch(c, env);
         labelq__envelope__free_unpacked(env, NULL);
     }
-    if (!c->closing && rc == LQ_EFRAME) {
+    if (!c->closing && !c->held && rc == LQ_EFRAME) {
         lq_conn_send_error(c, 0, LQ_EBADREQ, "frame exceeds the %zu-byte limit",
                            c->reader.max_frame);
         lq_conn_close(c, "oversize frame");
@@ -295,7 +333,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     lq_conn *c = s->data;
-    if (nread == 0 || c->closing)
+    if (nread == 0 || c->closing || c->held)
         return;
     if (nread < 0) {
         lq_conn_close(c, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
@@ -323,6 +361,7 @@ static void peer_name(lq_conn *c)
 {
     struct sockaddr_storage ss;
     int len = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
     char host[48] = "?";
     int port = 0;
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
@@ -335,6 +374,7 @@ static void peer_name(lq_conn *c)
         }
     }
     snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
+    c->addr = ss;
 }
 
 void lq_conn_accept(lq_server *srv)
@@ -366,10 +406,20 @@ void lq_conn_accept(lq_server *srv)
         return;
     }
     if (srv->n_conns > srv->cfg->max_connections) {
-        lq_log(LQ_LOG_WARN, "connection refused: limit reached", "peer=%s limit=%u", c->peer,
-               srv->cfg->max_connections);
-        lq_conn_close(c, "connection limit");
-        return;
+        /* Past the limit: the handshake still runs so that the client can
+         * be told why (refuse_over_limit). Those cost TLS state until they
+         * are told or time out, so only max_refusals of them at a time;
+         * past that the socket is simply closed. */
+        srv->n_conns--;
+        srv->n_refusing++;
+        c->refusing = true;
+        bool tell = srv->n_refusing <= srv->cfg->max_refusals;
+        lq_log(LQ_LOG_WARN, "connection refused: limit reached", "peer=%s limit=%u answered=%s",
+               c->peer, srv->cfg->max_connections, tell ? "yes" : "no, too many refusals");
+        if (!tell) {
+            lq_conn_close(c, "connection limit");
+            return;
+        }
     }
     c->ssl = SSL_new(srv->ssl_ctx);
     c->rbio = BIO_new(BIO_s_mem());

@@ -47,11 +47,17 @@ struct lq_conn {
     int handles_open;          /* libuv handles not yet closed */
     bool closing;
     bool handshaken;
+    bool refusing;             /* past max_connections: the first request is refused */
+    bool held;                 /* a delayed refusal is pending: nothing more is read */
+    uint64_t held_id;          /* ...for this request */
+    int held_code;
+    char held_msg[128];
     size_t write_pending;      /* bytes handed to uv_write not yet written */
     struct lq_export *export;  /* the export running on this connection, if any */
     struct lq_backup *backup;  /* the backup running on this connection, if any */
     lq_drain_waiter *drain_waiters; /* streams waiting for the socket to drain */
     char peer[64];
+    struct sockaddr_storage addr; /* the peer's address (family 0 if unknown) */
     lq_conn *prev, *next;
 };
 
@@ -82,6 +88,11 @@ bool lq_conn_congested(const lq_conn *c);
 /* Parks w (not parked already) until c's write queue drains or c closes;
  * see lq_drain_waiter. On a closing connection w->abort is called at once. */
 void lq_conn_wait_drain(lq_conn *c, lq_drain_waiter *w);
+
+/* Stops reading from c, and after delay_ms sends Error{code, msg} for
+ * request id and closes c. Requests already received are dropped. Uses c's
+ * handshake timer, so nothing is allocated; c stays counted until then. */
+void lq_conn_refuse_later(lq_conn *c, uint64_t id, int code, const char *msg, unsigned delay_ms);
 
 /* Starts closing: sends TLS close_notify, flushes what is queued, closes.
  * reason is logged. Safe to call more than once. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "daemon/admin_ops.h"
+#include "daemon/auth_throttle.h"
 #include "daemon/backup.h"
 #include "daemon/export.h"
 #include "daemon/import.h"
@@ -23,8 +24,16 @@ static void hello(lq_conn *c, uint64_t id, const Labelq__Hello *req)
     lq_token_hash(req->token, hash);
     lq_annotator *a = lq_annotator_match(c->srv->annotators, c->srv->n_annotators, hash);
     if (!a) {
-        lq_log(LQ_LOG_WARN, "authentication failed", "peer=%s", c->peer);
+        /* Only failures are throttled: a right token is never slowed down,
+         * whatever its address did before. */
+        unsigned delay = lq_auth_throttle_fail(&c->srv->auth_throttle, c->srv->cfg, &c->addr,
+                                               uv_now(c->srv->loop));
+        lq_log(LQ_LOG_WARN, "authentication failed", "peer=%s delay_ms=%u", c->peer, delay);
         lq_metrics_count(c->srv, LQ_M_AUTH_FAIL);
+        if (delay > 0) {
+            lq_conn_refuse_later(c, id, LQ_EUNAUTH, "unknown token", delay);
+            return;
+        }
         lq_conn_send_error(c, id, LQ_EUNAUTH, "unknown token");
         lq_conn_close(c, "bad token");
         return;

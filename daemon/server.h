@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "daemon/annotator.h"
+#include "daemon/auth_throttle.h"
 #include "daemon/config.h"
 #include "daemon/heap.h"
 #include "daemon/metrics.h"
@@ -47,7 +48,9 @@ typedef struct lq_server {
     lq_standings standings;  /* each annotator's standing in each project */
 
     lq_conn *conns;          /* every open connection */
-    unsigned n_conns;
+    unsigned n_conns;        /* served connections (not those being refused) */
+    unsigned n_refusing;     /* past max_connections, waiting to be told so */
+    lq_auth_throttle auth_throttle; /* failed Hellos by address (auth_throttle.c) */
     bool stopping;
     int exit_code;
     lq_metrics metrics;           /* counters and histograms (metrics.c) */

@@ -109,3 +109,14 @@ void lq_conn_send(lq_conn *c, const Labelq__Envelope *env)
     trace(env);
 }
 
+
+/* No timers here: the refusal goes out at once (fuzz connections have no
+ * address, so the auth throttle never asks for a delay anyway). */
+void lq_conn_refuse_later(lq_conn *c, uint64_t id, int code, const char *msg, unsigned delay_ms)
+{
+    (void)delay_ms;
+    if (c->closing)
+        return;
+    lq_conn_send_error(c, id, code, "%s", msg);
+    lq_conn_close(c, "delayed refusal sent");
+}

@@ -28,6 +28,7 @@
 #endif
 
 #define POLL_INTERVAL_MS 50
+#define MAX_EXTRA_ARGS 16
 #define PROBE_TIMEOUT_MS 2000
 
 long long it_now_ms(void)
@@ -96,7 +97,12 @@ static void spawn(it_daemon *d)
         const char *path = getenv("LABELQ_IT_LABELQD");
         if (!path || !*path)
             path = LABELQD_PATH;
-        execl(path, "labelqd", "--data", d->data_dir, "--listen", listen, (char *)NULL);
+        char *argv[5 + MAX_EXTRA_ARGS + 1] = {"labelqd", "--data", d->data_dir, "--listen", listen};
+        size_t n = 5;
+        for (size_t i = 0; d->extra_args && d->extra_args[i] && i < MAX_EXTRA_ARGS; i++)
+            argv[n++] = (char *)d->extra_args[i];
+        argv[n] = NULL;
+        execv(path, argv);
         dprintf(2, "harness: exec %s: %s\n", path, strerror(errno));
         _exit(127);
     }
@@ -184,7 +190,13 @@ void it_daemon_prepare(it_daemon *d)
 
 void it_daemon_start(it_daemon *d)
 {
+    it_daemon_start_args(d, NULL);
+}
+
+void it_daemon_start_args(it_daemon *d, const char *const *args)
+{
     it_daemon_prepare(d);
+    d->extra_args = args;
     log_marker(d, "start");
     spawn(d);
     wait_ready(d);

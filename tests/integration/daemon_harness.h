@@ -30,6 +30,7 @@ typedef struct it_daemon {
     char server[64];                   /* "127.0.0.1:PORT" */
     char admin_token[256];
     int port;
+    const char *const *extra_args; /* more labelqd arguments, NULL-terminated; or NULL */
     pid_t pid;   /* 0 when not running */
     bool passed; /* set by the test as its last act; false keeps ROOT */
 } it_daemon;
@@ -37,6 +38,11 @@ typedef struct it_daemon {
 /* Creates the temp dir, picks a free port and starts labelqd; returns once
  * the admin token works (asserts that it does within IT_START_TIMEOUT_MS). */
 void it_daemon_start(it_daemon *d);
+
+/* it_daemon_start with more labelqd arguments after --data and --listen
+ * (args is NULL-terminated, e.g. {"--map-size", "65536", NULL}). args must
+ * outlive the daemon: it_daemon_restart passes them again. */
+void it_daemon_start_args(it_daemon *d, const char *const *args);
 
 /* What it_daemon_start does before starting labelqd: creates ROOT and an
  * empty data/, picks the port. The test can then lay out the data dir (a

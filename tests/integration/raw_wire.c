@@ -24,8 +24,20 @@
 
 int it_raw_tcp(const it_daemon *d)
 {
+    return it_raw_tcp_from(d, NULL);
+}
+
+int it_raw_tcp_from(const it_daemon *d, const char *src_ip)
+{
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
+    if (src_ip) {
+        struct sockaddr_in src = {0};
+        src.sin_family = AF_INET;
+        assert_int_equal(inet_pton(AF_INET, src_ip, &src.sin_addr), 1);
+        if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
+            fail_msg("cannot bind the client socket to %s: %s", src_ip, strerror(errno));
+    }
     struct sockaddr_in a = {0};
     a.sin_family = AF_INET;
     a.sin_port = htons((uint16_t)d->port);
@@ -36,6 +48,11 @@ int it_raw_tcp(const it_daemon *d)
 
 void it_raw_open(it_raw *r, const it_daemon *d)
 {
+    it_raw_open_from(r, d, NULL);
+}
+
+void it_raw_open_from(it_raw *r, const it_daemon *d, const char *src_ip)
+{
     static const unsigned char alpn[] = "\x08labelq/1";
     memset(r, 0, sizeof *r);
     r->ctx = SSL_CTX_new(TLS_client_method());
@@ -43,7 +60,7 @@ void it_raw_open(it_raw *r, const it_daemon *d)
     assert_int_equal(SSL_CTX_load_verify_locations(r->ctx, d->ca_file, NULL), 1);
     SSL_CTX_set_verify(r->ctx, SSL_VERIFY_PEER, NULL);
     assert_int_equal(SSL_CTX_set_alpn_protos(r->ctx, alpn, sizeof alpn - 1), 0);
-    r->fd = it_raw_tcp(d);
+    r->fd = it_raw_tcp_from(d, src_ip);
     /* the blocking handshake must not hang the test */
     struct timeval tv = {.tv_sec = HANDSHAKE_TIMEOUT_S};
     setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

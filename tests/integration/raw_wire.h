@@ -37,8 +37,15 @@ typedef enum it_raw_status {
 /* A TCP connection to the daemon's port (no TLS); returns the fd. */
 int it_raw_tcp(const it_daemon *d);
 
+/* it_raw_tcp from the local address src_ip (a loopback address such as
+ * 127.0.0.2), or from any address when src_ip is NULL. */
+int it_raw_tcp_from(const it_daemon *d, const char *src_ip);
+
 /* Connects and completes TLS with ALPN labelq/1; asserts the handshake. */
 void it_raw_open(it_raw *r, const it_daemon *d);
+
+/* it_raw_open from the local address src_ip (NULL: any). */
+void it_raw_open_from(it_raw *r, const it_daemon *d, const char *src_ip);
 
 /* Writes len bytes; returns false when the connection refused them. */
 bool it_raw_write(it_raw *r, const void *bytes, size_t len);
