@@ -8,6 +8,9 @@
 # LABELQ_BENCH. The programs find the daemon through LABELQ_SERVER,
 # LABELQ_CA and LABELQ_TOKEN, as a user's shell would.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 
 : "${LABELQD:?path of labelqd}" "${LABELQ_CLI:?path of labelq}"
 : "${LABELQ_ANNOTATE:?path of labelq-annotate}" "${LABELQ_BENCH:?path of labelq-bench}"
@@ -23,14 +26,7 @@ annotate_pid=
 passed=0
 
 cleanup() {
-    if [ -n "$annotate_pid" ]; then
-        kill -9 "$annotate_pid" 2>/dev/null || true
-        wait "$annotate_pid" 2>/dev/null || true
-    fi
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
+    kill_reap "$annotate_pid" "$pid"
     if [ "$passed" = 1 ]; then
         rm -rf "$root"
     else
@@ -40,32 +36,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-# Runs a program with a time limit; its output goes where the caller sends it.
-run() {
-    timeout "$STEP_TIMEOUT" "$@"
-}
-
-port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+port=$(free_port)
 "$LABELQD" --data "$data" --listen "127.0.0.1:$port" >"$log" 2>&1 &
 pid=$!
 export LABELQ_SERVER=127.0.0.1:$port LABELQ_CA=$data/tls/ca.pem
 
-ready=0
-for _ in $(seq "$START_TRIES"); do
-    kill -0 "$pid" 2>/dev/null || fail "labelqd exited during start"
-    if [ -s "$data/admin.token" ] &&
-        LABELQ_TOKEN=$(head -n 1 "$data/admin.token") run "$LABELQ_CLI" project list >/dev/null 2>&1; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ "$ready" = 1 ] || fail "labelqd not ready within 15 s"
+wait_cli_ready "$pid" "$data" "$port" "$LABELQ_CLI"
 admin_token=$(head -n 1 "$data/admin.token")
 export LABELQ_TOKEN=$admin_token
 

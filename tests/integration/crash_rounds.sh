@@ -10,6 +10,9 @@
 # Paths come from ctest's environment: LABELQD, LABELQ_CLI, LABELQ_BENCH,
 # LQ_SOURCE_DIR. CRASH_SEED picks the kill moments (default fixed).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 
 : "${LABELQD:?path of labelqd}" "${LABELQ_CLI:?path of labelq}"
 : "${LABELQ_BENCH:?path of labelq-bench}" "${LQ_SOURCE_DIR:?source dir}"
@@ -20,7 +23,6 @@ OVERLAP=3
 ROUNDS=20
 SEED=${CRASH_SEED:-20261123}
 BUDGET_S=90 # the whole test, start to verdict
-START_TRIES=150 # 15 s in steps of 0.1 s
 THINK_MS=10 # per item: 9000 labels by 8 annotators outlast the kill rounds
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-crash-XXXXXX")
@@ -30,12 +32,7 @@ passed=0
 t_start=$SECONDS
 
 cleanup() {
-    for p in $bench_pid $daemon_pid; do
-        if kill -0 "$p" 2>/dev/null; then
-            kill -9 "$p" 2>/dev/null || true
-            wait "$p" 2>/dev/null || true
-        fi
-    done
+    kill_reap "$bench_pid" "$daemon_pid"
     if [ "$passed" = 1 ]; then
         rm -rf "$root"
     else
@@ -45,16 +42,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
 left_s() {
     echo $((BUDGET_S - (SECONDS - t_start)))
 }
 
-port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+port=$(free_port)
 export LABELQ_SERVER=127.0.0.1:$port LABELQ_CA=$root/data/tls/ca.pem
 export LABELQ_TOKEN_FILE=$root/data/admin.token
 unset LABELQ_TOKEN
@@ -64,14 +56,7 @@ start_daemon() {
     "$LABELQD" --data "$root/data" --listen "127.0.0.1:$port" --metrics-listen "" \
         >>"$root/labelqd.log" 2>&1 &
     daemon_pid=$!
-    for _ in $(seq "$START_TRIES"); do
-        kill -0 "$daemon_pid" 2>/dev/null || fail "labelqd exited during start"
-        if [ -s "$root/data/admin.token" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "labelqd not listening within 15 s"
+    labelqd_wait_ready "$root/data" "$port"
 }
 
 bench_runs=0

@@ -277,6 +277,33 @@ void it_daemon_cleanup(it_daemon *d)
     d->root[0] = '\0';
 }
 
+/* The daemon of the group it_run_with_daemon runs now. */
+static it_daemon *group_daemon;
+
+static int start_group_daemon(void **state)
+{
+    (void)state;
+    it_daemon_start(group_daemon);
+    return 0;
+}
+
+int it_run_with_daemon(it_daemon *d, const struct CMUnitTest *tests, size_t n)
+{
+    group_daemon = d;
+    int failed = _cmocka_run_group_tests("tests", tests, n, start_group_daemon, NULL);
+    d->passed = failed == 0;
+    it_daemon_cleanup(d);
+    group_daemon = NULL;
+    return failed;
+}
+
+void it_test_daemon_stops_cleanly(void **state)
+{
+    (void)state;
+    assert_non_null(group_daemon);
+    it_daemon_stop_ok(group_daemon);
+}
+
 int it_daemon_try_connect(const it_daemon *d, const char *token, lq_client **out, char *errbuf,
                           size_t errlen)
 {

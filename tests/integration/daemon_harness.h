@@ -12,6 +12,7 @@
 #define IT_DAEMON_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "client/labelq.h"
@@ -66,6 +67,25 @@ void it_daemon_kill(it_daemon *d);
 /* Kills a still-running daemon; removes ROOT if d->passed, else prints where
  * the data and the log are. Safe on a zeroed struct. */
 void it_daemon_cleanup(it_daemon *d);
+
+struct CMUnitTest;
+
+/* Runs one cmocka group against a fresh daemon, the common main of a test
+ * program: the group setup is it_daemon_start(d), then the n tests run
+ * (the last one usually it_test_daemon_stops_cleanly), then d->passed is
+ * set to whether all passed and it_daemon_cleanup(d) runs. Returns the
+ * number of failed tests, for main to return. Programs that start the
+ * daemon another way (extra arguments, fixtures in the setup) call
+ * cmocka_run_group_tests themselves. Not reentrant: one group at a time. */
+int it_run_with_daemon(it_daemon *d, const struct CMUnitTest *tests, size_t n);
+
+/* it_run_with_daemon(d, tests, n) with n taken from the array tests. */
+#define IT_RUN_WITH_DAEMON(d, tests) \
+    it_run_with_daemon((d), (tests), sizeof(tests) / sizeof((tests)[0]))
+
+/* A cmocka test, the last of a group run by it_run_with_daemon: stops that
+ * group's daemon with it_daemon_stop_ok (SIGTERM, exit status 0). */
+void it_test_daemon_stops_cleanly(void **state);
 
 /* Connects with token. Returns lq_client_connect's code; errbuf gets the
  * reason. */

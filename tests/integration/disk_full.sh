@@ -12,6 +12,9 @@
 #
 # Paths come from ctest's environment: LABELQD, LABELQ_CLI, LABELQ_ANNOTATE.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 
 : "${LABELQD:?path of labelqd}" "${LABELQ_CLI:?path of labelq}"
 : "${LABELQ_ANNOTATE:?path of labelq-annotate}"
@@ -33,12 +36,7 @@ passed=0
 
 cleanup() {
     exec 3>&- 2>/dev/null || true
-    for p in $annotate_pid $pid; do
-        if kill -0 "$p" 2>/dev/null; then
-            kill -9 "$p" 2>/dev/null || true
-            wait "$p" 2>/dev/null || true
-        fi
-    done
+    kill_reap "$annotate_pid" "$pid"
     if [ "$passed" != 1 ]; then
         echo "disk_full test failed; work dir $root" >&2
         tail -n 30 "$root"/*.log "$root"/*.out 2>/dev/null >&2 || true
@@ -51,19 +49,6 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-run() {
-    timeout "$STEP_TIMEOUT" "$@"
-}
-
-free_port() {
-    $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # A small filesystem at $mnt: tmpfs, else an ext4 image on a loop device.
 mount_small_fs() {
@@ -100,18 +85,9 @@ start() {
     "$LABELQD" --data "$data" --listen "127.0.0.1:$port" --map-size "$MAP_SIZE" --metrics-listen "" \
         >>"$root/labelqd.log" 2>&1 &
     pid=$!
-    for _ in $(seq "$START_TRIES"); do
-        kill -0 "$pid" 2>/dev/null || fail "labelqd exited during start"
-        if [ -s "$data/admin.token" ] &&
-            LABELQ_TOKEN=$(head -n 1 "$data/admin.token") \
-                run "$LABELQ_CLI" project list >/dev/null 2>&1; then
-            LABELQ_TOKEN=$(head -n 1 "$data/admin.token")
-            export LABELQ_TOKEN
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "labelqd not ready within 15 s"
+    wait_cli_ready "$pid" "$data" "$port" "$LABELQ_CLI"
+    LABELQ_TOKEN=$(head -n 1 "$data/admin.token")
+    export LABELQ_TOKEN
 }
 
 # count FIELD: one of the project's counts (tasks, done, labels, leased, pending).

@@ -8,6 +8,9 @@
 # From ctest's environment: CMAKE (cmake), LQ_BUILD_DIR (the build tree to
 # install), LQ_SOURCE_DIR.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 
 : "${CMAKE:?path of cmake}" "${LQ_BUILD_DIR:?build directory}" "${LQ_SOURCE_DIR:?source directory}"
 PY=/usr/bin/python3
@@ -23,10 +26,7 @@ pid=
 passed=0
 
 cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
+    kill_reap "$pid"
     if [ "$passed" = 1 ]; then
         rm -rf "$root"
     else
@@ -35,15 +35,6 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-run() {
-    timeout "$STEP_TIMEOUT" "$@"
-}
 
 echo "== install into $prefix"
 "$CMAKE" --install "$LQ_BUILD_DIR" --prefix "$prefix" >"$root/install.log" ||
@@ -74,23 +65,13 @@ ldd "$root/annotator_bot" | grep -q "liblabelq.so.0 => $prefix/" ||
     fail "annotator_bot does not load the installed liblabelq: $(ldd "$root/annotator_bot" | grep labelq)"
 
 echo "== start the installed labelqd with the installed config"
-port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+port=$(free_port)
 "$prefix/bin/labelqd" --config "$prefix/etc/labelq/labelqd.conf" --data "$data" \
     --listen "127.0.0.1:$port" >"$log" 2>&1 &
 pid=$!
 export LABELQ_SERVER=127.0.0.1:$port LABELQ_CA=$data/tls/ca.pem
 cli=$prefix/bin/labelq
-ready=0
-for _ in $(seq "$START_TRIES"); do
-    kill -0 "$pid" 2>/dev/null || fail "labelqd exited during start"
-    if [ -s "$data/admin.token" ] &&
-        LABELQ_TOKEN=$(head -n 1 "$data/admin.token") run "$cli" project list >/dev/null 2>&1; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ "$ready" = 1 ] || fail "labelqd not ready within 15 s"
+wait_cli_ready "$pid" "$data" "$port" "$cli"
 export LABELQ_TOKEN
 LABELQ_TOKEN=$(head -n 1 "$data/admin.token")
 

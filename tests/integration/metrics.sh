@@ -8,6 +8,9 @@
 #
 # Paths come from ctest's environment: LABELQD, LABELQ_CLI, LABELQ_ANNOTATE.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 
 : "${LABELQD:?path of labelqd}" "${LABELQ_CLI:?path of labelq}"
 : "${LABELQ_ANNOTATE:?path of labelq-annotate}"
@@ -20,12 +23,7 @@ pids=()
 passed=0
 
 cleanup() {
-    for p in "${pids[@]}"; do
-        if kill -0 "$p" 2>/dev/null; then
-            kill -9 "$p" 2>/dev/null || true
-            wait "$p" 2>/dev/null || true
-        fi
-    done
+    kill_reap "${pids[@]}"
     if [ "$passed" = 1 ]; then
         rm -rf "$root"
     else
@@ -34,19 +32,6 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-run() {
-    timeout "$STEP_TIMEOUT" "$@"
-}
-
-free_port() {
-    $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # start NAME ARGS...: starts labelqd on $root/NAME and a free TLS port, waits
 # until it answers, and sets pid and port.
@@ -57,17 +42,7 @@ start() {
     "$LABELQD" --data "$root/$name" --listen "127.0.0.1:$port" "$@" >"$root/$name.log" 2>&1 &
     pid=$!
     pids+=("$pid")
-    for _ in $(seq "$START_TRIES"); do
-        kill -0 "$pid" 2>/dev/null || fail "labelqd ($name) exited during start"
-        if [ -s "$root/$name/admin.token" ] &&
-            LABELQ_SERVER=127.0.0.1:$port LABELQ_CA=$root/$name/tls/ca.pem \
-                LABELQ_TOKEN=$(head -n 1 "$root/$name/admin.token") \
-                run "$LABELQ_CLI" project list >/dev/null 2>&1; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "labelqd ($name) not ready within 15 s"
+    wait_cli_ready "$pid" "$root/$name" "$port" "$LABELQ_CLI" "$name"
 }
 
 # listening PID: how many TCP sockets of process PID are listening.

@@ -7,6 +7,9 @@
 #
 # Path from ctest's environment: LABELQD.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 
 : "${LABELQD:?path of labelqd}"
 PY=/usr/bin/python3
@@ -14,7 +17,7 @@ PY=/usr/bin/python3
 root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-notify-XXXXXX")
 trap 'rm -rf "$root"' EXIT
 
-port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+port=$(free_port)
 cat >"$root/labelqd.conf" <<CONF
 [labelqd]
 data = $root/data

@@ -332,19 +332,6 @@ static void wrong_alpn_refused(void **state)
     assert_true(hello_answered_with_alpn(ours, sizeof ours - 1));
 }
 
-static void daemon_stops_cleanly(void **state)
-{
-    (void)state;
-    it_daemon_stop_ok(&D);
-}
-
-static int start_daemon(void **state)
-{
-    (void)state;
-    it_daemon_start(&D);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,10 +341,7 @@ int main(void)
         cmocka_unit_test(annotator_refused_admin_ops),
         cmocka_unit_test(plaintext_refused),
         cmocka_unit_test(wrong_alpn_refused),
-        cmocka_unit_test(daemon_stops_cleanly),
+        cmocka_unit_test(it_test_daemon_stops_cleanly),
     };
-    int failed = cmocka_run_group_tests(tests, start_daemon, NULL);
-    D.passed = failed == 0;
-    it_daemon_cleanup(&D);
-    return failed;
+    return IT_RUN_WITH_DAEMON(&D, tests);
 }

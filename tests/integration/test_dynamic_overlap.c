@@ -148,28 +148,12 @@ static void disagreement_asks_for_more_up_to_max(void **state)
     lq_client_close(admin);
 }
 
-static void daemon_stops_cleanly(void **state)
-{
-    (void)state;
-    it_daemon_stop_ok(&D);
-}
-
-static int start_daemon(void **state)
-{
-    (void)state;
-    it_daemon_start(&D);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(agreeing_labels_finish_at_overlap),
         cmocka_unit_test(disagreement_asks_for_more_up_to_max),
-        cmocka_unit_test(daemon_stops_cleanly),
+        cmocka_unit_test(it_test_daemon_stops_cleanly),
     };
-    int failed = cmocka_run_group_tests(tests, start_daemon, NULL);
-    D.passed = failed == 0;
-    it_daemon_cleanup(&D);
-    return failed;
+    return IT_RUN_WITH_DAEMON(&D, tests);
 }

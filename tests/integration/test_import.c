@@ -183,29 +183,13 @@ static void bad_lines_rejected_rest_commit(void **state)
     lq_client_close(admin);
 }
 
-static void daemon_stops_cleanly(void **state)
-{
-    (void)state;
-    it_daemon_stop_ok(&D);
-}
-
-static int start_daemon(void **state)
-{
-    (void)state;
-    it_daemon_start(&D);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reimport_skips_everything),
         cmocka_unit_test(duplicates_within_chunk),
         cmocka_unit_test(bad_lines_rejected_rest_commit),
-        cmocka_unit_test(daemon_stops_cleanly),
+        cmocka_unit_test(it_test_daemon_stops_cleanly),
     };
-    int failed = cmocka_run_group_tests(tests, start_daemon, NULL);
-    D.passed = failed == 0;
-    it_daemon_cleanup(&D);
-    return failed;
+    return IT_RUN_WITH_DAEMON(&D, tests);
 }

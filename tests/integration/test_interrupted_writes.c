@@ -123,28 +123,12 @@ static void sigterm_mid_submit_exits_0_and_keeps_labels(void **state)
     interrupt_mid_submit("graceful", true);
 }
 
-static void daemon_stops_cleanly(void **state)
-{
-    (void)state;
-    it_daemon_stop_ok(&D);
-}
-
-static int start_daemon(void **state)
-{
-    (void)state;
-    it_daemon_start(&D);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(acknowledged_labels_survive_kill9),
         cmocka_unit_test(sigterm_mid_submit_exits_0_and_keeps_labels),
-        cmocka_unit_test(daemon_stops_cleanly),
+        cmocka_unit_test(it_test_daemon_stops_cleanly),
     };
-    int failed = cmocka_run_group_tests(tests, start_daemon, NULL);
-    D.passed = failed == 0;
-    it_daemon_cleanup(&D);
-    return failed;
+    return IT_RUN_WITH_DAEMON(&D, tests);
 }

@@ -282,29 +282,13 @@ static void lease_order_priority_then_import(void **state)
     lq_client_close(admin);
 }
 
-static void daemon_stops_cleanly(void **state)
-{
-    (void)state;
-    it_daemon_stop_ok(&D);
-}
-
-static int start_daemon(void **state)
-{
-    (void)state;
-    it_daemon_start(&D);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(project_create_defaults_and_validation),
         cmocka_unit_test(full_project_flow),
         cmocka_unit_test(lease_order_priority_then_import),
-        cmocka_unit_test(daemon_stops_cleanly),
+        cmocka_unit_test(it_test_daemon_stops_cleanly),
     };
-    int failed = cmocka_run_group_tests(tests, start_daemon, NULL);
-    D.passed = failed == 0;
-    it_daemon_cleanup(&D);
-    return failed;
+    return IT_RUN_WITH_DAEMON(&D, tests);
 }

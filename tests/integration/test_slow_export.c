@@ -204,28 +204,11 @@ static void stalled_export_keeps_memory_flat(void **state)
     lq_client_close(ann);
 }
 
-static void daemon_stops_cleanly(void **state)
-{
-    (void)state;
-    it_daemon_stop_ok(&D);
-}
-
-static int start(void **state)
-{
-    (void)state;
-    signal(SIGPIPE, SIG_IGN);
-    it_daemon_start(&D);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stalled_export_keeps_memory_flat),
-        cmocka_unit_test(daemon_stops_cleanly),
+        cmocka_unit_test(it_test_daemon_stops_cleanly),
     };
-    int failed = cmocka_run_group_tests(tests, start, NULL);
-    D.passed = failed == 0;
-    it_daemon_cleanup(&D);
-    return failed;
+    return IT_RUN_WITH_DAEMON(&D, tests);
 }

@@ -7,23 +7,21 @@
 #
 # Path from ctest's environment: LABELQD.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=daemon.sh
+. "$(dirname "$0")/daemon.sh"
 
 : "${LABELQD:?path of labelqd}"
-PY=/usr/bin/python3
-START_TRIES=150 # 15 s in steps of 0.1 s
 STEP_TIMEOUT=10
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-tls-XXXXXX")
 data=$root/data
 log=$root/labelqd.log
-pid=
+daemon_pid=
 passed=0
 
 cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
+    kill_reap "$daemon_pid"
     if [ "$passed" = 1 ]; then
         rm -rf "$root"
     else
@@ -33,28 +31,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
 command -v openssl >/dev/null || fail "no openssl command"
 
-port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-"$LABELQD" --data "$data" --listen "127.0.0.1:$port" --log-level debug >"$log" 2>&1 &
-pid=$!
+port=$(free_port)
+labelqd_start "$LABELQD" "$data" "$port" "$log" --log-level debug
 ca=$data/tls/ca.pem
-ready=0
-for _ in $(seq "$START_TRIES"); do
-    kill -0 "$pid" 2>/dev/null || fail "labelqd exited during start"
-    if [ -s "$data/admin.token" ] && [ -s "$ca" ] &&
-        $PY -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ "$ready" = 1 ] || fail "labelqd not ready within 15 s"
+labelqd_wait_ready "$data" "$port"
 
 # One s_client session with the given options; its stdout and stderr go to
 # $root/out. Returns s_client's status (0 when the handshake succeeded).
@@ -117,9 +99,9 @@ s_client -tls1_2 -cipher 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA
     fail "TLS 1.2 with ECDHE AES-GCM failed: $(tail -n 5 "$root/out")"
 established || fail "TLS 1.2 ECDHE AES-GCM: no session"
 
-kill -0 "$pid" 2>/dev/null || fail "labelqd died during the TLS checks"
-kill -TERM "$pid"
-wait "$pid" || fail "labelqd exited with status $?"
-pid=
+kill -0 "$daemon_pid" 2>/dev/null || fail "labelqd died during the TLS checks"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid" || fail "labelqd exited with status $?"
+daemon_pid=
 passed=1
 echo "tls_openssl: all checks passed"
