@@ -51,7 +51,7 @@ run "$LABELQ_CLI" project create reviews --labels pos,neg,neutral --overlap 2 >/
 if run "$LABELQ_CLI" project create reviews --labels pos,neg >/dev/null 2>&1; then
     fail "a second project named reviews was accepted"
 fi
-run "$LABELQ_CLI" project list | grep -q '^reviews ' || fail "project list does not show reviews"
+run "$LABELQ_CLI" project list | grep '^reviews ' >/dev/null || fail "project list does not show reviews"
 run "$LABELQ_CLI" project list --json >"$root/projects.json" || fail "project list --json"
 $PY -c '
 import json, sys

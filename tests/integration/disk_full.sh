@@ -155,7 +155,7 @@ for i in $(seq "$N_BASE"); do
     [ "$(answers)" -ge "$i" ] || fail "no answer to submit $i: $(tail -n 3 "$root/annotate.out")"
     grep -q "could not submit" "$root/annotate.out" && break
 done
-grep "could not submit" "$root/annotate.out" | grep -qi unavailable ||
+grep "could not submit" "$root/annotate.out" | grep -i unavailable >/dev/null ||
     fail "no submit was refused as unavailable on a full disk: $(tail -n 3 "$root/annotate.out")"
 acked=$(grep -c "^labeled item" "$root/annotate.out" || true)
 echo "   $acked submits fit in free pages, then one was refused"

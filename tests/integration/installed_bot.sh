@@ -56,13 +56,16 @@ echo "== build annotator_bot against the install"
 # A sanitized build installs a sanitized liblabelq, whose runtime must come
 # first in the program that loads it: build the bot the same way then.
 sanitize=()
-[[ ${LQ_SANITIZE:-OFF} == ON ]] && sanitize=(-fsanitize=address,undefined)
+[[ ${LQ_SANITIZE:-OFF} == ON ]] && sanitize=("-fsanitize=address,undefined")
 # shellcheck disable=SC2046 # pkg-config's output is a list of flags
 "$CC" -std=c11 -Wall -Wextra -Wshadow -Werror "${sanitize[@]}" -o "$root/annotator_bot" \
     "$LQ_SOURCE_DIR/client/examples/annotator_bot.c" $(pkg-config --cflags --libs labelq) \
     -Wl,-rpath,"$(pkg-config --variable=libdir labelq)" || fail "annotator_bot does not build"
-ldd "$root/annotator_bot" | grep -q "liblabelq.so.0 => $prefix/" ||
-    fail "annotator_bot does not load the installed liblabelq: $(ldd "$root/annotator_bot" | grep labelq)"
+# Captured first: with pipefail, `ldd | grep -q` fails whenever grep exits
+# before ldd has written everything (ldd then dies of SIGPIPE).
+linked=$(ldd "$root/annotator_bot")
+grep -q "liblabelq.so.0 => $prefix/" <<<"$linked" ||
+    fail "annotator_bot does not load the installed liblabelq: $(grep labelq <<<"$linked")"
 
 echo "== start the installed labelqd with the installed config"
 port=$(free_port)
