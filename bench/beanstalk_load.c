@@ -18,12 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench_histogram.h"
+#include "bench_clock.h"
 
 #define IN_CAP (1u << 20)
 #define PRELOAD_BATCH 1000
@@ -41,21 +40,6 @@ typedef struct worker {
 
 /* Reserves that timed out on an empty queue: non-zero means it ran dry. */
 static unsigned long long empty_reads;
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static double cpu_seconds(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 static void die(const char *what)
 {
@@ -127,7 +111,7 @@ static void send_reserve(worker *w)
     /* Waits up to a second when the tube is empty, like a parked lease. */
     static const char cmd[] = "reserve-with-timeout 1\r\n";
     w->deleting = false;
-    w->start_ns = now_ns();
+    w->start_ns = bench_now_ns();
     send_all(w->fd, cmd, sizeof cmd - 1);
 }
 
@@ -156,7 +140,7 @@ static void on_input(worker *w, bench_histogram *h, int64_t deadline, unsigned l
         if (!w->deleting && sscanf(w->in, "RESERVED %llu %zu", &w->job, &body) == 2) {
             w->body_left = body + 2;
         } else if (w->deleting && strncmp(w->in, "DELETED", 7) == 0) {
-            int64_t t = now_ns();
+            int64_t t = bench_now_ns();
             if (t < deadline) {
                 bench_histogram_record(h, (uint64_t)(t - w->start_ns));
                 (*done)++;
@@ -190,12 +174,12 @@ static void run(const char *host, const char *port, unsigned nw, double seconds)
     }
     unsigned long long done = 0;
     empty_reads = 0;
-    double cpu0 = cpu_seconds();
-    int64_t start = now_ns(), deadline = start + (int64_t)(seconds * 1e9);
+    double cpu0 = bench_cpu_seconds();
+    int64_t start = bench_now_ns(), deadline = start + (int64_t)(seconds * 1e9);
     for (unsigned i = 0; i < nw; i++)
         send_reserve(&ws[i]);
     struct epoll_event evs[256];
-    while (now_ns() < deadline) {
+    while (bench_now_ns() < deadline) {
         int n = epoll_wait(ep, evs, 256, 100);
         for (int i = 0; i < n; i++) {
             worker *w = evs[i].data.ptr;
@@ -206,7 +190,7 @@ static void run(const char *host, const char *port, unsigned nw, double seconds)
             on_input(w, h, deadline, &done);
         }
     }
-    double cpu = cpu_seconds() - cpu0;
+    double cpu = bench_cpu_seconds() - cpu0;
     printf("{\"completed\":%llu,\"empty\":%llu,\"seconds\":%.3f,\"tasks_per_second\":%.1f,"
            "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"client_cpu_seconds\":%.3f}\n",
            done, empty_reads, seconds, (double)done / seconds,

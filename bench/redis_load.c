@@ -19,13 +19,12 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
 #include "bench_histogram.h"
+#include "bench_clock.h"
 
 #define STREAM "labelq-compare"
 #define GROUP "workers"
@@ -42,21 +41,6 @@ typedef struct consumer {
 
 /* Reserves that timed out on an empty queue: non-zero means it ran dry. */
 static unsigned long long empty_reads;
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static double cpu_seconds(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 static void die(const char *what, const redisContext *c)
 {
@@ -100,7 +84,7 @@ static void preload(const char *host, int port, unsigned long n, size_t bytes)
 static void send_read(consumer *w)
 {
     w->acking = false;
-    w->start_ns = now_ns();
+    w->start_ns = bench_now_ns();
     redisAppendCommand(
         w->c, "XREADGROUP GROUP " GROUP " %s COUNT 1 BLOCK " BLOCK_MS " STREAMS " STREAM " >",
         w->name);
@@ -130,7 +114,7 @@ static void on_reply(consumer *w, redisReply *r, bench_histogram *h, int64_t dea
         exit(1);
     }
     if (w->acking) {
-        int64_t t = now_ns();
+        int64_t t = bench_now_ns();
         if (t < deadline) {
             bench_histogram_record(h, (uint64_t)(t - w->start_ns));
             (*done)++;
@@ -184,14 +168,14 @@ static void run(const char *host, int port, unsigned nw, double seconds)
     }
     unsigned long long done = 0;
     empty_reads = 0;
-    double cpu0 = cpu_seconds();
-    int64_t start = now_ns(), deadline = start + (int64_t)(seconds * 1e9);
+    double cpu0 = bench_cpu_seconds();
+    int64_t start = bench_now_ns(), deadline = start + (int64_t)(seconds * 1e9);
     for (unsigned i = 0; i < nw; i++) {
         send_read(&ws[i]);
         flush(ep, &ws[i]);
     }
     struct epoll_event evs[256];
-    while (now_ns() < deadline) {
+    while (bench_now_ns() < deadline) {
         int n = epoll_wait(ep, evs, 256, 100);
         for (int i = 0; i < n; i++) {
             consumer *w = evs[i].data.ptr;
@@ -207,7 +191,7 @@ static void run(const char *host, int port, unsigned nw, double seconds)
             flush(ep, w);
         }
     }
-    double cpu = cpu_seconds() - cpu0;
+    double cpu = bench_cpu_seconds() - cpu0;
     printf("{\"completed\":%llu,\"empty\":%llu,\"seconds\":%.3f,\"tasks_per_second\":%.1f,"
            "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"client_cpu_seconds\":%.3f}\n",
            done, empty_reads, seconds, (double)done / seconds,

@@ -23,6 +23,7 @@
 #include "bench_load.h"
 #include "bench_report.h"
 #include "bench_worker.h"
+#include "bench_clock.h"
 
 #define DEFAULT_ANNOTATORS 8
 #define MAX_ANNOTATORS 10000
@@ -104,13 +105,6 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fputs("\n(try " BENCH_PROG " --help)\n", stderr);
     return 2;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void on_signal(int sig)
@@ -471,7 +465,7 @@ static void collect(bench *b, int64_t started_ms)
     b->result.correct = atomic_load(&st->correct);
     b->result.truth = b->truth != NULL;
     b->result.seed = b->cfg.seed;
-    b->result.seconds = (double)(now_ms() - started_ms) / 1000.0;
+    b->result.seconds = (double)(bench_now_ms() - started_ms) / 1000.0;
 }
 
 /* Copies each worker's accuracy and counters into the result. Only after
@@ -494,7 +488,7 @@ static void nap_until_tick(const bench *b, int64_t started_ms)
 {
     int64_t ms = TICK_MS;
     if (b->cfg.duration_s > 0) {
-        int64_t left = started_ms + (int64_t)(b->cfg.duration_s * 1000) - now_ms();
+        int64_t left = started_ms + (int64_t)(b->cfg.duration_s * 1000) - bench_now_ms();
         if (left < ms)
             ms = left > 0 ? left : 0;
     }
@@ -510,7 +504,7 @@ static bool watch(bench *b, int64_t started_ms)
     int64_t next_progress = started_ms + PROGRESS_MS;
     for (;;) {
         nap_until_tick(b, started_ms);
-        int64_t now = now_ms();
+        int64_t now = bench_now_ms();
         bool progress = tty && now >= next_progress;
         if (interrupted)
             return false;
@@ -533,7 +527,7 @@ static bool watch(bench *b, int64_t started_ms)
 /* Runs the fleet to its end. Returns the exit status. */
 static int run(bench *b)
 {
-    int64_t started_ms = now_ms();
+    int64_t started_ms = bench_now_ms();
     bool all_gone;
     int status = 0;
     if (start_workers(b) != 0)

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 
 #include "bench_fleet.h"
 #include "bench_load_loop.h"
+#include "bench_clock.h"
 
 #define LEASE_WAIT_MS 500
 #define CHUNK_LINES 1000
@@ -38,14 +38,6 @@ static int fail(const char *what, const char *why)
 {
     fprintf(stderr, BENCH_PROG ": %s: %s\n", what, why);
     return 1;
-}
-
-static double cpu_seconds(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static double unix_now(void)
@@ -84,7 +76,7 @@ static int preload(load_run *r)
     const bench_config *cfg = r->cfg;
     Labelq__ImportLine lines[CHUNK_LINES], *ptrs[CHUNK_LINES];
     char *text[CHUNK_LINES];
-    unsigned long tag = (unsigned long)load_now_ns() ^ (unsigned long)getpid();
+    unsigned long tag = (unsigned long)bench_now_ns() ^ (unsigned long)getpid();
     uint64_t done = 0;
     while (done < cfg->preload) {
         Labelq__ImportChunk chunk = LABELQ__IMPORT_CHUNK__INIT;
@@ -180,8 +172,8 @@ static int run_loops(load_run *r, const volatile sig_atomic_t *cancel, double *s
     r->window_start = unix_now();
     unsigned started = 0;
     int status = 0;
-    double cpu0 = cpu_seconds();
-    int64_t start = load_now_ns();
+    double cpu0 = bench_cpu_seconds();
+    int64_t start = bench_now_ns();
     int64_t deadline = start + (int64_t)(r->cfg->duration_s * NS_PER_S);
     for (unsigned k = 0; k < r->n_loops; k++) {
         load_loop *loop = &r->loops[k];
@@ -199,10 +191,10 @@ static int run_loops(load_run *r, const volatile sig_atomic_t *cancel, double *s
     }
     for (unsigned k = 0; k < started; k++)
         pthread_join(r->loops[k].thread, NULL);
-    int64_t end = load_now_ns();
+    int64_t end = bench_now_ns();
     *seconds = (double)((end < deadline ? end : deadline) - start) / NS_PER_S;
     r->window_end = r->window_start + *seconds;
-    *cpu = cpu_seconds() - cpu0;
+    *cpu = bench_cpu_seconds() - cpu0;
     return status;
 }
 

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -11,16 +10,10 @@
 #include "client/client_internal.h"
 #include "client/tls.h"
 #include "proto/envelope.h"
+#include "bench_clock.h"
 
 #define READ_CHUNK 65536
 #define NS_PER_MS 1000000
-
-int64_t load_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 int load_conn_init(load_conn *lc, const load_params *p, lq_client *client, uint64_t seed,
                    unsigned index)
@@ -231,7 +224,7 @@ static int on_reply(load_conn *lc, load_stats *st, const Labelq__Envelope *env, 
         }
         on_lease_reply(lc, st, env, req.start_ns);
     } else {
-        on_submit_reply(st, env, req.start_ns, load_now_ns(), deadline_ns);
+        on_submit_reply(st, env, req.start_ns, bench_now_ns(), deadline_ns);
     }
     return 0;
 }
@@ -285,5 +278,5 @@ int load_conn_readable(load_conn *lc, load_stats *st, int64_t deadline_ns)
     }
     if (rc < 0)
         return rc;
-    return load_conn_pump(lc, st, load_now_ns());
+    return load_conn_pump(lc, st, bench_now_ns());
 }

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench_clock.h"
+
 #include "bench_histogram.h"
 #include "bench_rng.h"
 #include "labelq.h"
@@ -83,8 +85,5 @@ int load_conn_readable(load_conn *lc, load_stats *st, int64_t deadline_ns);
 
 /* Closes the connection and frees lc's memory. Cannot fail. */
 void load_conn_free(load_conn *lc);
-
-/* CLOCK_MONOTONIC in nanoseconds. Cannot fail. */
-int64_t load_now_ns(void);
 
 #endif

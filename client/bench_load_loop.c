@@ -34,7 +34,7 @@ static void watch(int epfd, load_conn *lc, bool *watching_out)
 
 static int wait_ms(const load_loop *loop)
 {
-    int64_t left = (loop->deadline_ns - load_now_ns()) / NS_PER_MS + 1;
+    int64_t left = (loop->deadline_ns - bench_now_ns()) / NS_PER_MS + 1;
     return left < TICK_MS ? (int)(left > 0 ? left : 0) : TICK_MS;
 }
 
@@ -57,12 +57,12 @@ void *load_loop_main(void *arg)
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = lc};
         watching_out[i] = false;
         if (epoll_ctl(epfd, EPOLL_CTL_ADD, lc->fd, &ev) < 0 ||
-            load_conn_pump(lc, &loop->stats, load_now_ns()) < 0)
+            load_conn_pump(lc, &loop->stats, bench_now_ns()) < 0)
             drop(loop, epfd, lc);
         else
             watch(epfd, lc, &watching_out[i]);
     }
-    while (!*loop->cancel && load_now_ns() < loop->deadline_ns && loop->dead < loop->n) {
+    while (!*loop->cancel && bench_now_ns() < loop->deadline_ns && loop->dead < loop->n) {
         int n = epoll_wait(epfd, events, MAX_EVENTS, wait_ms(loop));
         if (n < 0 && errno != EINTR)
             break;
@@ -73,7 +73,7 @@ void *load_loop_main(void *arg)
             if (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
                 rc = load_conn_readable(lc, &loop->stats, loop->deadline_ns);
             else if (events[i].events & EPOLLOUT)
-                rc = load_conn_pump(lc, &loop->stats, load_now_ns());
+                rc = load_conn_pump(lc, &loop->stats, bench_now_ns());
             if (rc < 0)
                 drop(loop, epfd, lc);
             else

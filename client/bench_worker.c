@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "bench_acklog.h"
+#include "bench_clock.h"
 
 /* An empty lease long-polls this long, so a stop is noticed soon after. */
 #define LEASE_WAIT_MS 500
@@ -16,13 +17,6 @@
 /* What to do after a failed call. */
 typedef enum next_step { GO_ON, RECONNECT, BACK_OFF, GIVE_UP } next_step;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool stopping(const bench_worker *w)
 {
     return atomic_load(&w->run->stats.stop);
@@ -31,9 +25,9 @@ static bool stopping(const bench_worker *w)
 /* Sleeps ms in short naps so that a stop is not kept waiting. */
 static void nap(const bench_worker *w, unsigned ms)
 {
-    int64_t until = now_ms() + ms;
+    int64_t until = bench_now_ms() + ms;
     while (!stopping(w)) {
-        int64_t left = until - now_ms();
+        int64_t left = until - bench_now_ms();
         if (left <= 0)
             return;
         if (left > NAP_MS)
@@ -186,10 +180,10 @@ static next_step label_task(bench_worker *w, const Labelq__LeasedTask *t, int64_
     int rc;
     if (w->run->cfg->think_ms)
         nap(w, w->run->cfg->think_ms);
-    int64_t spent = now_ms() - *start;
+    int64_t spent = bench_now_ms() - *start;
     rc = lq_submit(w->c, t->task_id, label, spent > UINT32_MAX ? UINT32_MAX : (uint32_t)spent,
                    &duplicate);
-    *start = now_ms();
+    *start = bench_now_ms();
     if (rc < 0)
         return failed(w, "submit", rc);
     acknowledged(w, t, label, truth);
@@ -218,7 +212,7 @@ static next_step one_batch(bench_worker *w)
     int rc = lq_lease(w->c, cfg->project, cfg->lease_batch, LEASE_WAIT_MS, &r);
     if (rc < 0)
         return failed(w, "lease", rc);
-    int64_t start = now_ms();
+    int64_t start = bench_now_ms();
     size_t i;
     for (i = 0; i < r->n_tasks && step != RECONNECT && step != GIVE_UP; i++) {
         if (stopping(w))
