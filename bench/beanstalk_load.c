@@ -23,6 +23,7 @@
 
 #include "bench_histogram.h"
 #include "bench_clock.h"
+#include "load_result.h"
 
 #define IN_CAP (1u << 20)
 #define PRELOAD_BATCH 1000
@@ -190,12 +191,7 @@ static void run(const char *host, const char *port, unsigned nw, double seconds)
             on_input(w, h, deadline, &done);
         }
     }
-    double cpu = bench_cpu_seconds() - cpu0;
-    printf("{\"completed\":%llu,\"empty\":%llu,\"seconds\":%.3f,\"tasks_per_second\":%.1f,"
-           "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"client_cpu_seconds\":%.3f}\n",
-           done, empty_reads, seconds, (double)done / seconds,
-           bench_histogram_quantile(h, 0.5) / 1e3, bench_histogram_quantile(h, 0.99) / 1e3,
-           bench_histogram_quantile(h, 0.999) / 1e3, cpu);
+    load_result_print(done, empty_reads, seconds, h, bench_cpu_seconds() - cpu0);
     for (unsigned i = 0; i < nw; i++)
         close(ws[i].fd);
     close(ep);
