@@ -217,6 +217,8 @@ int lq_export_with(lq_client *c, const char *project, const lq_export_options *o
     m.format = (char *)(o->format ? o->format : "");
     m.min_confidence = o->min_confidence;
     m.include_gold = o->include_gold;
+    m.batch = (char *)(o->batch ? o->batch : "");
+    m.include_canceled = o->include_canceled;
     lq_envelope_wrap(&req, 0, LABELQ__ENVELOPE__BODY_EXPORT, &m);
     int rc = stream_call(c, &req, LABELQ__ENVELOPE__BODY_EXPORT_CHUNK, sink, ctx, &received,
                          &count);
@@ -256,10 +258,58 @@ int lq_export(lq_client *c, const char *project, const char *format, lq_export_s
 
 int lq_report(lq_client *c, const char *project, Labelq__ReportReply **out)
 {
+    return lq_report_batch(c, project, NULL, out);
+}
+
+int lq_report_batch(lq_client *c, const char *project, const char *batch, Labelq__ReportReply **out)
+{
     Labelq__Report m = LABELQ__REPORT__INIT;
     m.project = (char *)project;
+    m.batch = (char *)(batch ? batch : "");
     return call_take(c, LABELQ__ENVELOPE__BODY_REPORT, &m, LABELQ__ENVELOPE__BODY_REPORT_REPLY, -1,
                      out);
+}
+
+int lq_batch_create(lq_client *c, const char *project, const char *name, const int32_t *priority,
+                    bool append, Labelq__BatchInfo **out)
+{
+    Labelq__CreateBatch m = LABELQ__CREATE_BATCH__INIT;
+    m.project = (char *)project;
+    m.name = (char *)name;
+    m.has_priority = priority != NULL;
+    m.priority = priority ? *priority : 0;
+    m.append = append;
+    return call_take(c, LABELQ__ENVELOPE__BODY_CREATE_BATCH, &m, LABELQ__ENVELOPE__BODY_BATCH_INFO,
+                     -1, out);
+}
+
+int lq_batch_list(lq_client *c, const char *project, Labelq__ListBatchesReply **out)
+{
+    Labelq__ListBatches m = LABELQ__LIST_BATCHES__INIT;
+    m.project = (char *)project;
+    return call_take(c, LABELQ__ENVELOPE__BODY_LIST_BATCHES, &m,
+                     LABELQ__ENVELOPE__BODY_LIST_BATCHES_REPLY, -1, out);
+}
+
+int lq_batch_get(lq_client *c, const char *project, const char *name, Labelq__BatchInfo **out)
+{
+    Labelq__GetBatch m = LABELQ__GET_BATCH__INIT;
+    m.project = (char *)project;
+    m.name = (char *)name;
+    return call_take(c, LABELQ__ENVELOPE__BODY_GET_BATCH, &m, LABELQ__ENVELOPE__BODY_BATCH_INFO, -1,
+                     out);
+}
+
+int lq_batch_update(lq_client *c, const char *project, const char *name,
+                    Labelq__UpdateBatch__Action action, int32_t priority, Labelq__BatchInfo **out)
+{
+    Labelq__UpdateBatch m = LABELQ__UPDATE_BATCH__INIT;
+    m.project = (char *)project;
+    m.name = (char *)name;
+    m.action = action;
+    m.priority = action == LABELQ__UPDATE_BATCH__ACTION__PRIORITY ? priority : 0;
+    return call_take(c, LABELQ__ENVELOPE__BODY_UPDATE_BATCH, &m, LABELQ__ENVELOPE__BODY_BATCH_INFO,
+                     -1, out);
 }
 
 int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wait_ms,

@@ -103,9 +103,21 @@ int cli_flag_option(void *ctx, int opt, const char *arg);
 int cli_parse_uint(const char *name, const char *arg, unsigned long min, unsigned long max,
                    unsigned long *out);
 
+/* Parses a signed 32-bit whole number (a priority) for option name.
+ * Returns 0, or CLI_USAGE after reporting a bad value. */
+int cli_parse_priority(const char *name, const char *arg, int32_t *out);
+
 /* Parses a share from 0 to 1 (a probability, a ratio) for option name.
  * Returns 0, or CLI_USAGE after reporting a bad value. */
 int cli_parse_share(const char *name, const char *arg, double *out);
+
+/* Whether c may appear in a batch name ([A-Za-z0-9_.@-]). Cannot fail. */
+bool cli_batch_name_char(char c);
+
+/* Checks a batch name as the server would (1-64 of [A-Za-z0-9_.@-]), so
+ * that a typo fails before connecting. Returns 0, or CLI_USAGE after
+ * reporting. */
+int cli_check_batch_name(const char *name);
 
 /* Prints v as JSON on stdout followed by a newline and drops the caller's
  * reference. Returns CLI_OK, or CLI_FAIL if v is NULL (out of memory). */
@@ -129,6 +141,15 @@ void cli_progress_update(cli_progress *p, long long done_bytes, unsigned long lo
 /* Erases the bar so that the summary starts on a clean line. */
 void cli_progress_end(cli_progress *p);
 
+/* Draws a bar of width cells into buf (width + 1 bytes): '#' for the share
+ * done (0 to 1, clamped), ' ' for the rest, NUL-terminated. Cannot fail. */
+void cli_progress_bar(char *buf, int width, double share);
+
+/* Writes v right-aligned in width columns into buf, as k, M, G... when the
+ * digits would not fit, so that a table row keeps its width (labelq top,
+ * batch list). Cannot fail. */
+void cli_format_count(char *buf, size_t len, int width, unsigned long long v);
+
 int cli_project(cli *g, int argc, char **argv);
 int cli_annotator(cli *g, int argc, char **argv);
 int cli_import(cli *g, int argc, char **argv);
@@ -137,6 +158,7 @@ int cli_backup(cli *g, int argc, char **argv);
 int cli_status(cli *g, int argc, char **argv);
 int cli_top(cli *g, int argc, char **argv);
 int cli_quality_report(cli *g, int argc, char **argv);
+int cli_batch(cli *g, int argc, char **argv);
 /* Offline commands on a CSV of ratings; they never connect. */
 int cli_agreement(cli *g, int argc, char **argv);
 int cli_aggregate(cli *g, int argc, char **argv);

@@ -8,12 +8,13 @@
 
 static const char usage[] =
     "Usage: labelq export PROJECT [-o FILE] [--format jsonl] [--min-confidence X]\n"
-    "                     [--include-gold]\n"
+    "                     [--include-gold] [--batch NAME] [--include-canceled]\n"
     "\n"
-    "Write PROJECT's items with their labels and consensus, one JSON object\n"
-    "per line. With -o the data goes to FILE.tmp first and is renamed to FILE\n"
-    "only when the export is complete, so FILE is never left half-written.\n"
-    "Prints \"exported N items to FILE\" on stderr.\n"
+    "Write PROJECT's done items with their batch, labels and consensus, one JSON\n"
+    "object per line. Items of canceled batches are left out unless\n"
+    "--include-canceled. With -o the data goes to FILE.tmp first and is renamed\n"
+    "to FILE only when the export is complete, so FILE is never left\n"
+    "half-written. Prints \"exported N items to FILE\" on stderr.\n"
     "\n"
     "  -o, --output FILE   write to FILE instead of stdout\n"
     "  -f, --format FMT    output format (default jsonl, the only one today)\n"
@@ -22,6 +23,9 @@ static const char usage[] =
     "                      (0 to 1; default 0: every done item)\n"
     "  -g, --include-gold  also write the gold pool's items (projects with a gold\n"
     "                      ratio), labeled with their gold answer, method \"gold\"\n"
+    "  -b, --batch NAME    only the items of batch NAME\n"
+    "  -C, --include-canceled\n"
+    "                      also the items of canceled batches\n"
     "\n" CLI_GLOBAL_HELP;
 
 typedef struct export_args {
@@ -43,6 +47,12 @@ static int export_option(void *ctx, int opt, const char *arg)
         return cli_parse_share("--min-confidence", arg, &a->what.min_confidence);
     case 'g':
         a->what.include_gold = true;
+        return 0;
+    case 'b':
+        a->what.batch = arg;
+        return cli_check_batch_name(arg);
+    case 'C':
+        a->what.include_canceled = true;
         return 0;
     default:
         return CLI_USAGE;
@@ -69,6 +79,8 @@ int cli_export(cli *g, int argc, char **argv)
                                          {"format", required_argument, NULL, 'f'},
                                          {"min-confidence", required_argument, NULL, 'c'},
                                          {"include-gold", no_argument, NULL, 'g'},
+                                         {"batch", required_argument, NULL, 'b'},
+                                         {"include-canceled", no_argument, NULL, 'C'},
                                          CLI_GLOBAL_OPTIONS,
                                          {0}};
     export_args a = {0};
@@ -76,7 +88,7 @@ int cli_export(cli *g, int argc, char **argv)
     FILE *out = stdout;
     uint64_t items = 0;
     int args;
-    int rc = cli_parse(g, argc, argv, "o:f:c:gh", opts, usage, export_option, &a, &args);
+    int rc = cli_parse(g, argc, argv, "o:f:c:gb:Ch", opts, usage, export_option, &a, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1)
@@ -120,8 +132,12 @@ int cli_export(cli *g, int argc, char **argv)
         cli_fail("cannot rename %s to %s: %s", tmp, a.output, strerror(errno));
         goto out;
     }
-    fprintf(stderr, "exported %llu items to %s\n", (unsigned long long)items,
-            a.output ? a.output : "stdout");
+    if (a.what.batch)
+        fprintf(stderr, "exported %llu items of batch %s to %s\n", (unsigned long long)items,
+                a.what.batch, a.output ? a.output : "stdout");
+    else
+        fprintf(stderr, "exported %llu items to %s\n", (unsigned long long)items,
+                a.output ? a.output : "stdout");
     rc = CLI_OK;
 out:
     if (out && out != stdout)

@@ -1,11 +1,13 @@
-/* labelq import: stream a JSONL file to the server in chunks, with a few
- * chunks in flight so that the server's disk and the network overlap. */
+/* labelq import: stream a JSONL file into a batch of a project in chunks,
+ * with a few chunks in flight so that the server's disk and the network
+ * overlap. */
 #include "client/cli.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "proto/frame.h"
 
@@ -16,19 +18,30 @@
 /* Worst-case protobuf framing around a chunk holding one line: field tags,
  * varint lengths, request id, priority and line number. */
 #define ENVELOPE_SLACK 64
+/* A batch name: 1-64 of [A-Za-z0-9_.@-] (the server's rule). The default
+ * one is the file's base name, cut to leave room for the stamp. */
+#define BATCH_NAME_MAX 64
+#define BATCH_STAMP_FORMAT "-%Y%m%d-%H%M%S"
+#define BATCH_STAMP_LEN 16 /* "-YYYYMMDD-HHMMSS" */
 
 static const char usage[] =
-    "Usage: labelq import PROJECT FILE.jsonl [--priority P]\n"
+    "Usage: labelq import PROJECT FILE.jsonl [--batch NAME [--append]] [--priority P]\n"
     "\n"
-    "Load items into PROJECT, one JSON object per line (FILE - reads stdin).\n"
-    "Blank lines are skipped. Items whose id is already in the project are\n"
-    "skipped, so re-running an interrupted import is safe. A progress bar is\n"
-    "shown when stderr is a terminal. Prints \"imported N, skipped M (already\n"
-    "present), rejected R\" and lists rejected lines on stderr; exits 1 if any\n"
-    "line was rejected.\n"
+    "Load items into a new batch of PROJECT, one JSON object per line (FILE -\n"
+    "reads stdin). Blank lines are skipped. Items whose id is already in the\n"
+    "project are skipped, so re-running an interrupted import is safe. A\n"
+    "progress bar is shown when stderr is a terminal. Prints \"imported N,\n"
+    "skipped M (already present), rejected R into batch NAME\" and lists\n"
+    "rejected lines on stderr; exits 1 if any line was rejected.\n"
     "\n"
-    "  -p, --priority P   priority for every item (higher is served first),\n"
-    "                     overriding the lines' own\n"
+    "  -b, --batch NAME   the batch to create: 1-64 of A-Z a-z 0-9 _ . @ -\n"
+    "                     (default: the file's name and the UTC time, e.g.\n"
+    "                     items.jsonl-20250131-140217; stdin-... for -)\n"
+    "  -a, --append       add to batch NAME if it exists (else it is an error)\n"
+    "  -p, --priority P   the batch's priority, a whole number (default 0):\n"
+    "                     batches with a higher one are served first. Inside a\n"
+    "                     batch, items keep their own \"priority\", then file order.\n"
+    "                     With --append, sets the existing batch's priority.\n"
     "\n" CLI_GLOBAL_HELP;
 
 typedef struct rejection {
@@ -39,6 +52,9 @@ typedef struct rejection {
 typedef struct import {
     cli *g;
     const char *project;
+    const char *batch; /* --batch, else default_batch */
+    char default_batch[BATCH_NAME_MAX + 1];
+    bool append;
     bool has_priority;
     int32_t priority;
     FILE *in;
@@ -58,19 +74,38 @@ typedef struct import {
     cli_progress progress;
 } import;
 
-static int priority_option(void *ctx, int opt, const char *arg)
+static int import_option(void *ctx, int opt, const char *arg)
 {
     import *im = ctx;
-    char *end;
-    if (opt != 'p')
+    switch (opt) {
+    case 'p':
+        im->has_priority = true;
+        return cli_parse_priority("--priority", arg, &im->priority);
+    case 'b':
+        im->batch = arg;
+        return cli_check_batch_name(arg);
+    case 'a':
+        im->append = true;
+        return 0;
+    default:
         return CLI_USAGE;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (*arg == '\0' || *end != '\0' || errno || v < INT32_MIN || v > INT32_MAX)
-        return cli_bad_arg("--priority must be a whole number, not '%s'", arg);
-    im->has_priority = true;
-    im->priority = (int32_t)v;
-    return 0;
+    }
+}
+
+/* The batch name when none is given: the file's base name (or "stdin")
+ * with characters a batch name may not hold made '_', cut so that the UTC
+ * time of the import fits after it. Cannot fail. */
+static void default_batch_name(char *buf, const char *source, time_t now)
+{
+    const char *slash = strrchr(source, '/');
+    const char *base = slash ? slash + 1 : source;
+    size_t n = 0;
+    if (*base == '\0')
+        base = "import"; /* "dir/": there is no name to take */
+    for (; base[n] && n < BATCH_NAME_MAX - BATCH_STAMP_LEN; n++)
+        buf[n] = cli_batch_name_char(base[n]) ? base[n] : '_';
+    struct tm tm;
+    strftime(buf + n, BATCH_NAME_MAX + 1 - n, BATCH_STAMP_FORMAT, gmtime_r(&now, &tm));
 }
 
 /* Records a rejected line, keeping the SHOW_REJECTED lowest line numbers
@@ -191,10 +226,9 @@ static int send_chunk(import *im)
     Labelq__ImportChunk chunk = LABELQ__IMPORT_CHUNK__INIT;
     Labelq__Envelope req = LABELQ__ENVELOPE__INIT;
     chunk.project = (char *)im->project;
+    chunk.batch = (char *)im->batch;
     chunk.lines = im->line_ptrs;
     chunk.n_lines = im->n;
-    chunk.has_priority = im->has_priority;
-    chunk.priority = im->priority;
     req.body_case = LABELQ__ENVELOPE__BODY_IMPORT_CHUNK;
     req.import_chunk = &chunk;
     int rc = lq_client_send(im->g->client, &req, &im->window[im->inflight]);
@@ -221,9 +255,10 @@ static int take_reply(import *im)
     im->window[slot] = im->window[--im->inflight];
     if (env->body_case == LABELQ__ENVELOPE__BODY_ERROR) {
         /* Earlier chunks are committed; say so, since that decides what to do next. */
-        rc = cli_fail("import into %s: %s (%llu items imported before this; re-running "
-                      "skips them)",
-                      im->project, env->error->message, (unsigned long long)im->imported);
+        rc = cli_fail("import into %s: %s (%llu items imported into batch %s before this; "
+                      "re-running with --batch %s --append skips them and adds the rest)",
+                      im->project, env->error->message, (unsigned long long)im->imported, im->batch,
+                      im->batch);
         goto out;
     }
     if (env->body_case != LABELQ__ENVELOPE__BODY_IMPORT_REPLY) {
@@ -265,9 +300,9 @@ static int run(import *im)
 
 static int summarize(import *im)
 {
-    printf("imported %llu, skipped %llu (already present), rejected %llu\n",
+    printf("imported %llu, skipped %llu (already present), rejected %llu into batch %s\n",
            (unsigned long long)im->imported, (unsigned long long)im->skipped,
-           (unsigned long long)im->rejected);
+           (unsigned long long)im->rejected, im->batch);
     fflush(stdout);
     for (size_t i = 0; i < im->nshown; i++)
         fprintf(stderr, "line %llu: %s\n", (unsigned long long)im->shown[i].line_no,
@@ -279,13 +314,17 @@ static int summarize(import *im)
 
 int cli_import(cli *g, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"priority", required_argument, NULL, 'p'}, CLI_GLOBAL_OPTIONS, {0}};
+    static const struct option opts[] = {{"priority", required_argument, NULL, 'p'},
+                                         {"batch", required_argument, NULL, 'b'},
+                                         {"append", no_argument, NULL, 'a'},
+                                         CLI_GLOBAL_OPTIONS,
+                                         {0}};
+    Labelq__BatchInfo *info = NULL;
     int args;
     import *im = calloc(1, sizeof(*im));
     if (!im)
         return cli_fail("out of memory");
-    int rc = cli_parse(g, argc, argv, "p:h", opts, usage, priority_option, im, &args);
+    int rc = cli_parse(g, argc, argv, "p:b:ah", opts, usage, import_option, im, &args);
     if (rc != CLI_GO_ON)
         goto out;
     rc = CLI_USAGE;
@@ -293,10 +332,13 @@ int cli_import(cli *g, int argc, char **argv)
         cli_usage_error(usage, "import takes PROJECT and FILE");
         goto out;
     }
+    if (im->append && !im->batch) {
+        cli_usage_error(usage, "--append needs --batch NAME (the batch to add to)");
+        goto out;
+    }
     im->g = g;
     im->project = argv[args];
     im->source = argv[args + 1];
-    im->line_budget = LQ_FRAME_DEFAULT_MAX - ENVELOPE_SLACK - strlen(im->project);
     rc = CLI_FAIL;
     if (strcmp(im->source, "-") == 0) {
         im->in = stdin;
@@ -305,14 +347,30 @@ int cli_import(cli *g, int argc, char **argv)
         cli_fail("cannot open %s: %s", im->source, strerror(errno));
         goto out;
     }
+    if (!im->batch) {
+        default_batch_name(im->default_batch, im->source, time(NULL));
+        im->batch = im->default_batch;
+    }
+    im->line_budget =
+        LQ_FRAME_DEFAULT_MAX - ENVELOPE_SLACK - strlen(im->project) - strlen(im->batch);
     if (!cli_connect(g))
         goto out;
+    /* First the batch, so that a name taken (or canceled) fails before
+     * any item is sent. */
+    if (lq_batch_create(g->client, im->project, im->batch, im->has_priority ? &im->priority : NULL,
+                        im->append, &info) < 0) {
+        cli_fail("import into %s: batch %s: %s", im->project, im->batch,
+                 lq_client_error(g->client));
+        goto out;
+    }
     cli_progress_start(&im->progress, "importing", im->in);
     rc = run(im);
     cli_progress_end(&im->progress);
     if (rc == 0)
         rc = summarize(im);
 out:
+    if (info)
+        labelq__batch_info__free_unpacked(info, NULL);
     if (im->in && im->in != stdin)
         fclose(im->in);
     clear_chunk(im);

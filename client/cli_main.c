@@ -21,12 +21,18 @@ static const char usage[] =
     "  annotator add NAME [--admin]               add an annotator; prints its token\n"
     "  annotator list [--json]                    list annotators\n"
     "  annotator block NAME / unblock NAME        stop / allow an annotator's work\n"
-    "  import PROJECT FILE.jsonl [--priority P]   load items (FILE - is stdin)\n"
+    "  import PROJECT FILE.jsonl [--batch NAME [--append]] [--priority P]\n"
+    "                                             load items into a batch (- is stdin)\n"
+    "  batch list PROJECT [--json]                a project's batches and progress\n"
+    "  batch show|watch PROJECT BATCH             one batch; watch: a progress bar\n"
+    "  batch pause|resume|cancel PROJECT BATCH    hold back / serve again / drop\n"
+    "  batch priority PROJECT BATCH P             set the order batches are served in\n"
     "  status PROJECT [--json]                    a project's counts\n"
     "  top [--interval S] [--once] [PROJECT...]   every project's counts, refreshing\n"
-    "  report PROJECT [--json]                    label quality: agreement, consensus,\n"
+    "  report PROJECT [--batch B] [--json]        label quality: agreement, consensus,\n"
     "                                             annotators, confidence\n"
     "  export PROJECT [-o FILE] [--format jsonl] [--min-confidence X] [--include-gold]\n"
+    "                 [--batch NAME] [--include-canceled]\n"
     "                                             write the labeled dataset\n"
     "  backup FILE                                copy the whole store to FILE while\n"
     "                                             labelqd serves (restore: see --help)\n"
@@ -75,6 +81,7 @@ static const struct command {
     {"aggregate", cli_aggregate}, {"report", cli_quality_report},
     {"top", cli_top},
     {"backup", cli_backup},
+    {"batch", cli_batch},
 };
 
 static int top_option(void *ctx, int opt, const char *arg)

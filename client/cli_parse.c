@@ -74,6 +74,18 @@ int cli_parse_uint(const char *name, const char *arg, unsigned long min, unsigne
     return 0;
 }
 
+int cli_parse_priority(const char *name, const char *arg, int32_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (arg[0] == '\0' || *end != '\0' || errno || v < INT32_MIN || v > INT32_MAX)
+        return cli_bad_arg("%s must be a whole number from %ld to %ld, not '%s'", name,
+                           (long)INT32_MIN, (long)INT32_MAX, arg);
+    *out = (int32_t)v;
+    return 0;
+}
+
 int cli_parse_share(const char *name, const char *arg, double *out)
 {
     char *end;

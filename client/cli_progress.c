@@ -1,4 +1,5 @@
-/* The import progress bar. */
+/* Progress bars: the import's on stderr, and the bar itself, which
+ * `labelq batch watch` draws too. */
 #include "client/cli.h"
 
 #include <sys/stat.h>
@@ -13,6 +14,16 @@ static long long now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cli_progress_bar(char *buf, int width, double share)
+{
+    /* NaN fails both tests and draws an empty bar; the epsilon keeps a
+     * share like 0.7 (0.69999...) from losing a cell to rounding. */
+    int full = share >= 1.0 ? width : share > 0.0 ? (int)(share * width + 1e-9) : 0;
+    for (int i = 0; i < width; i++)
+        buf[i] = i < full ? '#' : ' ';
+    buf[width] = '\0';
 }
 
 void cli_progress_start(cli_progress *p, const char *what, FILE *in)
@@ -39,9 +50,7 @@ void cli_progress_update(cli_progress *p, long long done_bytes, unsigned long lo
     int pct = (int)(done_bytes * 100 / p->total);
     pct = pct > 100 ? 100 : pct;
     char bar[BAR_WIDTH + 1];
-    for (int i = 0; i < BAR_WIDTH; i++)
-        bar[i] = i < pct * BAR_WIDTH / 100 ? '#' : ' ';
-    bar[BAR_WIDTH] = '\0';
+    cli_progress_bar(bar, BAR_WIDTH, pct / 100.0);
     fprintf(stderr, "\r%s: [%s] %3d%%  %llu items", p->what, bar, pct, items);
 }
 

@@ -11,22 +11,24 @@
 #define BAR_WIDTH 40
 
 static const char usage[] =
-    "Usage: labelq report PROJECT [--json]\n"
+    "Usage: labelq report PROJECT [--batch NAME] [--json]\n"
     "\n"
-    "Show PROJECT's label quality, computed by the server from every label\n"
-    "stored now: Krippendorff's alpha, Fleiss' kappa and percent agreement\n"
-    "(n/a where undefined), the consensus method (Dawid-Skene once the project\n"
-    "has enough labels, else majority vote) with its class priors, one row per\n"
-    "annotator (labels, gold answers right/seen, Dawid-Skene accuracy estimate,\n"
-    "share of labels equal to the consensus, blocked by gold), and a histogram\n"
-    "of the done items' consensus confidence in ten bins.\n"
+    "Show PROJECT's (or one batch's) label quality, computed by the server from\n"
+    "every label stored now: Krippendorff's alpha, Fleiss' kappa and percent\n"
+    "agreement (n/a where undefined), the consensus method (Dawid-Skene once the\n"
+    "project has enough labels, else majority vote) with its class priors, one\n"
+    "row per annotator (labels, gold answers right/seen, Dawid-Skene accuracy\n"
+    "estimate, share of labels equal to the consensus, blocked by gold), and a\n"
+    "histogram of the done items' consensus confidence in ten bins.\n"
     "\n"
-    "  --json   one JSON object with keys project, tasks, done, labels,\n"
-    "           krippendorff_alpha, fleiss_kappa, percent_agreement (null when\n"
-    "           undefined), method, iterations, class_priors {label: p},\n"
-    "           annotators {name: {labels, gold_seen, gold_correct,\n"
-    "           gold_accuracy, ds_accuracy, consensus_agreement, blocked}},\n"
-    "           confidence_histogram (10 counts, bin i is [i/10, (i+1)/10))\n"
+    "  -b, --batch NAME  only the tasks and labels of batch NAME\n"
+    "  --json            one JSON object with keys project, batch (only with\n"
+    "                    --batch), tasks, done, labels, krippendorff_alpha,\n"
+    "                    fleiss_kappa, percent_agreement (null when undefined),\n"
+    "                    method, iterations, class_priors {label: p}, annotators\n"
+    "                    {name: {labels, gold_seen, gold_correct, gold_accuracy,\n"
+    "                    ds_accuracy, consensus_agreement, blocked}},\n"
+    "                    confidence_histogram (10 counts, bin i is [i/10, (i+1)/10))\n"
     "\n" CLI_GLOBAL_HELP;
 
 static int by_name(const void *a, const void *b)
@@ -78,6 +80,19 @@ static json_t *put(json_t *o, const char *key, json_t *v)
     return NULL;
 }
 
+/* o with "batch" after "project" (the keys in the order a reader expects).
+ * Returns a new reference, or NULL without memory; drops o. */
+static json_t *with_batch(json_t *o, const char *batch)
+{
+    json_t *b = json_pack("{s:O, s:s}", "project", json_object_get(o, "project"), "batch", batch);
+    if (b && json_object_update(b, o) < 0) {
+        json_decref(b);
+        b = NULL;
+    }
+    json_decref(o);
+    return b;
+}
+
 static json_t *report_json(const Labelq__ReportReply *r, Labelq__AnnotatorReport **sorted,
                            const Labelq__ProjectInfo *info)
 {
@@ -107,7 +122,7 @@ static json_t *report_json(const Labelq__ReportReply *r, Labelq__AnnotatorReport
         json_decref(o);
         o = NULL;
     }
-    return o;
+    return r->batch[0] ? with_batch(o, r->batch) : o;
 }
 
 static void print_metric(const char *name, bool has, double v)
@@ -121,9 +136,12 @@ static void print_metric(const char *name, bool has, double v)
 static void print_summary(const Labelq__ReportReply *r, const Labelq__ProjectInfo *info)
 {
     char buf[32];
-    printf("project %s: %llu tasks, %llu done, %llu labels\n", r->project,
-           (unsigned long long)r->tasks, (unsigned long long)r->done,
-           (unsigned long long)r->labels);
+    if (r->batch[0])
+        printf("project %s, batch %s: ", r->project, r->batch);
+    else
+        printf("project %s: ", r->project);
+    printf("%llu tasks, %llu done, %llu labels\n", (unsigned long long)r->tasks,
+           (unsigned long long)r->done, (unsigned long long)r->labels);
     printf("\nagreement\n");
     print_metric("Krippendorff's alpha", r->has_alpha, r->alpha);
     print_metric("Fleiss' kappa", r->has_fleiss, r->fleiss);
@@ -182,15 +200,38 @@ static void print_histogram(const Labelq__ReportReply *r)
     }
 }
 
+typedef struct report_args {
+    bool json;
+    const char *batch;
+} report_args;
+
+static int report_option(void *ctx, int opt, const char *arg)
+{
+    report_args *a = ctx;
+    switch (opt) {
+    case 'j':
+        a->json = true;
+        return 0;
+    case 'b':
+        a->batch = arg;
+        return cli_check_batch_name(arg);
+    default:
+        return CLI_USAGE;
+    }
+}
+
 int cli_quality_report(cli *g, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, CLI_GLOBAL_OPTIONS, {0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"batch", required_argument, NULL, 'b'},
+                                         CLI_GLOBAL_OPTIONS,
+                                         {0}};
     Labelq__ReportReply *r = NULL;
     Labelq__ProjectInfo *info = NULL;
     Labelq__AnnotatorReport **sorted = NULL;
-    bool json = false;
+    report_args a = {0};
     int args;
-    int rc = cli_parse(g, argc, argv, "h", opts, usage, cli_flag_option, &json, &args);
+    int rc = cli_parse(g, argc, argv, "b:h", opts, usage, report_option, &a, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1)
@@ -198,9 +239,20 @@ int cli_quality_report(cli *g, int argc, char **argv)
     const char *project = argv[args];
     if (!cli_connect(g))
         return CLI_FAIL;
-    if (lq_report(g->client, project, &r) < 0)
+    if (lq_report_batch(g->client, project, a.batch, &r) < 0) {
+        if (a.batch)
+            return cli_fail("report on batch %s of %s: %s", a.batch, project,
+                            lq_client_error(g->client));
         return cli_fail("report on %s: %s", project, lq_client_error(g->client));
+    }
     rc = CLI_FAIL;
+    /* A server that ignored the batch would pass the project's numbers off
+     * as the batch's. */
+    if (strcmp(r->batch, a.batch ? a.batch : "") != 0) {
+        cli_fail("report on %s: asked for batch '%s', the server reported on '%s'", project,
+                 a.batch ? a.batch : "", r->batch);
+        goto out;
+    }
     /* For the class names: the reply gives the priors in schema order. */
     if (lq_project_get(g->client, project, &info) < 0) {
         cli_fail("report on %s: %s", project, lq_client_error(g->client));
@@ -214,7 +266,7 @@ int cli_quality_report(cli *g, int argc, char **argv)
     if (r->n_annotators)
         memcpy(sorted, r->annotators, r->n_annotators * sizeof(*sorted));
     qsort(sorted, r->n_annotators, sizeof(*sorted), by_name);
-    if (json) {
+    if (a.json) {
         rc = cli_print_json(report_json(r, sorted, info));
     } else {
         print_summary(r, info);

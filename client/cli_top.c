@@ -71,9 +71,7 @@ static const char *server_name(const cli *g)
     return env && env[0] ? env : LQ_DEFAULT_SERVER;
 }
 
-/* Writes v right-aligned in width columns, as k, M or G when the digits
- * would not fit, so that the row keeps to TOP_WIDTH. Cannot fail. */
-static void fmt_count(char *buf, size_t len, int width, unsigned long long v)
+void cli_format_count(char *buf, size_t len, int width, unsigned long long v)
 {
     static const char units[] = "kMGTP";
     if (snprintf(buf, len, "%*llu", width, v) <= width)
@@ -134,11 +132,11 @@ static void print_row(const top_state *t, size_t i, const Labelq__ProjectInfo *p
     char pct[8], rate[16];
     unsigned long long before;
     fmt_name(nm, sizeof(nm), name);
-    fmt_count(tasks, sizeof(tasks), 8, p->tasks);
-    fmt_count(pending, sizeof(pending), 8, p->pending);
-    fmt_count(leased, sizeof(leased), 6, p->leased);
-    fmt_count(done, sizeof(done), 8, p->done);
-    fmt_count(labels, sizeof(labels), 9, p->labels);
+    cli_format_count(tasks, sizeof(tasks), 8, p->tasks);
+    cli_format_count(pending, sizeof(pending), 8, p->pending);
+    cli_format_count(leased, sizeof(leased), 6, p->leased);
+    cli_format_count(done, sizeof(done), 8, p->done);
+    cli_format_count(labels, sizeof(labels), 9, p->labels);
     /* Rounded down: 100% only when every task is done. */
     if (p->tasks > 0)
         snprintf(pct, sizeof(pct), "%3llu%%", (unsigned long long)(p->done * 100 / p->tasks));

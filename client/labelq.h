@@ -119,6 +119,8 @@ typedef struct lq_export_options {
                             * below this (0 to 1; 0 keeps every done item) */
     bool include_gold;     /* also export the gold pool's items, with their
                             * gold answer as label and method "gold" */
+    const char *batch;     /* only this batch's items; NULL/"" for every batch */
+    bool include_canceled; /* also the items of canceled batches */
 } lq_export_options;
 
 /* lq_export with options; o may be NULL (the plain export). o is only read
@@ -147,6 +149,45 @@ int lq_backup(lq_client *c, lq_export_sink sink, void *ctx, uint64_t *bytes);
  * NULL. The computation reads every label of the project, so it takes
  * longer on large projects; the client's reply timeout applies. */
 int lq_report(lq_client *c, const char *project, Labelq__ReportReply **out);
+
+/* lq_report restricted to one batch's tasks and labels (batch NULL or "":
+ * the whole project, as lq_report). LQ_ENOTFOUND for an unknown batch. */
+int lq_report_batch(lq_client *c, const char *project, const char *batch,
+                    Labelq__ReportReply **out);
+
+/* ---- batches (admin) ----
+ * Every import lands in a named batch of its project. The project's active
+ * batches are served in order of priority (higher first), then creation;
+ * paused and canceled batches are not served. All admin only (LQ_EPERM);
+ * LQ_ENOTFOUND for an unknown project or batch. A BatchInfo or reply the
+ * call returns is the caller's: free it with labelq__batch_info__free_unpacked
+ * / labelq__list_batches_reply__free_unpacked; on failure *out is NULL. */
+
+/* Creates batch name (1-64 of [A-Za-z0-9_.@-]) in project, with *priority
+ * when priority is not NULL (else 0). With append, an existing batch of
+ * that name is returned instead (its priority set when priority is given);
+ * without, an existing name is LQ_ECONFLICT. A canceled batch takes no more
+ * items: LQ_ECONFLICT. Durable when it returns. */
+int lq_batch_create(lq_client *c, const char *project, const char *name, const int32_t *priority,
+                    bool append, Labelq__BatchInfo **out);
+
+/* Every batch of project, in serving order. */
+int lq_batch_list(lq_client *c, const char *project, Labelq__ListBatchesReply **out);
+
+/* One batch's state, counts, recent label rate and estimated time to
+ * completion. */
+int lq_batch_get(lq_client *c, const char *project, const char *name, Labelq__BatchInfo **out);
+
+/* Pauses, resumes, cancels or reprioritizes a batch (priority is read for
+ * PRIORITY only), stored before it returns; *out (may be NULL) gets the
+ * batch as it is now. Pausing a paused batch, resuming an active one and
+ * canceling a canceled one change nothing and succeed. Cancel is final:
+ * any other change to a canceled batch is LQ_ECONFLICT and changes
+ * nothing, as is any change while another change to the same batch is
+ * being stored. */
+int lq_batch_update(lq_client *c, const char *project, const char *name,
+                    Labelq__UpdateBatch__Action action, int32_t priority,
+                    Labelq__BatchInfo **out);
 
 /* ---- annotator work ---- */
 

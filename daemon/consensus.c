@@ -30,7 +30,7 @@ int lq_consensus_of(lq_txn *txn, const lq_project *p, uint64_t task_id, lq_vote 
 
 int lq_consensus_settle(lq_txn *txn, lq_task *task)
 {
-    const lq_project *p = task->project;
+    const lq_project *p = task->batch->project;
     if (!lq_project_dynamic(p->config) || task->labels < p->overlap) {
         task->needed = 0;
         return 0;

@@ -5,6 +5,7 @@
 #include "daemon/admin_ops.h"
 #include "daemon/auth_throttle.h"
 #include "daemon/backup.h"
+#include "daemon/batch_ops.h"
 #include "daemon/export.h"
 #include "daemon/import.h"
 #include "daemon/log.h"
@@ -69,6 +70,10 @@ static bool admin_only(Labelq__Envelope__BodyCase kind)
     case LABELQ__ENVELOPE__BODY_EXPORT:
     case LABELQ__ENVELOPE__BODY_REPORT:
     case LABELQ__ENVELOPE__BODY_BACKUP:
+    case LABELQ__ENVELOPE__BODY_CREATE_BATCH:
+    case LABELQ__ENVELOPE__BODY_LIST_BATCHES:
+    case LABELQ__ENVELOPE__BODY_GET_BATCH:
+    case LABELQ__ENVELOPE__BODY_UPDATE_BATCH:
         return true;
     default:
         return false;
@@ -117,6 +122,10 @@ void lq_dispatch(lq_conn *c, const Labelq__Envelope *env)
     case LABELQ__ENVELOPE__BODY_EXPORT: lq_export_start(c, id, env->export); break;
     case LABELQ__ENVELOPE__BODY_REPORT: lq_report_start(c, id, env->report); break;
     case LABELQ__ENVELOPE__BODY_BACKUP: lq_backup_start(c, id); break;
+    case LABELQ__ENVELOPE__BODY_CREATE_BATCH: lq_batch_create(c, id, env->create_batch); break;
+    case LABELQ__ENVELOPE__BODY_LIST_BATCHES: lq_batch_list(c, id, env->list_batches); break;
+    case LABELQ__ENVELOPE__BODY_GET_BATCH: lq_batch_get(c, id, env->get_batch); break;
+    case LABELQ__ENVELOPE__BODY_UPDATE_BATCH: lq_batch_update(c, id, env->update_batch); break;
     case LABELQ__ENVELOPE__BODY_LEASE: lq_sched_lease(c, id, env->lease); break;
     case LABELQ__ENVELOPE__BODY_SUBMIT: lq_sched_submit(c, id, env->submit); break;
     case LABELQ__ENVELOPE__BODY_EXTEND: lq_sched_extend(c, id, env->extend); break;

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "daemon/batch_ops.h"
 #include "daemon/log.h"
 #include "proto/error.h"
 #include "quality/majority.h"
@@ -20,6 +21,13 @@ typedef struct lq_export {
     Labelq__ProjectConfig *config;   /* the project's; projects live as long as the server */
     char **names;                    /* annotator names by id: a snapshot per chunk */
     uint32_t n_names;
+    char **batch_names;              /* the project's batch names by id: a snapshot per chunk */
+    bool *batch_out;                 /* by batch id: leave its items out (canceled, or not the one asked for) */
+    uint32_t n_batches;
+    bool one_batch;                  /* only batch_id's items, which lie in (after_id, last_task] */
+    uint32_t batch_id;
+    uint64_t last_task;
+    bool include_canceled;
     size_t chunk_bytes;
     uint64_t after_id;               /* resume point */
     double min_confidence;           /* leave out items below this */
@@ -146,8 +154,10 @@ static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_l
 {
     json_error_t jerr;
     json_t *data = json_loads(task->data_json, JSON_DECODE_ANY, &jerr);
-    json_t *line = json_pack("{s:s, s:o, s:s?, s:f, s:f, s:s, s:o}", "id", task->external_id,
-                             "data", data ? data : json_null(), "label", v->label, "confidence",
+    const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
+    json_t *line = json_pack("{s:s, s:s?, s:o, s:s?, s:f, s:f, s:s, s:o}", "id", task->external_id,
+                             "batch", batch, "data", data ? data : json_null(), "label", v->label,
+                             "confidence",
                              v->confidence, "agreement", v->agreement, "method", v->method,
                              "annotations", annotations_json(e, tl));
     if (!line)
@@ -173,6 +183,14 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
     lq_export *e = s->e;
     if (e->len >= e->chunk_bytes)
         return 1; /* chunk full: resume at this task next time */
+    if (e->one_batch && task->id > e->last_task)
+        return 2; /* past the batch's last task: nothing more of it */
+    /* A batch made after this chunk's snapshot is new: none of its items
+     * can be done yet, and it is not the one asked for. */
+    if (task->batch_id >= e->n_batches || e->batch_out[task->batch_id]) {
+        e->after_id = task->id;
+        return 0;
+    }
     bool pooled = task->gold[0] && e->config->gold_ratio > 0.0;
     if (pooled && !e->include_gold) {
         e->after_id = task->id; /* pooled gold checks annotators; it is not data */
@@ -208,9 +226,46 @@ static void read_chunk(uv_work_t *w)
     }
     labels_clear(&s.labels);
     free(s.labels.v);
-    if (rc == 0)
+    if (rc == 0 || rc == 2)
         e->finished = true;
+    if (rc == 2)
+        rc = 0;
     e->status = rc < 0 ? rc : 0;
+}
+
+static void free_batch_snapshot(lq_export *e)
+{
+    for (uint32_t i = 0; i < e->n_batches; i++)
+        free(e->batch_names[i]);
+    free(e->batch_names);
+    free(e->batch_out);
+    e->batch_names = NULL;
+    e->batch_out = NULL;
+    e->n_batches = 0;
+}
+
+/* Copies what the worker needs of p's batches: names (for the "batch"
+ * field) and which to leave out. Copies, because the worker runs while
+ * the loop changes batches. Returns 0 or LQ_ENOMEM. */
+static int snapshot_batches(lq_export *e, const lq_project *p)
+{
+    free_batch_snapshot(e);
+    uint32_t n = p->n_batch_ids;
+    e->batch_names = calloc(n ? n : 1, sizeof(*e->batch_names));
+    e->batch_out = calloc(n ? n : 1, sizeof(*e->batch_out));
+    if (!e->batch_names || !e->batch_out)
+        return LQ_ENOMEM;
+    e->n_batches = n;
+    for (uint32_t id = 0; id < n; id++) {
+        const lq_batch *b = lq_batch_by_id(p, id);
+        e->batch_out[id] = !b || (e->one_batch && id != e->batch_id) ||
+                           (b->state == LABELQ__BATCH_STATE__BATCH_CANCELED && !e->include_canceled);
+        if (b && !(e->batch_names[id] = strdup(b->name)))
+            return LQ_ENOMEM;
+        if (b && e->one_batch && id == e->batch_id)
+            e->last_task = b->last_task;
+    }
+    return 0;
 }
 
 static void export_free(lq_export *e)
@@ -218,6 +273,7 @@ static void export_free(lq_export *e)
     e->conn->export = NULL;
     lq_conn_unref(e->conn);
     free(e->names);
+    free_batch_snapshot(e);
     free(e->buf);
     free(e);
 }
@@ -238,6 +294,11 @@ static void schedule(lq_export *e)
     for (uint32_t i = 0; i < srv->n_annotators; i++)
         e->names[i] = srv->annotators[i] ? srv->annotators[i]->name : NULL;
     e->n_names = srv->n_annotators;
+    if (snapshot_batches(e, lq_server_project_by_id(srv, e->project_id)) < 0) {
+        lq_conn_send_error(e->conn, e->req_id, LQ_EEXHAUSTED, "out of memory");
+        export_free(e);
+        return;
+    }
     e->work.data = e;
     if (uv_queue_work(srv->loop, &e->work, read_chunk, chunk_read) < 0) {
         lq_conn_send_error(e->conn, e->req_id, LQ_EINTERNAL, "cannot queue export work");
@@ -302,6 +363,14 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
         lq_conn_send_error(c, id, LQ_EBADREQ, "min_confidence must be between 0 and 1");
         return;
     }
+    lq_batch *b = NULL;
+    if (req->batch[0] && !(b = lq_batch_lookup(c, id, req->project, req->batch)))
+        return;
+    if (b && b->state == LABELQ__BATCH_STATE__BATCH_CANCELED && !req->include_canceled) {
+        lq_conn_send_error(c, id, LQ_ECONFLICT,
+                           "batch '%s' was canceled; export it with --include-canceled", b->name);
+        return;
+    }
     if (c->export) {
         lq_conn_send_error(c, id, LQ_ECONFLICT, "an export is already running on this "
                                                 "connection");
@@ -324,6 +393,14 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
     e->chunk_bytes = c->srv->cfg->export_chunk_bytes;
     e->min_confidence = req->min_confidence;
     e->include_gold = req->include_gold;
-    lq_log(LQ_LOG_INFO, "export started", "project=%s peer=%s", p->config->name, c->peer);
+    e->include_canceled = req->include_canceled;
+    if (b) {
+        /* The batch's tasks lie between its first and last id. */
+        e->one_batch = true;
+        e->batch_id = b->id;
+        e->after_id = b->first_task ? b->first_task - 1 : UINT64_MAX;
+    }
+    lq_log(LQ_LOG_INFO, "export started", "project=%s batch=%s peer=%s", p->config->name,
+           b ? b->name : "*", c->peer);
     schedule(e);
 }

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "daemon/batch_ops.h"
 #include "daemon/log.h"
 #include "daemon/scheduler.h"
 #include "proto/error.h"
@@ -16,6 +17,9 @@ typedef struct import_op {
     lq_conn *conn;
     uint64_t req_id;
     lq_project *project;
+    lq_batch *batch;
+    bool put_batch;         /* the batch is pending: store its record too */
+    Labelq__BatchRecord batch_rec;
     Labelq__TaskRecord *items;
     bool *stored;           /* set by the writer: item i was new */
     size_t n_items;
@@ -136,6 +140,11 @@ static int import_apply(lq_write_op *wop, lq_txn *txn)
     import_op *op = (import_op *)wop;
     /* The writer may apply an op again after growing the map. */
     memset(op->stored, 0, op->n_items * sizeof(*op->stored));
+    if (op->put_batch) {
+        int rc = lq_store_put_batch(txn, &op->batch_rec);
+        if (rc < 0)
+            return rc;
+    }
     for (size_t i = 0; i < op->n_items; i++) {
         int rc = lq_store_put_task(txn, &op->items[i]);
         /* An id seen before (stored earlier or earlier in this chunk) is
@@ -159,14 +168,19 @@ static void import_done(lq_write_op *wop, int status)
 {
     import_op *op = (import_op *)wop;
     lq_project *p = op->project;
+    lq_batch *b = op->batch;
     lq_server *srv = op->conn->srv;
     if (status < 0) {
         lq_conn_send_error(op->conn, op->req_id, status,
                            "chunk not imported (nothing of it was stored): %s; retry",
                            lq_strerror(status));
+        if (op->put_batch)
+            lq_batch_write_ended(b, status); /* may free b */
         import_op_free(op);
         return;
     }
+    if (op->put_batch)
+        lq_batch_write_ended(b, status);
     uint64_t imported = 0;
     for (size_t i = 0; i < op->n_items; i++) {
         if (!op->stored[i])
@@ -178,7 +192,7 @@ static void import_done(lq_write_op *wop, int status)
         }
         t->priority = op->items[i].priority;
         t->gold = gold_of(p, &op->items[i]);
-        if (lq_project_adopt(p, t) < 0 || lq_project_requeue(p, t) < 0)
+        if (lq_batch_adopt(b, t) < 0 || lq_batch_requeue(t) < 0)
             lq_log(LQ_LOG_ERROR, "out of memory queueing task (restart recovers it)", NULL);
         imported++;
     }
@@ -188,7 +202,7 @@ static void import_done(lq_write_op *wop, int status)
     reply.n_rejected = op->n_rejected;
     reply.rejected = op->rejected_ptrs;
     lq_conn_reply(op->conn, op->req_id, LABELQ__ENVELOPE__BODY_IMPORT_REPLY, &reply);
-    if (imported)
+    if (imported && lq_batch_serving(b))
         lq_sched_wake(srv, p);
     import_op_free(op);
 }
@@ -213,6 +227,9 @@ void lq_import_chunk(lq_conn *c, uint64_t id, const Labelq__ImportChunk *req)
         lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
         return;
     }
+    lq_batch *b = lq_batch_for_import(c, id, p, req->batch);
+    if (!b)
+        return;
     size_t n = req->n_lines ? req->n_lines : 1;
     import_op *op = calloc(1, sizeof(*op));
     if (op) {
@@ -223,6 +240,8 @@ void lq_import_chunk(lq_conn *c, uint64_t id, const Labelq__ImportChunk *req)
     }
     if (!op || !op->items || !op->stored || !op->rejected || !op->rejected_ptrs) {
         lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        if (b->pending && b->writes == 0 && !b->first_task)
+            lq_batch_remove(b); /* made for this chunk alone */
         if (op) {
             free(op->items);
             free(op->stored);
@@ -237,6 +256,12 @@ void lq_import_chunk(lq_conn *c, uint64_t id, const Labelq__ImportChunk *req)
     op->conn = c;
     op->req_id = id;
     op->project = p;
+    op->batch = b;
+    if (b->pending) {
+        op->put_batch = true;
+        lq_batch_record(b, &op->batch_rec);
+        b->writes++;
+    }
     lq_conn_ref(c);
     uint64_t now = lq_now_ms();
     for (size_t i = 0; i < req->n_lines; i++) {
@@ -245,6 +270,8 @@ void lq_import_chunk(lq_conn *c, uint64_t id, const Labelq__ImportChunk *req)
         int rc = lq_import_parse_line(p, req->lines[i]->json, rec, err, sizeof(err));
         if (rc == LQ_ENOMEM || (rc < 0 && reject(op, req->lines[i]->line_no, err) < 0)) {
             lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+            if (op->put_batch)
+                lq_batch_write_ended(b, LQ_ENOMEM);
             import_op_free(op);
             return;
         }
@@ -253,6 +280,7 @@ void lq_import_chunk(lq_conn *c, uint64_t id, const Labelq__ImportChunk *req)
         if (req->has_priority)
             rec->priority = req->priority;
         rec->created_ms = now;
+        rec->batch_id = b->id;
         rec->id = srv->next_task_id++;
         op->n_items++;
     }

@@ -15,11 +15,6 @@ int lq_task_before(const void *a, const void *b)
     return x->id < y->id;
 }
 
-static uint32_t *ready_pos(void *e)
-{
-    return &((lq_task *)e)->ready_pos;
-}
-
 bool lq_valid_name(const char *s)
 {
     size_t n = strlen(s);
@@ -113,8 +108,7 @@ lq_project *lq_project_new(const Labelq__ProjectRecord *rec)
     p->id = rec->id;
     p->overlap = p->config->overlap;
     p->created_ms = rec->created_ms;
-    lq_heap_init(&p->fresh, lq_task_before, ready_pos);
-    lq_heap_init(&p->started, lq_task_before, ready_pos);
+    p->next_batch_id = 1;
     return p;
 }
 
@@ -122,8 +116,10 @@ void lq_project_free(lq_project *p)
 {
     if (!p)
         return;
-    lq_heap_free(&p->fresh);
-    lq_heap_free(&p->started);
+    for (uint32_t i = 0; i < p->n_batches; i++)
+        lq_batch_free(p->order[i]);
+    free(p->order);
+    free(p->batches);
     free(p->gold);
     labelq__project_config__free_unpacked(p->config, NULL);
     free(p);
@@ -151,32 +147,7 @@ int lq_project_label_index(const lq_project *p, const char *label)
     return -1;
 }
 
-/* The heap task is in now, found from its position: no extra state to keep
- * in step. */
-static lq_heap *current_heap(lq_project *p, lq_task *task)
-{
-    uint32_t pos = task->ready_pos;
-    if (pos == 0)
-        return NULL;
-    return pos <= p->fresh.n && p->fresh.v[pos - 1] == task ? &p->fresh : &p->started;
-}
-
-int lq_project_requeue(lq_project *p, lq_task *task)
-{
-    if (lq_task_pooled(task))
-        return 0; /* served from the gold pool, never queued */
-    lq_heap *want = NULL;
-    if (lq_task_free_slots(task) > 0)
-        want = task->seen_n ? &p->started : &p->fresh;
-    lq_heap *cur = current_heap(p, task);
-    if (cur == want)
-        return 0;
-    if (cur)
-        lq_heap_remove(cur, task);
-    return want ? lq_heap_push(want, task) : 0;
-}
-
-static int add_gold(lq_project *p, lq_task *task)
+int lq_project_add_gold(lq_project *p, lq_task *task)
 {
     if (p->n_gold == p->gold_cap) {
         uint32_t cap = p->gold_cap ? p->gold_cap * 2 : 64;
@@ -190,18 +161,13 @@ static int add_gold(lq_project *p, lq_task *task)
     return 0;
 }
 
-int lq_project_adopt(lq_project *p, lq_task *task)
-{
-    task->project = p;
-    if (lq_task_pooled(task))
-        return add_gold(p, task);
-    p->tasks++;
-    return 0;
-}
-
 size_t lq_project_ready(const lq_project *p)
 {
-    return p->fresh.n + p->started.n;
+    size_t n = 0;
+    for (uint32_t i = 0; i < p->n_batches; i++)
+        if (lq_batch_serving(p->order[i]))
+            n += lq_batch_ready(p->order[i]);
+    return n;
 }
 
 void lq_project_info(const lq_project *p, uint32_t active_annotators, Labelq__ProjectInfo *info)
@@ -239,7 +205,7 @@ static int sorted_pairs(const lq_heap *leases, const lq_project *only, uint64_t 
         return LQ_ENOMEM;
     for (size_t i = 0; i < leases->n; i++) {
         const lq_lease *l = leases->v[i];
-        const lq_project *p = l->task->project;
+        const lq_project *p = l->task->batch->project;
         if (!only || p == only)
             pairs[(*n)++] = (uint64_t)p->id << 32 | l->annotator;
     }

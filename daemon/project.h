@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/batch.h"
 #include "daemon/heap.h"
 #include "daemon/task.h"
 #include "proto/labelq.pb-c.h"
@@ -31,12 +32,17 @@ typedef struct lq_project {
     bool estimate_again;           /* ...and another is wanted when it ends */
     uint64_t labels_since_estimate;
     uint64_t tasks, done, labels, leased; /* leased: not-done tasks with a lease out */
-    /* Tasks with free slots, each ordered by priority desc, id asc. A task
+    /* The ready queue lives in the batches (batch.h). Each keeps its tasks
+     * with free slots in two heaps, ordered by priority desc, id asc. A task
      * nobody has touched is "fresh": any annotator may take the top one, so
      * a lease never has to skip it. Once leased it moves to "started", where
      * a lease skips what the annotator has seen. Keeping them apart bounds
      * the skipping by the work in progress, not by the queue's depth. */
-    lq_heap fresh, started;
+    lq_batch **batches;            /* by id; NULL holes */
+    uint32_t n_batch_ids;          /* length of batches */
+    lq_batch **order;              /* serving order: priority desc, id asc */
+    uint32_t n_batches, order_cap;
+    uint32_t next_batch_id;        /* 0 is the implicit "default" */
     lq_task **gold;                /* the gold pool, import order (gold_ratio > 0) */
     uint32_t n_gold, gold_cap;
     struct lq_waiter *waiters;     /* parked lease requests, oldest first */
@@ -67,20 +73,14 @@ bool lq_project_dynamic(const Labelq__ProjectConfig *cfg);
 /* Index of label in the schema, or -1 when it is not one of its labels. */
 int lq_project_label_index(const lq_project *p, const char *label);
 
-/* Queue bookkeeping: puts task in the heap it belongs in (fresh, started or
- * none, when it has no free slot), moving it if needed. Returns 0 or LQ_ENOMEM. */
-int lq_project_requeue(lq_project *p, lq_task *task);
-
 /* Queue order: whether a should be served before b. */
 int lq_task_before(const void *a, const void *b);
 
-/* Takes a task (gold field set) into p: a gold item into the gold pool when
- * p mixes gold in, anything else into the task count. Queueing is the
- * caller's (lq_project_requeue), once the task's labels are known. Returns
- * 0 or LQ_ENOMEM. */
-int lq_project_adopt(lq_project *p, lq_task *task);
+/* Appends task to p's gold pool (lq_batch_adopt's part). Returns 0 or
+ * LQ_ENOMEM. */
+int lq_project_add_gold(lq_project *p, lq_task *task);
 
-/* Tasks waiting in either heap. Cannot fail. */
+/* Tasks waiting in the batches being served (O(batches)). Cannot fail. */
 size_t lq_project_ready(const lq_project *p);
 
 /* Fills info (pointing into p; valid while p lives) with config and counts;

@@ -71,6 +71,10 @@ static int read_task(void *ctx, const Labelq__TaskRecord *task)
     reading *rd = ctx;
     lq_quality_run *q = rd->run;
     int rc;
+    if (q->one_batch && task->id > q->last_task)
+        return 1; /* past the batch: done */
+    if (q->one_batch && task->batch_id != q->batch_id)
+        return 0;
     if (q->ratings.n_units == q->units_cap && (rc = grow_units(q)) < 0)
         return rc;
     rd->unit = q->ratings.n_units++;
@@ -129,8 +133,12 @@ static void run_work(uv_work_t *w)
     q->ratings.n_labels = (uint32_t)q->config->n_labels;
     int rc = lq_store_read_begin(q->store, &rd.txn);
     if (rc == 0) {
-        rc = lq_store_each_task(rd.txn, q->project_id, 0, read_task, &rd);
+        uint64_t after = q->one_batch ? q->first_task - 1 : 0;
+        if (!q->one_batch || q->first_task > 0)
+            rc = lq_store_each_task(rd.txn, q->project_id, after, read_task, &rd);
         lq_store_read_end(rd.txn);
+        if (rc == 1)
+            rc = 0;
     }
     q->ratings.v = q->v;
     if (rc == 0 && q->ratings.n >= LQ_DS_MIN_LABELS) {
@@ -174,7 +182,8 @@ static void run_after(uv_work_t *w, int status)
     run_free(q);
 }
 
-int lq_quality_start(lq_server *srv, lq_project *p, lq_quality_done_fn done, void *arg)
+int lq_quality_start(lq_server *srv, lq_project *p, lq_batch *b, lq_quality_done_fn done,
+                     void *arg)
 {
     lq_quality_run *q = calloc(1, sizeof(*q));
     if (!q)
@@ -183,6 +192,13 @@ int lq_quality_start(lq_server *srv, lq_project *p, lq_quality_done_fn done, voi
     q->store = srv->store;
     q->project = p;
     q->project_id = p->id;
+    if (b) {
+        q->batch = b;
+        q->one_batch = true;
+        q->batch_id = b->id;
+        q->first_task = b->first_task;
+        q->last_task = b->last_task;
+    }
     q->config = p->config;
     q->done = done;
     q->arg = arg;

@@ -25,7 +25,11 @@ struct lq_quality_run {
     lq_server *srv;
     lq_store *store;
     lq_project *project;       /* loop side only */
+    lq_batch *batch;           /* loop side only; NULL: the whole project */
     uint32_t project_id;
+    bool one_batch;            /* only the tasks of batch_id, which lie in [first_task, last_task] */
+    uint32_t batch_id;
+    uint64_t first_task, last_task;
     const Labelq__ProjectConfig *config; /* immutable while the server runs */
     lq_quality_done_fn done;
     void *arg;
@@ -49,8 +53,11 @@ struct lq_quality_run {
     uint64_t done_units;
 };
 
-/* Starts a run for p. Returns 0, or LQ_ENOMEM / LQ_EINTERNAL (done is then
- * never called). */
-int lq_quality_start(lq_server *srv, lq_project *p, lq_quality_done_fn done, void *arg);
+/* Starts a run for p, or for batch b of p alone when b is not NULL (its
+ * tasks and their labels: the estimate, the metrics and the tallies see
+ * nothing else). Returns 0, or LQ_ENOMEM / LQ_EINTERNAL (done is then never
+ * called). */
+int lq_quality_start(lq_server *srv, lq_project *p, lq_batch *b, lq_quality_done_fn done,
+                     void *arg);
 
 #endif

@@ -12,6 +12,7 @@
 #include "daemon/admin_ops.h"
 #include "daemon/consensus.h"
 #include "daemon/log.h"
+#include "daemon/scheduler.h"
 #include "proto/error.h"
 
 #define ADMIN_NAME "admin"
@@ -38,6 +39,41 @@ static int load_annotator(void *ctx, const Labelq__AnnotatorRecord *rec)
     return 0;
 }
 
+static int load_batch(void *ctx, const Labelq__BatchRecord *rec)
+{
+    lq_server *srv = ctx;
+    lq_project *p = lq_server_project_by_id(srv, rec->project_id);
+    if (!p) {
+        lq_log(LQ_LOG_WARN, "batch of an unknown project ignored", "batch=%s project=%u",
+               rec->name, rec->project_id);
+        return 0;
+    }
+    return lq_batch_add(p, rec) ? 0 : LQ_ENOMEM;
+}
+
+/* The batch a stored task names. A task whose batch has no record (stored
+ * before batches existed: id 0, or one whose record was lost) gets a batch
+ * made up for it, stored with the next change to it. */
+static lq_batch *task_batch(lq_project *p, uint32_t id)
+{
+    lq_batch *b = lq_batch_by_id(p, id);
+    if (b)
+        return b;
+    char name[32];
+    Labelq__BatchRecord rec = LABELQ__BATCH_RECORD__INIT;
+    snprintf(name, sizeof(name), id == 0 ? LQ_DEFAULT_BATCH : "batch-%u", id);
+    rec.id = id;
+    rec.project_id = p->id;
+    rec.name = name;
+    rec.created_ms = p->created_ms;
+    if (lq_batch_find(p, name)) {
+        snprintf(name, sizeof(name), "batch-%u-restored", id);
+    }
+    lq_log(LQ_LOG_WARN, "tasks of a batch without a record: named it", "project=%s batch=%s",
+           p->config->name, name);
+    return lq_batch_add(p, &rec);
+}
+
 static int load_task(void *ctx, const Labelq__TaskRecord *rec)
 {
     lq_server *srv = ctx;
@@ -47,13 +83,14 @@ static int load_task(void *ctx, const Labelq__TaskRecord *rec)
                (unsigned long)rec->id, rec->project_id);
         return 0;
     }
-    lq_task *t = lq_task_table_add(&srv->tasks, rec->id);
+    lq_batch *b = task_batch(p, rec->batch_id);
+    lq_task *t = b ? lq_task_table_add(&srv->tasks, rec->id) : NULL;
     if (!t)
         return LQ_ENOMEM;
     t->priority = rec->priority;
     int k = rec->gold[0] ? lq_project_label_index(p, rec->gold) : -1;
     t->gold = (uint16_t)(k + 1);
-    return lq_project_adopt(p, t);
+    return lq_batch_adopt(b, t);
 }
 
 static int load_label(void *ctx, const Labelq__LabelRecord *rec)
@@ -70,7 +107,7 @@ static int load_label(void *ctx, const Labelq__LabelRecord *rec)
     lq_annotator *a = lq_server_annotator(srv, rec->annotator_id);
     if (a)
         a->labels++;
-    lq_project *p = t->project;
+    lq_project *p = t->batch->project;
     lq_standing *st = lq_standing_get(&srv->standings, p->id, rec->annotator_id);
     if (!st)
         return LQ_ENOMEM;
@@ -79,6 +116,7 @@ static int load_label(void *ctx, const Labelq__LabelRecord *rec)
     } else {
         st->served++;
         p->labels++;
+        t->batch->labels++;
     }
     if (t->gold) {
         st->gold_seen++;
@@ -124,6 +162,7 @@ int lq_recover(lq_server *srv)
     if ((rc = lq_store_max_ids(txn, &max_project, &max_annotator, &max_task)) ||
         (rc = lq_store_each_project(txn, load_project, srv)) ||
         (rc = lq_store_each_annotator(txn, load_annotator, srv)) ||
+        (rc = lq_store_each_batch(txn, load_batch, srv)) ||
         (rc = lq_store_each_task_all(txn, load_task, srv)) ||
         (rc = lq_store_each_label(txn, load_label, srv)) || (rc = settle_standings(srv)))
         goto out;
@@ -137,12 +176,12 @@ int lq_recover(lq_server *srv)
             continue;
         if ((rc = lq_consensus_settle(txn, t)) < 0)
             goto out;
-        if (lq_task_done(t))
-            t->project->done++;
-        else if ((rc = lq_project_requeue(t->project, t)) < 0)
-            goto out;
-        else
+        lq_sched_account(t, false, false); /* no lease survives a restart */
+        if (!lq_task_done(t)) {
+            if ((rc = lq_batch_requeue(t)) < 0)
+                goto out;
             queued++;
+        }
     }
     lq_log(LQ_LOG_INFO, "state loaded", "projects=%u annotators=%u tasks=%lu queued=%lu",
            max_project, max_annotator, (unsigned long)srv->tasks.count, (unsigned long)queued);

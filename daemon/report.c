@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/batch_ops.h"
 #include "daemon/log.h"
 #include "daemon/quality_run.h"
 #include "proto/error.h"
@@ -69,6 +70,12 @@ static void report_done(lq_quality_run *q, int status, void *arg)
     reply.tasks = p->tasks;
     reply.done = p->done;
     reply.labels = p->labels;
+    if (q->batch) {
+        reply.batch = q->batch->name;
+        reply.tasks = q->batch->tasks;
+        reply.done = q->batch->done;
+        reply.labels = q->batch->labels;
+    }
     reply.has_alpha = q->has_alpha;
     reply.alpha = q->alpha;
     reply.has_fleiss = q->has_fleiss;
@@ -98,6 +105,9 @@ void lq_report_start(lq_conn *c, uint64_t id, const Labelq__Report *req)
         lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
         return;
     }
+    lq_batch *b = NULL;
+    if (req->batch[0] && !(b = lq_batch_lookup(c, id, req->project, req->batch)))
+        return;
     report_req *r = calloc(1, sizeof(*r));
     if (!r) {
         lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
@@ -106,7 +116,7 @@ void lq_report_start(lq_conn *c, uint64_t id, const Labelq__Report *req)
     r->conn = c;
     r->id = id;
     lq_conn_ref(c);
-    int rc = lq_quality_start(c->srv, p, report_done, r);
+    int rc = lq_quality_start(c->srv, p, b, report_done, r);
     if (rc < 0) {
         lq_conn_send_error(c, id, rc, "cannot start the quality report: %s", lq_strerror(rc));
         lq_conn_unref(c);
@@ -197,7 +207,7 @@ void lq_results_refresh(lq_server *srv, lq_project *p)
     }
     p->labels_since_estimate = 0;
     p->estimating = true;
-    if (lq_quality_start(srv, p, estimate_done, NULL) < 0)
+    if (lq_quality_start(srv, p, NULL, estimate_done, NULL) < 0)
         p->estimating = false;
 }
 

@@ -43,12 +43,21 @@ void lq_sched_account(lq_task *t, bool was_leased, bool was_done)
 {
     if (lq_task_pooled(t))
         return; /* gold in the pool is not among the project's tasks */
-    lq_project *p = t->project;
+    lq_batch *b = t->batch;
+    lq_project *p = b->project;
     bool leased = task_leased(t), done = lq_task_done(t);
-    if (leased != was_leased)
+    if (leased != was_leased) {
         leased ? p->leased++ : p->leased--;
-    if (done != was_done)
+        leased ? b->leased++ : b->leased--;
+    }
+    if (done != was_done) {
         done ? p->done++ : p->done--;
+        done ? b->done++ : b->done--;
+        if (done)
+            b->done_labels += t->labels;
+        else
+            b->done_labels -= t->labels;
+    }
 }
 
 static void on_lease_timer(uv_timer_t *t)
@@ -90,7 +99,7 @@ static void drop_lease(lq_server *srv, lq_lease *l, bool skip)
         lq_task_unsee(t, l->annotator);
     free(l);
     lq_sched_account(t, was_leased, was_done);
-    if (lq_project_requeue(t->project, t) < 0)
+    if (lq_batch_requeue(t) < 0)
         lq_log(LQ_LOG_ERROR, "out of memory requeueing task", "task=%lu", (unsigned long)t->id);
 }
 
@@ -104,7 +113,7 @@ static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
     bool was_leased = task_leased(t), was_done = lq_task_done(t);
     l->task = t;
     l->annotator = annotator;
-    l->deadline = uv_now(srv->loop) + (uint64_t)t->project->config->lease_ttl_s * 1000;
+    l->deadline = uv_now(srv->loop) + (uint64_t)t->batch->project->config->lease_ttl_s * 1000;
     l->next = t->lease_list;
     t->lease_list = l;
     t->leases++;
@@ -138,39 +147,64 @@ static bool set_aside(aside_list *a, lq_task *t)
     return true;
 }
 
-/* Pops started tasks until one the annotator has not seen; the seen ones are
- * set aside. Returns NULL when none is found within the scan budget. */
-static lq_task *next_started(lq_project *p, uint32_t annotator, aside_list *aside,
+/* Pops b's started tasks until one the annotator has not seen; the seen
+ * ones are set aside. Returns NULL when none is found within the scan budget. */
+static lq_task *next_started(lq_batch *b, uint32_t annotator, aside_list *aside,
                              size_t *budget)
 {
     lq_task *t;
-    while (*budget > 0 && (t = lq_heap_peek(&p->started))) {
+    while (*budget > 0 && (t = lq_heap_peek(&b->started))) {
         if (!lq_task_seen(t, annotator))
-            return lq_heap_pop(&p->started);
+            return lq_heap_pop(&b->started);
         if (!set_aside(aside, t))
             return NULL;
-        lq_heap_pop(&p->started);
+        lq_heap_pop(&b->started);
         (*budget)--;
     }
     return NULL;
 }
 
+/* The next task of b for annotator in queue order across its fresh and
+ * started heaps, taken out of its heap; NULL when b has none for them.
+ * *started carries a started task popped but not yet taken between calls. */
+static lq_task *next_in_batch(lq_batch *b, uint32_t annotator, lq_task **started,
+                              aside_list *aside, size_t *budget)
+{
+    if (!*started)
+        *started = next_started(b, annotator, aside, budget);
+    lq_task *fresh = lq_heap_peek(&b->fresh), *pick = NULL;
+    if (*started && (!fresh || lq_task_before(*started, fresh))) {
+        pick = *started;
+        *started = NULL;
+    } else if (fresh) {
+        pick = lq_heap_pop(&b->fresh);
+    }
+    return pick;
+}
+
 /* The next gold item for st's annotator when one is due, else NULL. The
- * pool is served in order, so the cursor alone keeps gold from coming back. */
+ * pool is served in order, so the cursor alone keeps gold from coming back.
+ * Gold of a batch that is not being served is passed over for good: gold
+ * is a sample, and a canceled batch takes no labels. */
 static lq_task *due_gold(lq_project *p, lq_standing *st)
 {
-    if (!st || st->gold_next >= p->n_gold || !lq_standing_gold_due(st, p->config->gold_ratio))
+    if (!st || !lq_standing_gold_due(st, p->config->gold_ratio))
         return NULL;
-    return p->gold[st->gold_next++];
+    while (st->gold_next < p->n_gold && !lq_batch_serving(p->gold[st->gold_next]->batch))
+        st->gold_next++;
+    return st->gold_next < p->n_gold ? p->gold[st->gold_next++] : NULL;
 }
 
 /* Takes up to max tasks for annotator from p: gold at the project's ratio,
- * the rest in queue order across the fresh and started heaps. */
+ * the rest from the batches being served, in serving order. A batch's
+ * priority thus counts before any task's; walking the order costs
+ * O(batches) per request at most, never a scan of the tasks. */
 static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsigned max,
                          lq_lease **out)
 {
     static aside_list aside; /* reused: one loop thread */
     size_t got = 0, budget = srv->cfg->max_lease_scan;
+    uint32_t bi = 0;
     lq_task *started = NULL;
     lq_standing *st = lq_standing_get(&srv->standings, p->id, annotator);
     aside.n = 0;
@@ -184,20 +218,18 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
             st->gold_served++;
             continue;
         }
-        if (!started)
-            started = next_started(p, annotator, &aside, &budget);
-        lq_task *fresh = lq_heap_peek(&p->fresh), *pick;
-        if (started && (!fresh || lq_task_before(started, fresh))) {
-            pick = started;
-            started = NULL;
-        } else if (fresh) {
-            pick = lq_heap_pop(&p->fresh);
-        } else {
-            break;
+        lq_task *pick = NULL;
+        for (; bi < p->n_batches; bi++) {
+            lq_batch *b = p->order[bi];
+            if (lq_batch_serving(b) &&
+                (pick = next_in_batch(b, annotator, &started, &aside, &budget)))
+                break;
         }
+        if (!pick)
+            break;
         lq_lease *l = grant_lease(srv, pick, annotator);
         if (!l) {
-            lq_project_requeue(p, pick); /* out of memory: serve what we have */
+            lq_batch_requeue(pick); /* out of memory: serve what we have */
             break;
         }
         out[got++] = l;
@@ -205,12 +237,12 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
             st->served++;
         /* Still open for others, but not for this annotator any more. */
         if (!set_aside(&aside, pick))
-            lq_project_requeue(p, pick);
+            lq_batch_requeue(pick);
     }
     if (started)
-        lq_project_requeue(p, started);
+        lq_batch_requeue(started);
     for (size_t i = 0; i < aside.n; i++)
-        lq_project_requeue(p, aside.v[i]);
+        lq_batch_requeue(aside.v[i]);
     return got;
 }
 
@@ -232,7 +264,7 @@ static void reply_leases(lq_conn *c, uint64_t id, lq_lease **leases, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         lq_lease *l = leases[i];
-        int rc = lq_store_get_task(txn, l->task->project->id, l->task->id, &recs[sent]);
+        int rc = lq_store_get_task(txn, l->task->batch->project->id, l->task->id, &recs[sent]);
         size_t size = rc == 0 ? strlen(recs[sent]->data_json) + 64 : 0;
         /* Keep the reply well inside a client's default frame limit. */
         if (rc < 0 || (sent > 0 && bytes + size > srv->cfg->max_frame / 2)) {
@@ -473,7 +505,7 @@ static int submit_apply(lq_write_op *op, lq_txn *txn)
 /* Judges whether the task needs more labels now that one arrived. */
 static void settle(lq_server *srv, lq_task *t)
 {
-    if (!lq_project_dynamic(t->project->config) || t->labels < t->project->overlap)
+    if (!lq_project_dynamic(t->batch->project->config) || t->labels < t->batch->project->overlap)
         return;
     lq_txn *txn;
     int rc = lq_store_read_begin(srv->store, &txn);
@@ -489,7 +521,7 @@ static void settle(lq_server *srv, lq_task *t)
 /* Counts a gold answer toward the annotator's standing in the project. */
 static void score_gold(lq_server *srv, submit_op *s)
 {
-    lq_project *p = s->task->project;
+    lq_project *p = s->task->batch->project;
     lq_standing *st = lq_standing_get(&srv->standings, p->id, s->who->id);
     if (!st) {
         lq_log(LQ_LOG_ERROR, "out of memory scoring gold (restart recovers it)", NULL);
@@ -511,17 +543,20 @@ static void submit_commit(lq_server *srv, submit_op *s)
     t->leases--;
     t->labels++;
     lq_task_mark_seen(t, s->who->id)->labeled = true;
-    if (!lq_task_pooled(t))
-        t->project->labels++;
+    if (!lq_task_pooled(t)) {
+        t->batch->project->labels++;
+        t->batch->labels++;
+        lq_rate_add(&t->batch->rate, lq_now_ms(), 1);
+    }
     s->who->labels++;
     if (t->gold)
         score_gold(srv, s);
     settle(srv, t);
     lq_sched_account(t, was_leased, was_done);
-    lq_project_requeue(t->project, t);
-    if (lq_task_free_slots(t) > 0 && t->project->waiters)
-        lq_sched_wake(srv, t->project); /* dynamic overlap reopened it */
-    lq_results_note_label(srv, t->project); /* after the counts: it looks for "finished" */
+    lq_batch_requeue(t);
+    if (lq_task_free_slots(t) > 0 && t->batch->project->waiters)
+        lq_sched_wake(srv, t->batch->project); /* dynamic overlap reopened it */
+    lq_results_note_label(srv, t->batch->project); /* after the counts: it looks for "finished" */
 }
 
 static void submit_done(lq_write_op *op, int status)
@@ -560,16 +595,35 @@ static void submit_done(lq_write_op *op, int status)
     free(s);
 }
 
+/* A lease on a task of a canceled batch ends here: the batch takes no more
+ * labels. A submit already being stored was accepted before the cancel and
+ * goes on (its retry waits for it as usual). Returns whether l was ended
+ * (the error is then sent). */
+static bool refuse_canceled(lq_conn *c, uint64_t id, lq_lease *l)
+{
+    lq_batch *b = l->task->batch;
+    if (b->state != LABELQ__BATCH_STATE__BATCH_CANCELED || l->committing)
+        return false;
+    uint64_t task_id = l->task->id;
+    drop_lease(c->srv, l, false);
+    arm_timer(c->srv);
+    lq_conn_send_error(c, id, LQ_ECONFLICT,
+                       "task %lu belongs to batch '%s' of project %s, which was canceled: "
+                       "it takes no more labels",
+                       (unsigned long)task_id, b->name, b->project->config->name);
+    return true;
+}
+
 void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req)
 {
     lq_task *t = task_for(c, id, req->task_id);
     if (!t)
         return;
-    if (lq_project_label_index(t->project, req->label) < 0) {
+    if (lq_project_label_index(t->batch->project, req->label) < 0) {
         lq_conn_send_error(c, id, LQ_EBADREQ,
                            "'%s' is not a label of project %s (see its schema with "
                            "'labelq status %s')",
-                           req->label, t->project->config->name, t->project->config->name);
+                           req->label, t->batch->project->config->name, t->batch->project->config->name);
         return;
     }
     lq_lease *l = lq_task_lease(t, c->who->id);
@@ -577,6 +631,8 @@ void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req)
         answer_unleased(c, id, t, req->label);
         return;
     }
+    if (refuse_canceled(c, id, l))
+        return;
     submit_op *s = calloc(1, sizeof(*s));
     if (!s || !(s->label = strdup(req->label))) {
         free(s);
@@ -625,10 +681,10 @@ static lq_lease *active_lease(lq_conn *c, uint64_t id, uint64_t task_id)
 void lq_sched_extend(lq_conn *c, uint64_t id, const Labelq__Extend *req)
 {
     lq_lease *l = active_lease(c, id, req->task_id);
-    if (!l)
+    if (!l || refuse_canceled(c, id, l))
         return;
     lq_server *srv = c->srv;
-    unsigned secs = req->seconds ? req->seconds : l->task->project->config->lease_ttl_s;
+    unsigned secs = req->seconds ? req->seconds : l->task->batch->project->config->lease_ttl_s;
     if (secs > LQ_MAX_LEASE_TTL)
         secs = LQ_MAX_LEASE_TTL;
     l->deadline = uv_now(srv->loop) + (uint64_t)secs * 1000;
@@ -644,7 +700,7 @@ void lq_sched_release(lq_conn *c, uint64_t id, const Labelq__Release *req)
     lq_lease *l = active_lease(c, id, req->task_id);
     if (!l)
         return;
-    lq_project *p = l->task->project;
+    lq_project *p = l->task->batch->project;
     drop_lease(c->srv, l, req->skip);
     arm_timer(c->srv);
     lq_conn_send_ok(c, id);
@@ -657,7 +713,7 @@ void lq_sched_expire(lq_server *srv)
     lq_lease *l;
     unsigned expired = 0;
     while ((l = lq_heap_peek(&srv->leases)) && l->deadline <= now) {
-        lq_project *p = l->task->project;
+        lq_project *p = l->task->batch->project;
         drop_lease(srv, l, false);
         expired++;
         /* Serve parked requests as tasks come back; cheap when none wait. */

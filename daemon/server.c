@@ -136,6 +136,7 @@ int lq_server_parse_addr(const char *spec, struct sockaddr_storage *ss)
 int lq_server_start(lq_server *srv)
 {
     struct sockaddr_storage ss;
+    srv->started_ms = lq_now_ms();
     memset(&ss, 0, sizeof(ss));
     if (lq_server_parse_addr(srv->cfg->listen, &ss) < 0) {
         lq_log(LQ_LOG_ERROR, "bad --listen address (want HOST:PORT or [V6]:PORT)",

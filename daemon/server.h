@@ -53,6 +53,7 @@ typedef struct lq_server {
     lq_auth_throttle auth_throttle; /* failed Hellos by address (auth_throttle.c) */
     bool stopping;
     int exit_code;
+    uint64_t started_ms;          /* unix ms at lq_server_start: recent rates count from here */
     lq_metrics metrics;           /* counters and histograms (metrics.c) */
     lq_metrics_http metrics_http; /* the /metrics and /healthz listener */
 } lq_server;

@@ -113,7 +113,7 @@ lq_lease *lq_task_lease(lq_task *task, uint32_t annotator)
 
 uint32_t lq_task_needed(const lq_task *task)
 {
-    return task->needed ? task->needed : task->project->overlap;
+    return task->needed ? task->needed : task->batch->project->overlap;
 }
 
 uint32_t lq_task_free_slots(const lq_task *task)
@@ -125,7 +125,7 @@ uint32_t lq_task_free_slots(const lq_task *task)
 
 bool lq_task_pooled(const lq_task *task)
 {
-    return task->gold && task->project->config->gold_ratio > 0.0;
+    return task->gold && task->batch->project->config->gold_ratio > 0.0;
 }
 
 bool lq_task_done(const lq_task *task)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct lq_project;
+struct lq_batch;
 typedef struct lq_lease lq_lease;
 
 /* An annotator the scheduler must not offer the task (again): they hold a
@@ -21,7 +21,7 @@ typedef struct lq_seen {
 
 typedef struct lq_task {
     uint64_t id;                /* 0: empty slot */
-    struct lq_project *project;
+    struct lq_batch *batch;     /* its batch, and through it its project */
     int32_t priority;
     uint32_t labels;            /* labels stored */
     uint32_t needed;            /* labels it needs now; 0: the project's overlap.

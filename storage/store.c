@@ -11,7 +11,7 @@
 #include "storage/keys.h"
 #include "storage/store_internal.h"
 
-enum { STORE_DBS = 6 };
+enum { STORE_DBS = 7 };
 
 void lq_store_config_default(lq_store_config *cfg)
 {
@@ -74,6 +74,7 @@ static int open_dbs(lq_store *st, char *errbuf, size_t errlen, const char *dir)
     } dbs[STORE_DBS] = {
         {"projects", &st->projects}, {"annotators", &st->annotators}, {"tasks", &st->tasks},
         {"task_ext", &st->task_ext}, {"labels", &st->labels}, {"results", &st->results},
+        {"batches", &st->batches},
     };
     MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(st->env, NULL, 0, &txn);

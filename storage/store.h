@@ -8,6 +8,7 @@
  *   task_ext    u32 project id, external id    -> u64 task id
  *   labels      u64 task id, u32 annotator id  -> LabelRecord
  *   results     u64 task id                    -> ResultRecord (latest consensus)
+ *   batches     u32 project id, u32 batch id   -> BatchRecord
  *
  * Task ids are unique across projects and increase with import order, so a
  * task's id is also its sequence number in its project's queue.
@@ -92,6 +93,7 @@ int lq_store_put_task(lq_txn *txn, const Labelq__TaskRecord *rec);
 int lq_store_put_label(lq_txn *txn, const Labelq__LabelRecord *rec);
 /* Stores a task's latest consensus, replacing the one before. */
 int lq_store_put_result(lq_txn *txn, const Labelq__ResultRecord *rec);
+int lq_store_put_batch(lq_txn *txn, const Labelq__BatchRecord *rec);          /* upsert */
 
 /* ---- iteration ----
  * Each calls fn for every record in key order. fn returns 0 to go on or any
@@ -102,6 +104,7 @@ typedef int (*lq_project_fn)(void *ctx, const Labelq__ProjectRecord *rec);
 typedef int (*lq_annotator_fn)(void *ctx, const Labelq__AnnotatorRecord *rec);
 typedef int (*lq_task_fn)(void *ctx, const Labelq__TaskRecord *rec);
 typedef int (*lq_label_fn)(void *ctx, const Labelq__LabelRecord *rec);
+typedef int (*lq_batch_fn)(void *ctx, const Labelq__BatchRecord *rec);
 
 int lq_store_each_project(lq_txn *txn, lq_project_fn fn, void *ctx);
 int lq_store_each_annotator(lq_txn *txn, lq_annotator_fn fn, void *ctx);
@@ -112,6 +115,8 @@ int lq_store_each_task(lq_txn *txn, uint32_t project_id, uint64_t after_id,
 int lq_store_each_task_all(lq_txn *txn, lq_task_fn fn, void *ctx);
 /* Labels of one task, in annotator-id order. */
 int lq_store_each_task_label(lq_txn *txn, uint64_t task_id, lq_label_fn fn, void *ctx);
+/* Every batch of every project, by project then batch id. */
+int lq_store_each_batch(lq_txn *txn, lq_batch_fn fn, void *ctx);
 /* Every label (start-up rebuild). */
 int lq_store_each_label(lq_txn *txn, lq_label_fn fn, void *ctx);
 

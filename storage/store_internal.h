@@ -24,7 +24,7 @@
 
 struct lq_store {
     MDB_env *env;
-    MDB_dbi projects, annotators, tasks, task_ext, labels, results;
+    MDB_dbi projects, annotators, tasks, task_ext, labels, results, batches;
     lq_store_config cfg;
     pthread_mutex_t gate_mu;
     pthread_cond_t gate_cv;

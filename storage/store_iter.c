@@ -128,6 +128,31 @@ int lq_store_each_annotator(lq_txn *txn, lq_annotator_fn fn, void *ctx)
     return scan(txn, txn->st->annotators, NULL, 0, NULL, 0, visit_annotator, &av);
 }
 
+struct batch_visit {
+    lq_batch_fn fn;
+    void *ctx;
+};
+
+static int visit_batch(void *arg, const MDB_val *val)
+{
+    struct batch_visit *bv = arg;
+    Labelq__BatchRecord *rec = labelq__batch_record__unpack(NULL, val->mv_size, val->mv_data);
+    int rc;
+
+    if (!rec)
+        return LQ_EINTERNAL;
+    rc = bv->fn(bv->ctx, rec);
+    labelq__batch_record__free_unpacked(rec, NULL);
+    return rc;
+}
+
+int lq_store_each_batch(lq_txn *txn, lq_batch_fn fn, void *ctx)
+{
+    struct batch_visit bv = {fn, ctx};
+
+    return scan(txn, txn->st->batches, NULL, 0, NULL, 0, visit_batch, &bv);
+}
+
 int lq_store_each_task(lq_txn *txn, uint32_t project_id, uint64_t after_id, lq_task_fn fn,
                        void *ctx)
 {

@@ -145,6 +145,16 @@ int lq_store_put_label(lq_txn *txn, const Labelq__LabelRecord *rec)
     return put_packed(txn, txn->st->labels, key, sizeof(key), MDB_NOOVERWRITE, &rec->base);
 }
 
+int lq_store_put_batch(lq_txn *txn, const Labelq__BatchRecord *rec)
+{
+    uint8_t key[LQ_KEY_U64_LEN];
+
+    /* (project, batch) as one big-endian u64: a project's batches are
+     * contiguous and in id order. */
+    lq_key_encode_u64(key, (uint64_t)rec->project_id << 32 | rec->id);
+    return put_packed(txn, txn->st->batches, key, sizeof(key), 0, &rec->base);
+}
+
 int lq_store_put_result(lq_txn *txn, const Labelq__ResultRecord *rec)
 {
     uint8_t key[LQ_KEY_U64_LEN];

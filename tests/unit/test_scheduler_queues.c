@@ -26,6 +26,11 @@ static lq_project *make_project(uint32_t overlap)
     rec.config = &cfg;
     lq_project *p = lq_project_new(&rec);
     assert_non_null(p);
+    Labelq__BatchRecord brec = LABELQ__BATCH_RECORD__INIT;
+    brec.id = 1;
+    brec.project_id = 1;
+    brec.name = "b";
+    assert_non_null(lq_batch_add(p, &brec));
     return p;
 }
 
@@ -33,24 +38,25 @@ static void ready_order(void **state)
 {
     (void)state;
     lq_project *p = make_project(1);
+    lq_batch *b = lq_batch_by_id(p, 1);
     lq_task_table tt;
     lq_task_table_init(&tt);
     /* ids 1..6 with priorities: 0, 5, 0, 5, -1, 9 */
     int prio[] = {0, 5, 0, 5, -1, 9};
     for (uint64_t id = 1; id <= 6; id++) {
         lq_task *t = lq_task_table_add(&tt, id);
-        t->project = p;
         t->priority = prio[id - 1];
-        assert_int_equal(lq_project_requeue(p, t), 0);
+        assert_int_equal(lq_batch_adopt(b, t), 0);
+        assert_int_equal(lq_batch_requeue(t), 0);
     }
     uint64_t want[] = {6, 2, 4, 1, 3, 5};
-    assert_int_equal(p->started.n, 0);
+    assert_int_equal(b->started.n, 0);
     for (int i = 0; i < 6; i++) {
-        lq_task *t = lq_heap_pop(&p->fresh);
+        lq_task *t = lq_heap_pop(&b->fresh);
         assert_non_null(t);
         assert_int_equal(t->id, want[i]);
     }
-    assert_null(lq_heap_pop(&p->fresh));
+    assert_null(lq_heap_pop(&b->fresh));
     lq_project_free(p);
     lq_task_table_free(&tt);
 }
@@ -61,34 +67,35 @@ static void requeue_follows_slots(void **state)
 {
     (void)state;
     lq_project *p = make_project(2);
+    lq_batch *b = lq_batch_by_id(p, 1);
     lq_task_table tt;
     lq_task_table_init(&tt);
     lq_task *other = lq_task_table_add(&tt, 3);
-    other->project = p;
-    lq_project_requeue(p, other);
+    lq_batch_adopt(b, other);
+    lq_batch_requeue(other);
     lq_task *t = lq_task_table_add(&tt, 7);
-    t->project = p;
-    lq_project_requeue(p, t);
-    assert_int_equal(p->fresh.n, 2);
+    lq_batch_adopt(b, t);
+    lq_batch_requeue(t);
+    assert_int_equal(b->fresh.n, 2);
     lq_task_mark_seen(t, 11);
     t->leases = 1;
-    lq_project_requeue(p, t);
-    assert_int_equal(p->fresh.n, 1);
-    assert_int_equal(p->started.n, 1);
+    lq_batch_requeue(t);
+    assert_int_equal(b->fresh.n, 1);
+    assert_int_equal(b->started.n, 1);
     assert_int_equal(lq_project_ready(p), 2);
     t->labels = 1;
     assert_int_equal(lq_task_free_slots(t), 0);
-    lq_project_requeue(p, t);
-    assert_int_equal(p->started.n, 0);
+    lq_batch_requeue(t);
+    assert_int_equal(b->started.n, 0);
     t->leases = 0;
-    lq_project_requeue(p, t);
-    assert_int_equal(p->started.n, 1);
+    lq_batch_requeue(t);
+    assert_int_equal(b->started.n, 1);
     t->labels = 2;
     assert_true(lq_task_done(t));
-    lq_project_requeue(p, t);
-    assert_int_equal(p->started.n, 0);
-    assert_int_equal(p->fresh.n, 1);
-    assert_ptr_equal(lq_heap_peek(&p->fresh), other);
+    lq_batch_requeue(t);
+    assert_int_equal(b->started.n, 0);
+    assert_int_equal(b->fresh.n, 1);
+    assert_ptr_equal(lq_heap_peek(&b->fresh), other);
     lq_project_free(p);
     lq_task_table_free(&tt);
 }
