@@ -39,7 +39,9 @@ static const char usage[] =
     "  --json  list: {project, batches: [BATCH...]}; show: one BATCH with project\n"
     "          first. BATCH: {name, state, priority, tasks, pending, leased, done,\n"
     "          labels, percent_complete, created (ISO 8601 UTC), created_ms,\n"
-    "          labels_per_s, labels_needed, eta_s (null: no estimate)}\n"
+    "          labels_per_s, labels_needed, eta_s (null: no estimate), alpha,\n"
+    "          percent_agreement (null until the project's first background\n"
+    "          estimate)}\n"
     "watch     a progress bar, redrawn every S seconds until every task of the\n"
     "          batch is done (exit 0) or Ctrl-C (exit 130); exits 1 if the batch\n"
     "          is canceled. When stdout is not a terminal, one line per refresh.\n"
@@ -187,7 +189,10 @@ static json_t *batch_json(const Labelq__BatchInfo *b, const char *project)
     o = put(o, "created_ms", json_integer((json_int_t)b->created_ms));
     o = put(o, "labels_per_s", json_real(b->labels_per_s));
     o = put(o, "labels_needed", json_integer((json_int_t)b->labels_needed));
-    return put(o, "eta_s", b->has_eta ? json_integer((json_int_t)b->eta_s) : json_null());
+    o = put(o, "eta_s", b->has_eta ? json_integer((json_int_t)b->eta_s) : json_null());
+    o = put(o, "alpha", b->has_alpha ? json_real(b->alpha) : json_null());
+    return put(o, "percent_agreement",
+               b->has_percent_agreement ? json_real(b->percent_agreement) : json_null());
 }
 
 /* ---- list ---- */
@@ -289,6 +294,17 @@ static void print_block(const char *project, const Labelq__BatchInfo *b)
     printf("labels     %llu\n", (unsigned long long)b->labels);
     printf("rate       %.2f labels/s (recent)\n", b->labels_per_s);
     printf("needed     %llu labels\n", (unsigned long long)b->labels_needed);
+    if (b->has_alpha || b->has_percent_agreement) {
+        printf("agreement ");
+        if (b->has_alpha)
+            printf(" alpha %.3f", b->alpha);
+        if (b->has_percent_agreement)
+            printf("%s %.1f%% of pairs agree", b->has_alpha ? "," : "",
+                   100.0 * b->percent_agreement);
+        printf(" (last estimate)\n");
+    } else {
+        printf("agreement  - (no estimate yet)\n");
+    }
     fmt_eta(eta, sizeof eta, b);
     if (b->tasks > 0 && is_done(b))
         printf("eta        - (done)\n");

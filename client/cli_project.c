@@ -230,14 +230,17 @@ json_t *cli_project_json(const Labelq__ProjectInfo *p)
     for (size_t i = 0; schema && i < cfg->n_labels; i++)
         json_array_append_new(schema, json_string(cfg->labels[i]));
     uint32_t max_overlap = cfg->max_overlap > cfg->overlap ? cfg->max_overlap : cfg->overlap;
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:o*}",
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:o*, s:o*, "
+                     "s:o*}",
                      "project", cfg->name, "tasks", (json_int_t)p->tasks, "pending",
                      (json_int_t)p->pending, "leased", (json_int_t)p->leased, "done",
                      (json_int_t)p->done, "labels", (json_int_t)p->labels, "gold",
                      (json_int_t)p->gold, "overlap", (json_int_t)cfg->overlap, "max_overlap",
                      (json_int_t)max_overlap, "agreement_target", cfg->agreement_target,
                      "gold_ratio", cfg->gold_ratio, "lease_ttl", (json_int_t)cfg->lease_ttl_s,
-                     "labels_schema", schema);
+                     "labels_schema", schema, "alpha",
+                     p->has_alpha ? json_real(p->alpha) : json_null(), "percent_agreement",
+                     p->has_percent_agreement ? json_real(p->percent_agreement) : json_null());
 }
 
 static int print_table(const Labelq__ListProjectsReply *r)

@@ -70,6 +70,15 @@ static void print_block(const Labelq__ProjectInfo *p)
     printf("submitted  %llu labels\n", (unsigned long long)p->labels);
     printf("active     %u annotator%s holding leases\n", p->active_annotators,
            p->active_annotators == 1 ? "" : "s");
+    if (p->has_alpha || p->has_percent_agreement) {
+        printf("agreement ");
+        if (p->has_alpha)
+            printf(" alpha %.3f", p->alpha);
+        if (p->has_percent_agreement)
+            printf("%s %.1f%% of pairs agree", p->has_alpha ? "," : "",
+                   100.0 * p->percent_agreement);
+        printf(" (last estimate)\n");
+    }
     if (cfg->instructions[0])
         printf("instructions\n  %s\n", cfg->instructions);
 }

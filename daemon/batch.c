@@ -202,6 +202,10 @@ void lq_batch_info(const lq_batch *b, uint64_t now_ms, uint64_t since_ms, Labelq
     info->pending = b->tasks - b->done - b->leased;
     info->labels = b->labels;
     info->created_ms = b->created_ms;
+    info->has_alpha = b->agreement.has_alpha;
+    info->alpha = b->agreement.alpha;
+    info->has_percent_agreement = b->agreement.has_percent;
+    info->percent_agreement = b->agreement.percent;
     if (since_ms < b->created_ms)
         since_ms = b->created_ms;
     info->labels_per_s = lq_rate_per_s(&b->rate, now_ms, since_ms);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/batch_quality.h"
 #include "daemon/heap.h"
 #include "daemon/rate.h"
 #include "proto/labelq.pb-c.h"
@@ -40,6 +41,7 @@ typedef struct lq_batch {
      * touched, "started" ones a lease may have to skip. */
     lq_heap fresh, started;
     lq_rate rate;                  /* labels, recently */
+    lq_agreement_summary agreement; /* as of the project's last background estimate */
 } lq_batch;
 
 /* Creates the batch described by rec (its id must be free in p) and puts it

@@ -182,6 +182,10 @@ void lq_project_info(const lq_project *p, uint32_t active_annotators, Labelq__Pr
     info->pending = p->tasks - p->done - p->leased;
     info->created_ms = p->created_ms;
     info->gold = p->n_gold;
+    info->has_alpha = p->agreement.has_alpha;
+    info->alpha = p->agreement.alpha;
+    info->has_percent_agreement = p->agreement.has_percent;
+    info->percent_agreement = p->agreement.percent;
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -43,6 +43,7 @@ typedef struct lq_project {
     lq_batch **order;              /* serving order: priority desc, id asc */
     uint32_t n_batches, order_cap;
     uint32_t next_batch_id;        /* 0 is the implicit "default" */
+    lq_agreement_summary agreement; /* as of the last background estimate */
     lq_task **gold;                /* the gold pool, import order (gold_ratio > 0) */
     uint32_t n_gold, gold_cap;
     struct lq_waiter *waiters;     /* parked lease requests, oldest first */

@@ -62,6 +62,10 @@ static int grow_units(lq_quality_run *q)
     if (!gold)
         return LQ_ENOMEM;
     q->unit_gold = gold;
+    uint32_t *batch = realloc(q->unit_batch, cap * sizeof(*batch));
+    if (!batch)
+        return LQ_ENOMEM;
+    q->unit_batch = batch;
     q->units_cap = cap;
     return 0;
 }
@@ -87,6 +91,9 @@ static int read_task(void *ctx, const Labelq__TaskRecord *task)
     q->task_ids[rd->unit] = task->id;
     q->unit_done[rd->unit] = !pooled && lq_project_enough(q->config, rd->n, v.agreement);
     q->unit_gold[rd->unit] = pooled;
+    q->unit_batch[rd->unit] = task->batch_id;
+    if (task->batch_id >= q->n_batch_ids)
+        q->n_batch_ids = task->batch_id + 1;
     return 0;
 }
 
@@ -154,6 +161,12 @@ static void run_work(uv_work_t *w)
         measure(q);
         rc = tally(q);
     }
+    if (rc == 0 && !q->one_batch && q->n_batch_ids > 0) {
+        q->batch_agreement = calloc(q->n_batch_ids, sizeof(*q->batch_agreement));
+        rc = q->batch_agreement ? lq_batch_agreement(&q->ratings, q->unit_batch, q->unit_gold,
+                                                     q->n_batch_ids, q->batch_agreement)
+                                : LQ_ENOMEM;
+    }
     q->status = rc;
 }
 
@@ -164,6 +177,8 @@ static void run_free(lq_quality_run *q)
     free(q->task_ids);
     free(q->unit_done);
     free(q->unit_gold);
+    free(q->unit_batch);
+    free(q->batch_agreement);
     free(q->item_agreement);
     free(q->annotator_labels);
     free(q->annotator_agree);
@@ -180,6 +195,19 @@ static void run_after(uv_work_t *w, int status)
                lq_strerror(q->status));
     q->done(q, q->status, q->arg);
     run_free(q);
+}
+
+void lq_quality_publish(lq_quality_run *q)
+{
+    lq_project *p = q->project;
+    if (q->one_batch)
+        return;
+    p->agreement = (lq_agreement_summary){q->has_alpha, q->has_percent, q->alpha, q->percent};
+    for (uint32_t id = 0; id < q->n_batch_ids; id++) {
+        lq_batch *b = lq_batch_by_id(p, id);
+        if (b)
+            b->agreement = q->batch_agreement[id];
+    }
 }
 
 int lq_quality_start(lq_server *srv, lq_project *p, lq_batch *b, lq_quality_done_fn done,

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "daemon/batch_quality.h"
 #include "daemon/server.h"
 #include "quality/dawid_skene.h"
 
@@ -41,6 +42,9 @@ struct lq_quality_run {
     uint64_t *task_ids;        /* unit -> task id */
     bool *unit_done;           /* the task has all it needs (and is not pooled gold) */
     bool *unit_gold;           /* a gold-pool item: informs the estimate, not the tallies */
+    uint32_t *unit_batch;      /* the unit's batch id */
+    lq_agreement_summary *batch_agreement; /* by batch id (whole-project runs only) */
+    uint32_t n_batch_ids;
     uint32_t units_cap;
     lq_consensus consensus;    /* Dawid-Skene, or majority below LQ_DS_MIN_LABELS */
     const char *method;
@@ -52,6 +56,11 @@ struct lq_quality_run {
     uint64_t confidence_bins[10];
     uint64_t done_units;
 };
+
+/* Publishes a finished whole-project run's agreement figures on its
+ * project and batches (ProjectInfo, BatchInfo). Loop thread; nothing for a
+ * one-batch run. Cannot fail. */
+void lq_quality_publish(lq_quality_run *q);
 
 /* Starts a run for p, or for batch b of p alone when b is not NULL (its
  * tasks and their labels: the estimate, the metrics and the tallies see

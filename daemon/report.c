@@ -64,6 +64,7 @@ static void report_done(lq_quality_run *q, int status, void *arg)
         free(ptrs);
         goto out;
     }
+    lq_quality_publish(q); /* the freshest figures there are */
     Labelq__ReportReply reply = LABELQ__REPORT_REPLY__INIT;
     lq_project *p = q->project;
     reply.project = p->config->name;
@@ -170,6 +171,8 @@ static void estimate_done(lq_quality_run *q, int status, void *arg)
 {
     (void)arg;
     lq_project *p = q->project;
+    if (status == 0)
+        lq_quality_publish(q);
     results_op *r = status == 0 && !q->srv->stopping ? calloc(1, sizeof(*r)) : NULL;
     if (r)
         r->recs = calloc(q->done_units ? q->done_units : 1, sizeof(*r->recs));

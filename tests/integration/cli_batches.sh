@@ -116,7 +116,7 @@ assert rows[sys.argv[2]][:3] == ["active", "0", "3"], rows
 ' "$root/list.txt" "$odd" "$piped" || fail "batch list table: $(cat "$root/list.txt")"
 expect_status 0 "$root/list.json" "$root/err" batch list shop --json
 check_json "$root/list.json" 'd["project"] == "shop" and [b["name"] for b in d["batches"]] == ["first", "'"$odd"'", "'"$piped"'"]'
-check_json "$root/list.json" 'all(list(b) == ["name", "state", "priority", "tasks", "pending", "leased", "done", "labels", "percent_complete", "created", "created_ms", "labels_per_s", "labels_needed", "eta_s"] for b in d["batches"])'
+check_json "$root/list.json" 'all(list(b) == ["name", "state", "priority", "tasks", "pending", "leased", "done", "labels", "percent_complete", "created", "created_ms", "labels_per_s", "labels_needed", "eta_s", "alpha", "percent_agreement"] for b in d["batches"])'
 check_json "$root/list.json" '[(b["state"], b["priority"], b["tasks"], b["pending"], b["leased"], b["done"], b["labels"], b["percent_complete"], b["labels_needed"], b["eta_s"]) for b in d["batches"]] == [("active", 3, 6, 6, 0, 0, 0, 0, 6, None), ("active", 0, 3, 3, 0, 0, 0, 0, 3, None), ("active", 0, 1, 1, 0, 0, 0, 0, 1, None)]'
 check_json "$root/list.json" 'all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b["created"]) and b["created_ms"] > 0 for b in d["batches"])'
 

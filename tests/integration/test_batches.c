@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon_harness.h"
 #include "export_check.h"
@@ -694,6 +695,89 @@ static void batch_export_and_report(void **state)
 }
 
 /* Pause, cancel and a priority survive a kill -9 and a clean restart. */
+/* Labels c everything it can lease in project: items of "ag-" (batch
+ * agree) by their number's parity, like every annotator; items of "sp-"
+ * (batch split) with split_label. */
+static void label_live(lq_client *c, const char *project, const char *split_label)
+{
+    for (;;) {
+        Labelq__LeaseReply *r = it_lease(c, project, MAX_LEASE, 0);
+        size_t n = r->n_tasks;
+        for (size_t i = 0; i < n; i++) {
+            const char *ext = r->tasks[i]->external_id;
+            const char *dash = strrchr(ext, '-');
+            assert_non_null(dash);
+            const char *label = strncmp(ext, "ag-", 3) == 0 ? (atoi(dash + 1) % 2 ? "x" : "y")
+                                                             : split_label;
+            it_submit(c, r->tasks[i]->task_id, label, 500, false);
+        }
+        labelq__lease_reply__free_unpacked(r, NULL);
+        if (n == 0)
+            return;
+    }
+}
+
+/* Agreement per batch is kept live by the background estimate: a batch
+ * whose annotators agree and one where they never do are told apart, and
+ * the project's figure covers both. */
+static void live_agreement_per_batch(void **state)
+{
+    (void)state;
+    const char *p = "live";
+    lq_client *admin = it_daemon_admin(&D);
+    it_project_create(admin, p, LABELS, 2, 2, 600);
+    int32_t zero = 0;
+    labelq__batch_info__free_unpacked(create(admin, p, "agree", &zero, false), NULL);
+    labelq__batch_info__free_unpacked(create(admin, p, "split", &zero, false), NULL);
+    for (size_t i = 0; i < 64; i += 16) {
+        import_items(admin, p, "agree", "ag", i, 16);
+        import_items(admin, p, "split", "sp", i, 16);
+    }
+    Labelq__BatchInfo *b = get(admin, p, "agree");
+    assert_false(b->has_alpha); /* no estimate before any label */
+    assert_false(b->has_percent_agreement);
+    labelq__batch_info__free_unpacked(b, NULL);
+    lq_client *a1 = annotator(admin, "live-a", NULL), *a2 = annotator(admin, "live-b", NULL);
+    label_live(a1, p, "x");
+    label_live(a2, p, "y");
+    /* The project finished: an estimate runs in the background. */
+    Labelq__BatchInfo *agree = NULL, *split = NULL;
+    for (int tries = 0; tries < 100; tries++) {
+        if (agree)
+            labelq__batch_info__free_unpacked(agree, NULL);
+        if (split)
+            labelq__batch_info__free_unpacked(split, NULL);
+        agree = get(admin, p, "agree");
+        split = get(admin, p, "split");
+        if (agree->done == 64 && split->done == 64 && agree->has_percent_agreement &&
+            split->has_percent_agreement && fabs(agree->percent_agreement - 1.0) < 1e-9 &&
+            fabs(split->percent_agreement) < 1e-9)
+            break;
+        usleep(50 * 1000);
+    }
+    assert_int_equal(agree->done, 64);
+    assert_true(agree->has_percent_agreement);
+    assert_true(fabs(agree->percent_agreement - 1.0) < 1e-9);
+    assert_true(agree->has_alpha);
+    assert_true(fabs(agree->alpha - 1.0) < 1e-9);
+    assert_true(split->has_percent_agreement);
+    assert_true(fabs(split->percent_agreement) < 1e-9);
+    assert_true(split->has_alpha);
+    if (!(split->alpha < 0.0))
+        fail_msg("batch split: annotators never agree, want alpha < 0, got %g", split->alpha);
+    labelq__batch_info__free_unpacked(agree, NULL);
+    labelq__batch_info__free_unpacked(split, NULL);
+    /* The project's own figure: half of the items agree. */
+    Labelq__ProjectInfo *info = it_project_info(admin, p);
+    assert_true(info->has_percent_agreement);
+    assert_true(fabs(info->percent_agreement - 0.5) < 1e-9);
+    assert_true(info->has_alpha);
+    labelq__project_info__free_unpacked(info, NULL);
+    lq_client_close(a1);
+    lq_client_close(a2);
+    lq_client_close(admin);
+}
+
 static void states_survive_restart(void **state)
 {
     (void)state;
@@ -761,6 +845,7 @@ int main(void)
         cmocka_unit_test(create_append_and_bad_input),
         cmocka_unit_test(priority_change_reorders),
         cmocka_unit_test(batch_export_and_report),
+        cmocka_unit_test(live_agreement_per_batch),
         cmocka_unit_test(states_survive_restart),
         cmocka_unit_test(it_test_daemon_stops_cleanly),
     };
