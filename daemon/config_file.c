@@ -1,6 +1,6 @@
-/* labelqd's config file: INI read with inih, and written back for
- * --check-config. A key is a flag's name and means what the flag means;
- * config.c checks the values. */
+/* labelqd's config file: INI read with inih. A key is a flag's name and
+ * means what the flag means; config.c checks the values and writes the
+ * file back for --check-config. */
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -8,9 +8,6 @@
 #include <string.h>
 
 #include "daemon/config.h"
-#include "daemon/log.h"
-
-#define LQ_CONFIG_SECTION "labelqd"
 
 /* A value read from the file, kept while cfg points at it. */
 struct lq_config_text {
@@ -18,12 +15,6 @@ struct lq_config_text {
     char s[];
 };
 
-/* Every key (config.c gives them meaning), to catch one given twice. */
-static const char *const keys[] = {
-    "data",      "listen",          "metrics-listen", "tls-san",
-    "max-frame", "max-connections", "map-size",       "log-level",
-};
-#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 #define REPEATABLE_KEY "tls-san"
 
 /* One read of one file. inih goes on after an error; only the first is
@@ -34,8 +25,8 @@ typedef struct file_read {
     int line;         /* lines handed to inih so far: the current line */
     int section_line; /* line of the last [section] header */
     int err_line;     /* line of the first error, 0 while there is none */
-    char err[512];
-    int seen[N_KEYS]; /* line each key was set on, 0 if not yet */
+    char err[1024];
+    int seen[LQ_CONFIG_N_KEYS]; /* line each key was set on, 0 if not yet */
 } file_read;
 
 /* Records the first error, at line; returns 0, which is inih's "error". */
@@ -94,18 +85,16 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (*section && strcmp(section, LQ_CONFIG_SECTION) != 0)
         return fail_at(r, r->section_line,
                        "unknown section [%s] (the only one is [" LQ_CONFIG_SECTION "])", section);
-    size_t k = 0;
-    while (k < N_KEYS && strcmp(keys[k], name) != 0)
-        k++;
-    if (k < N_KEYS && r->seen[k] && strcmp(name, REPEATABLE_KEY) != 0)
+    int k = lq_config_key_index(name);
+    if (k >= 0 && r->seen[k] && strcmp(name, REPEATABLE_KEY) != 0)
         return fail(r, "%s is already set on line %d", name, r->seen[k]);
     char *v = keep(r->cfg, value);
     if (!v)
         return fail(r, "out of memory");
-    char err[256];
+    char err[1024];
     if (lq_config_set(r->cfg, name, v, err, sizeof(err)) < 0)
         return fail(r, "%s", err);
-    if (k < N_KEYS)
+    if (k >= 0)
         r->seen[k] = r->line;
     return 1;
 }
@@ -143,44 +132,6 @@ int lq_config_load_file(lq_config *cfg, const char *path)
         return -1;
     }
     return 0;
-}
-
-int lq_config_write(const lq_config *cfg, FILE *out)
-{
-    static const char *const levels[] = {
-        [LQ_LOG_DEBUG] = "debug",
-        [LQ_LOG_INFO] = "info",
-        [LQ_LOG_WARN] = "warn",
-        [LQ_LOG_ERROR] = "error",
-    };
-    fprintf(out, "# labelqd's effective configuration (labelqd --check-config)\n");
-    fprintf(out, "[" LQ_CONFIG_SECTION "]\n");
-    fprintf(out, "data = %s\n", cfg->data_dir);
-    fprintf(out, "listen = %s\n", cfg->listen);
-    if (!*cfg->metrics_listen)
-        fprintf(out, "# metrics-listen: empty, no metrics endpoint\n");
-    fprintf(out, "metrics-listen = %s\n", cfg->metrics_listen);
-    if (cfg->n_sans == 0)
-        fprintf(out, "# tls-san: none besides localhost, 127.0.0.1 and ::1\n");
-    for (int i = 0; i < cfg->n_sans; i++)
-        fprintf(out, "tls-san = %s\n", cfg->sans[i]);
-    fprintf(out, "max-frame = %zu\n", cfg->max_frame);
-    fprintf(out, "max-connections = %u\n", cfg->max_connections);
-    fprintf(out, "map-size = %zu\n", cfg->map_size);
-    fprintf(out, "log-level = %s\n", levels[cfg->log_level]);
-    fprintf(out,
-            "# compiled in, no key: handshake-timeout-ms %u, max-lease-batch %u,\n"
-            "# max-wait-ms %u, max-lease-scan %u, export-chunk-bytes %zu,\n"
-            "# write-queue-high %zu, metrics-max-connections %u,\n"
-            "# metrics-timeout-ms %u, metrics-max-request %zu, max-refusals %u,\n"
-            "# auth-fail-threshold %u, auth-fail-window-ms %u, auth-delay-first-ms %u,\n"
-            "# auth-delay-max-ms %u, auth-throttle-addrs %u\n",
-            cfg->handshake_timeout_ms, cfg->max_lease_batch, cfg->max_wait_ms, cfg->max_lease_scan,
-            cfg->export_chunk_bytes, cfg->write_queue_high, cfg->metrics_max_connections,
-            cfg->metrics_timeout_ms, cfg->metrics_max_request, cfg->max_refusals,
-            cfg->auth_fail_threshold, cfg->auth_fail_window_ms, cfg->auth_delay_first_ms,
-            cfg->auth_delay_max_ms, cfg->auth_throttle_addrs);
-    return fflush(out) != 0 || ferror(out) ? -1 : 0;
 }
 
 void lq_config_free(lq_config *cfg)

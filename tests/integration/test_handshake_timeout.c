@@ -1,7 +1,8 @@
 /* A connection that never finishes its handshake is closed after the
- * daemon's handshake timeout (10 s from the TCP accept, covering TLS and
- * Hello; a fixed value, not a flag), and other clients are served while it
- * hangs there. */
+ * daemon's handshake timeout (10 s from the TCP accept by default, covering
+ * TLS and Hello), and other clients are served while it hangs there. With
+ * --handshake-timeout-ms 300 the same connections are closed after about
+ * 0.3 s. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,8 +23,13 @@
 #define EARLIEST_CLOSE_MS 8000     /* not closed long before the timeout */
 #define LATEST_CLOSE_MS 14000      /* closed soon after it */
 #define SERVE_EVERY_MS 500
+#define SHORT_TIMEOUT_MS 300      /* --handshake-timeout-ms */
+#define SHORT_EARLIEST_MS 200     /* libuv's cached loop time may run a little behind */
+#define SHORT_LATEST_MS 3000      /* far below the 10 s default */
+#define POLL_EVERY_MS 10
 
 static it_daemon D;
+static it_daemon E; /* the one started with --handshake-timeout-ms */
 static const char *const LABELS[] = {"yes", "no"};
 
 /* True once the server closed the plain TCP connection fd (EOF or reset). */
@@ -96,11 +102,51 @@ static void silent_connections_closed(void **state)
     lq_client_close(admin);
 }
 
+/* The timeout is a setting: a daemon told 300 ms closes both kinds of
+ * silent connection after about that long, not after 10 s. */
+static void timeout_from_flag(void **state)
+{
+    (void)state;
+    static const char *const args[] = {"--handshake-timeout-ms", "300", NULL};
+    it_daemon_start_args(&E, args);
+    long long t0 = it_now_ms();
+    int silent = it_raw_tcp(&E);
+    it_raw no_hello;
+    it_raw_open(&no_hello, &E);
+    long long silent_closed = 0, tls_closed_at = 0;
+    while ((!silent_closed || !tls_closed_at) && it_now_ms() - t0 < SHORT_LATEST_MS) {
+        if (!silent_closed && tcp_closed(silent))
+            silent_closed = it_now_ms() - t0;
+        if (!tls_closed_at && tls_closed(&no_hello))
+            tls_closed_at = it_now_ms() - t0;
+        it_sleep_ms(POLL_EVERY_MS);
+    }
+    close(silent);
+    it_raw_close(&no_hello);
+    print_message("--handshake-timeout-ms %d: silent TCP closed after %lld ms, TLS without "
+                  "Hello after %lld ms\n",
+                  SHORT_TIMEOUT_MS, silent_closed, tls_closed_at);
+    if (!silent_closed || !tls_closed_at)
+        fail_msg("with --handshake-timeout-ms %d a silent connection was still open after %d ms",
+                 SHORT_TIMEOUT_MS, SHORT_LATEST_MS);
+    if (silent_closed < SHORT_EARLIEST_MS || tls_closed_at < SHORT_EARLIEST_MS)
+        fail_msg("silent connections closed after %lld / %lld ms, before the %d ms timeout",
+                 silent_closed, tls_closed_at, SHORT_TIMEOUT_MS);
+    /* A client that does finish in time is served. */
+    lq_client *admin = it_daemon_admin(&E);
+    lq_client_close(admin);
+    it_daemon_stop_ok(&E);
+    E.passed = true;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(timeout_from_flag),
         cmocka_unit_test(silent_connections_closed),
         cmocka_unit_test(it_test_daemon_stops_cleanly),
     };
-    return IT_RUN_WITH_DAEMON(&D, tests);
+    int failed = IT_RUN_WITH_DAEMON(&D, tests);
+    it_daemon_cleanup(&E);
+    return failed;
 }
