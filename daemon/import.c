@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "daemon/batch_ops.h"
+#include "daemon/label_value.h"
 #include "daemon/log.h"
 #include "daemon/scheduler.h"
 #include "proto/error.h"
@@ -80,6 +81,13 @@ int lq_import_parse_line(const lq_project *p, const char *line, Labelq__TaskReco
         (!json_is_integer(prio) || json_integer_value(prio) < INT32_MIN ||
          json_integer_value(prio) > INT32_MAX)) {
         snprintf(err, errlen, "\"priority\" must be a 32-bit integer");
+        goto out;
+    }
+    if (lq_label_item_check(p->config, data, err, errlen) < 0)
+        goto out;
+    if (gold && !json_is_null(gold) && !lq_label_indexed(p->config)) {
+        snprintf(err, errlen, "\"gold\" answers work with single-choice and ordinal projects, "
+                              "not %s", lq_label_type_name(p->config->type));
         goto out;
     }
     if (gold && !json_is_null(gold) &&

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/label_value.h"
 #include "proto/error.h"
 
 int lq_task_before(const void *a, const void *b)
@@ -33,7 +34,8 @@ int lq_project_config_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen
                  "'.', '-' or '@'", LQ_MAX_NAME_LEN);
         return LQ_EBADREQ;
     }
-    if (cfg->n_labels == 0 || cfg->n_labels > LQ_MAX_LABELS) {
+    if (cfg->n_labels > LQ_MAX_LABELS ||
+        (cfg->n_labels == 0 && cfg->type == LABELQ__LABEL_TYPE__SINGLE)) {
         snprintf(err, errlen, "a project needs 1-%d labels (--labels a,b,c)", LQ_MAX_LABELS);
         return LQ_EBADREQ;
     }
@@ -82,7 +84,7 @@ int lq_project_config_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen
         snprintf(err, errlen, "instructions are limited to %d bytes", LQ_MAX_INSTRUCTIONS);
         return LQ_EBADREQ;
     }
-    return 0;
+    return lq_label_schema_check(cfg, err, errlen);
 }
 
 static Labelq__ProjectConfig *config_copy(const Labelq__ProjectConfig *src)

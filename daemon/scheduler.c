@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "daemon/consensus.h"
+#include "daemon/label_value.h"
 #include "daemon/log.h"
 #include "daemon/report.h"
 #include "proto/error.h"
@@ -614,31 +617,66 @@ static bool refuse_canceled(lq_conn *c, uint64_t id, lq_lease *l)
     return true;
 }
 
+/* The stored form of label for t's project, or NULL after replying with
+ * what is wrong with it. Spans are checked against the item's text, read
+ * from the store (an mmap read, no I/O wait on a warm store). */
+static char *checked_label(lq_conn *c, uint64_t id, lq_task *t, const char *label)
+{
+    const Labelq__ProjectConfig *cfg = t->batch->project->config;
+    Labelq__TaskRecord *rec = NULL;
+    json_t *data = NULL;
+    const char *text = NULL;
+    char err[256], *out = NULL;
+    if (cfg->type == LABELQ__LABEL_TYPE__SPANS) {
+        lq_txn *txn;
+        int rc = lq_store_read_begin(c->srv->store, &txn);
+        if (rc == 0) {
+            rc = lq_store_get_task(txn, t->batch->project->id, t->id, &rec);
+            lq_store_read_end(txn);
+        }
+        if (rc < 0) {
+            lq_conn_send_error(c, id, LQ_EUNAVAIL, "cannot read task %lu to check its spans",
+                               (unsigned long)t->id);
+            return NULL;
+        }
+        data = json_loads(rec->data_json, JSON_DECODE_ANY, NULL);
+        json_t *f = json_is_object(data) ? json_object_get(data, cfg->field) : NULL;
+        text = json_is_string(f) ? json_string_value(f) : NULL;
+    }
+    int rc = lq_label_canonical(cfg, label, text, &out, err, sizeof(err));
+    if (rc == LQ_ENOMEM)
+        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+    else if (rc < 0)
+        lq_conn_send_error(c, id, LQ_EBADREQ, "label for task %lu of project %s (%s): %s",
+                           (unsigned long)t->id, cfg->name, lq_label_type_name(cfg->type), err);
+    json_decref(data);
+    if (rec)
+        labelq__task_record__free_unpacked(rec, NULL);
+    return out;
+}
+
 void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req)
 {
     lq_task *t = task_for(c, id, req->task_id);
     if (!t)
         return;
-    if (lq_project_label_index(t->batch->project, req->label) < 0) {
-        lq_conn_send_error(c, id, LQ_EBADREQ,
-                           "'%s' is not a label of project %s (see its schema with "
-                           "'labelq status %s')",
-                           req->label, t->batch->project->config->name, t->batch->project->config->name);
+    char *label = checked_label(c, id, t, req->label);
+    if (!label)
         return;
-    }
     lq_lease *l = lq_task_lease(t, c->who->id);
-    if (!l) {
-        answer_unleased(c, id, t, req->label);
+    if (!l || refuse_canceled(c, id, l)) {
+        if (!l)
+            answer_unleased(c, id, t, label);
+        free(label);
         return;
     }
-    if (refuse_canceled(c, id, l))
-        return;
     submit_op *s = calloc(1, sizeof(*s));
-    if (!s || !(s->label = strdup(req->label))) {
-        free(s);
+    if (!s) {
+        free(label);
         lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
+    s->label = label;
     s->op.apply = submit_apply;
     s->op.done = submit_done;
     s->conn = c;

@@ -25,6 +25,7 @@ packages=(
 	python3-nltk      # independent agreement metrics the quality tests compare with
 	python3-statsmodels
 	python3-sklearn
+	python3-shapely   # box geometry (IoU) the box cross-check compares with
 	lmdb-utils        # mdb_copy, mdb_stat: backups and inspection
 	ca-certificates
 )
