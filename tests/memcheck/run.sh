@@ -10,7 +10,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
-tests=${MEMCHECK_TESTS:-project_flow|lease_lifecycle|idempotent_submit|restart|report|backup|gold|dynamic_overlap}
+tests=${MEMCHECK_TESTS:-project_flow|lease_lifecycle|idempotent_submit|restart|report|backup|gold|dynamic_overlap|batches}
 
 command -v valgrind >/dev/null || {
     echo "memcheck: valgrind is not installed (apt-get install valgrind)" >&2
