@@ -207,7 +207,7 @@ static void print_list_header(void)
  * row's columns on the next, so that names are never cut. */
 static void print_list_row(const Labelq__BatchInfo *b)
 {
-    char tasks[16], pending[16], leased[16], done[16], labels[16], pct[8], age[16], eta[16];
+    char tasks[16], pending[16], leased[16], done[16], labels[16], pct[8], age[48], eta[48];
     cli_format_count(tasks, sizeof tasks, 6, b->tasks);
     cli_format_count(pending, sizeof pending, 7, b->pending);
     cli_format_count(leased, sizeof leased, 6, b->leased);
@@ -279,7 +279,7 @@ static int cmd_list(cli *g, int argc, char **argv)
 
 static void print_block(const char *project, const Labelq__BatchInfo *b)
 {
-    char created[32], age[16], eta[16];
+    char created[32], age[48], eta[48];
     fmt_iso(created, sizeof created, b->created_ms);
     fmt_age(age, sizeof age, b->created_ms);
     printf("batch      %s\n", b->name);
@@ -334,7 +334,7 @@ static int cmd_show(cli *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, CLI_GLOBAL_OPTIONS, {0}};
     Labelq__BatchInfo *b = NULL;
-    const char *project, *batch;
+    const char *project = NULL, *batch = NULL;
     bool json = false;
     int args;
     int rc = cli_parse(g, argc, argv, "h", opts, usage, cli_flag_option, &json, &args);
@@ -369,7 +369,7 @@ static double mono_s(void)
  * state unless active; cut to WATCH_LINE_MAX columns. */
 static void draw_bar(const Labelq__BatchInfo *b)
 {
-    char name[WATCH_NAME_WIDTH + 1], bar[WATCH_BAR_WIDTH + 1], eta[16], line[256];
+    char name[WATCH_NAME_WIDTH + 1], bar[WATCH_BAR_WIDTH + 1], eta[48], line[320];
     snprintf(name, sizeof name, "%s", b->name);
     if (strlen(b->name) > WATCH_NAME_WIDTH)
         name[WATCH_NAME_WIDTH - 1] = '~';
@@ -387,7 +387,7 @@ static void draw_bar(const Labelq__BatchInfo *b)
 /* The appended line when stdout is not a terminal: time and every count. */
 static void print_line(const Labelq__BatchInfo *b)
 {
-    char now[32], eta[16];
+    char now[32], eta[48];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     fmt_iso(now, sizeof now, (uint64_t)ts.tv_sec * 1000);
@@ -479,7 +479,7 @@ static int cmd_watch(cli *g, int argc, char **argv)
     static const struct option opts[] = {
         {"interval", required_argument, NULL, 'i'}, CLI_GLOBAL_OPTIONS, {0}};
     watch_args a = {.interval_s = CLI_TOP_INTERVAL};
-    const char *project, *batch;
+    const char *project = NULL, *batch = NULL;
     struct sigaction sa = {0}, old_int, old_term;
     int args;
     int rc = cli_parse(g, argc, argv, "i:h", opts, usage, watch_option, &a, &args);
@@ -524,7 +524,7 @@ static int cmd_change(cli *g, int argc, char **argv)
     const char *verb = strrchr(argv[0], ' ') ? strrchr(argv[0], ' ') + 1 : argv[0];
     const change *ch = NULL;
     Labelq__BatchInfo *before = NULL, *after = NULL;
-    const char *project, *batch;
+    const char *project = NULL, *batch = NULL;
     int args;
     for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
         if (strcmp(verb, changes[i].verb) == 0)
@@ -573,7 +573,8 @@ static bool is_negative_number(const char *s)
 /* Whether arg is a connection option whose value is the next argument. */
 static bool takes_value(const char *arg)
 {
-    static const char *const with_value[] = {"--server", "--ca", "--token", "--token-file"};
+    static const char *const with_value[] = {"--server", "--ca",   "--token",
+                                             "--token-file", "--cert", "--key"};
     for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
         if (strcmp(arg, with_value[i]) == 0)
             return true;
