@@ -33,6 +33,10 @@ int load_conn_init(load_conn *lc, const load_params *p, lq_client *client, uint6
     SSL *ssl = lq__client_ssl(client);
     /* Requests are appended to the output while an earlier write waits. */
     SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* One read(2) takes whatever the socket holds instead of one for each
+     * record header and one for each record body; read_available stops
+     * when nothing is buffered (SSL_has_pending). */
+    SSL_set_read_ahead(ssl, 1);
     lc->ssl = ssl;
     /* liblabelq used id 1 for Hello. */
     lc->next_id = 2;
@@ -229,7 +233,7 @@ static int on_reply(load_conn *lc, load_stats *st, const Labelq__Envelope *env, 
     return 0;
 }
 
-/* Reads until the socket is empty. Returns 0 or a negative code. */
+/* Reads and buffers what has arrived. Returns 0 or a negative code. */
 static int read_available(load_conn *lc, load_stats *st)
 {
     uint8_t chunk[READ_CHUNK];
@@ -240,6 +244,11 @@ static int read_available(load_conn *lc, load_stats *st)
         if (ret == 1) {
             if (lq_frame_reader_feed(&lc->in, chunk, n) < 0)
                 return broken(lc, st, LQ_ENOMEM, "out of memory buffering replies");
+            /* Nothing buffered: the socket is empty as far as we know, and
+             * the loop's level-triggered epoll reports it when it is not,
+             * so skip the read(2) that would only say EAGAIN. */
+            if (!SSL_has_pending(lc->ssl))
+                return 0;
             continue;
         }
         int e = SSL_get_error(lc->ssl, ret);

@@ -14,6 +14,14 @@
 /* How long a closing connection may take to flush before it is cut off. */
 #define CLOSE_LINGER_MS 5000
 
+/* Reply buffer a connection keeps between loop iterations; a larger one (an
+ * export chunk, a big lease batch) is freed once sent, so idle connections
+ * stay small. */
+#define OUT_KEEP_BYTES 16384
+
+/* Ciphertext is read out of OpenSSL in pieces of at most this size. */
+#define WIRE_SLAB_BYTES 65536
+
 typedef struct write_req {
     uv_write_t req;
     lq_conn *conn;
@@ -41,6 +49,7 @@ void lq_conn_unref(lq_conn *c)
         return;
     SSL_free(c->ssl); /* frees both BIOs */
     lq_frame_reader_free(&c->reader);
+    lq_frame_buf_free(&c->out);
     free(c);
 }
 
@@ -50,6 +59,8 @@ static void close_handles(lq_conn *c)
         uv_close((uv_handle_t *)&c->tcp, on_close);
     if (!uv_is_closing((uv_handle_t *)&c->timer))
         uv_close((uv_handle_t *)&c->timer, on_close);
+    if (!uv_is_closing((uv_handle_t *)&c->flush))
+        uv_close((uv_handle_t *)&c->flush, on_close);
 }
 
 static void on_linger_timeout(uv_timer_t *t)
@@ -65,9 +76,15 @@ static void on_shutdown(uv_shutdown_t *req, int status)
     close_handles(c);
 }
 
+/* Bytes produced for c and not yet taken by the kernel. Cannot fail. */
+static size_t unsent(const lq_conn *c)
+{
+    return c->out.len + c->write_pending;
+}
+
 bool lq_conn_congested(const lq_conn *c)
 {
-    return c->write_pending >= c->srv->cfg->write_queue_high;
+    return unsent(c) >= c->srv->cfg->write_queue_high;
 }
 
 void lq_conn_wait_drain(lq_conn *c, lq_drain_waiter *w)
@@ -96,6 +113,14 @@ static void wake_drain_waiters(lq_conn *c, bool closing)
     }
 }
 
+/* Resumes the streams parked on c once its unsent output is below half of
+ * write_queue_high. */
+static void maybe_wake_drain_waiters(lq_conn *c)
+{
+    if (c->drain_waiters && !c->closing && unsent(c) < c->srv->cfg->write_queue_high / 2)
+        wake_drain_waiters(c, false);
+}
+
 static void on_write(uv_write_t *req, int status)
 {
     write_req *w = (write_req *)req;
@@ -104,38 +129,90 @@ static void on_write(uv_write_t *req, int status)
     free(w);
     if (status < 0 && !c->closing)
         lq_conn_close(c, uv_strerror(status));
-    if (c->drain_waiters && c->write_pending < c->srv->cfg->write_queue_high / 2)
-        wake_drain_waiters(c, false);
+    maybe_wake_drain_waiters(c);
     lq_conn_unref(c);
 }
 
-/* Moves whatever OpenSSL produced for the network onto the socket. */
+/* A socket write failed at once: the connection is over. */
+static void write_failed(lq_conn *c, int status)
+{
+    if (c->closing)
+        close_handles(c);
+    else
+        lq_conn_close(c, uv_strerror(status));
+}
+
+/* Queues len bytes from data behind whatever libuv still has to write. */
+static void queue_write(lq_conn *c, const char *data, size_t len)
+{
+    write_req *w = malloc(sizeof(*w) + len);
+    if (!w) {
+        lq_log(LQ_LOG_ERROR, "out of memory sending", "peer=%s", c->peer);
+        write_failed(c, UV_ENOMEM);
+        return;
+    }
+    memcpy(w->data, data, len);
+    w->len = len;
+    w->conn = c;
+    uv_buf_t buf = uv_buf_init(w->data, (unsigned)len);
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write);
+    if (rc < 0) {
+        free(w);
+        write_failed(c, rc);
+        return;
+    }
+    lq_conn_ref(c);
+    c->write_pending += len;
+}
+
+/* Moves whatever OpenSSL produced for the network onto the socket: straight
+ * into the kernel when libuv has nothing queued (no request, no callback),
+ * and what the kernel does not take behind it in libuv's queue. */
 static void flush_tls(lq_conn *c)
 {
+    static char slab[WIRE_SLAB_BYTES]; /* one loop thread: shared by every connection */
     size_t pending;
-    while ((pending = BIO_ctrl_pending(c->wbio)) > 0) {
-        write_req *w = malloc(sizeof(*w) + pending);
-        if (!w) {
-            lq_log(LQ_LOG_ERROR, "out of memory sending", "peer=%s", c->peer);
-            close_handles(c);
+    while (!uv_is_closing((uv_handle_t *)&c->tcp) && (pending = BIO_ctrl_pending(c->wbio)) > 0) {
+        int n = BIO_read(c->wbio, slab, (int)(pending < sizeof(slab) ? pending : sizeof(slab)));
+        if (n <= 0)
+            return;
+        uv_buf_t buf = uv_buf_init(slab, (unsigned)n);
+        /* UV_EAGAIN when the kernel is full or libuv still has writes
+         * queued: then these bytes go behind them, keeping the order. */
+        int done = uv_try_write((uv_stream_t *)&c->tcp, &buf, 1);
+        if (done < 0 && done != UV_EAGAIN) {
+            write_failed(c, done);
             return;
         }
-        int n = BIO_read(c->wbio, w->data, (int)pending);
-        if (n <= 0) {
-            free(w);
-            return;
-        }
-        w->len = (size_t)n;
-        w->conn = c;
-        uv_buf_t buf = uv_buf_init(w->data, (unsigned)n);
-        if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) < 0) {
-            free(w);
-            close_handles(c);
-            return;
-        }
-        lq_conn_ref(c);
-        c->write_pending += w->len;
+        if (done < 0)
+            done = 0;
+        if (done < n)
+            queue_write(c, slab + done, (size_t)(n - done));
     }
+}
+
+/* Encrypts the replies queued on c and sends them. */
+static void send_queued(lq_conn *c)
+{
+    if (c->out.len == 0)
+        return;
+    size_t written;
+    /* A memory BIO never pushes back: a success wrote everything. */
+    int ok = SSL_write_ex(c->ssl, c->out.data, c->out.len, &written);
+    lq_frame_buf_clear(&c->out, OUT_KEEP_BYTES);
+    if (ok != 1) {
+        lq_conn_close(c, "tls write failed");
+        return;
+    }
+    flush_tls(c);
+    maybe_wake_drain_waiters(c);
+}
+
+static void on_flush_due(uv_idle_t *h)
+{
+    lq_conn *c = h->data;
+    uv_idle_stop(h);
+    send_queued(c);
 }
 
 void lq_conn_close(lq_conn *c, const char *reason)
@@ -157,10 +234,14 @@ void lq_conn_close(lq_conn *c, const char *reason)
         srv->n_conns--;
     wake_drain_waiters(c, true);
     uv_read_stop((uv_stream_t *)&c->tcp);
+    uv_idle_stop(&c->flush);
     if (c->handshaken) {
+        /* Replies queued before the close (an Error saying why) go first. */
+        send_queued(c);
         SSL_shutdown(c->ssl);
         flush_tls(c);
     }
+    lq_frame_buf_free(&c->out);
     uv_timer_start(&c->timer, on_linger_timeout, CLOSE_LINGER_MS, 0);
     uv_shutdown_t *req = malloc(sizeof(*req));
     if (!req) {
@@ -178,23 +259,20 @@ void lq_conn_send(lq_conn *c, const Labelq__Envelope *env)
 {
     if (c->closing)
         return;
-    uint8_t *frame;
-    size_t len;
     /* Replies are sized by the server; the frame limit guards requests. A
      * reply that cannot be encoded is a bug, not the client's fault. */
-    int rc = lq_frame_encode(env, UINT32_MAX, &frame, &len);
+    int rc = lq_frame_buf_append(&c->out, env, UINT32_MAX);
     if (rc) {
         lq_log(LQ_LOG_ERROR, "cannot encode reply", "peer=%s error=%s", c->peer, lq_strerror(rc));
         lq_conn_close(c, "encode failure");
         return;
     }
-    int n = SSL_write(c->ssl, frame, (int)len);
-    free(frame);
-    if (n <= 0) {
-        lq_conn_close(c, "tls write failed");
-        return;
-    }
-    flush_tls(c);
+    /* Sent from the idle phase of the next loop iteration, so that every
+     * reply produced for c until then (this iteration's I/O callbacks, the
+     * next one's timers) shares one TLS write. An active idle handle keeps
+     * the loop from blocking in poll first, wherever the reply came from. */
+    if (!uv_is_active((uv_handle_t *)&c->flush))
+        uv_idle_start(&c->flush, on_flush_due);
 }
 
 static void log_tls_failure(lq_conn *c, const char *what)
@@ -304,6 +382,10 @@ static void read_plaintext(lq_conn *c)
                 lq_conn_close(c, "out of memory");
                 return;
             }
+            /* Nothing left to decrypt: skip the call that would only say
+             * SSL_ERROR_WANT_READ. */
+            if (!SSL_has_pending(c->ssl) && BIO_ctrl_pending(c->rbio) == 0)
+                break;
             continue;
         }
         int err = SSL_get_error(c->ssl, n);
@@ -384,10 +466,11 @@ void lq_conn_accept(lq_server *srv)
         return;
     c->srv = srv;
     c->refs = 1;
-    c->tcp.data = c->timer.data = c;
+    c->tcp.data = c->timer.data = c->flush.data = c;
     uv_tcp_init(srv->loop, &c->tcp);
     uv_timer_init(srv->loop, &c->timer);
-    c->handles_open = 2;
+    uv_idle_init(srv->loop, &c->flush);
+    c->handles_open = 3;
     lq_metrics_conn_open(srv);
     lq_frame_reader_init(&c->reader, srv->cfg->max_frame);
     /* Linked first so lq_conn_close's unlink is valid on every path. */

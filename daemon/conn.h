@@ -38,6 +38,7 @@ struct lq_drain_waiter {
 struct lq_conn {
     uv_tcp_t tcp;
     uv_timer_t timer;          /* handshake + Hello deadline */
+    uv_idle_t flush;           /* active while `out` holds replies to send */
     lq_server *srv;
     SSL *ssl;
     BIO *rbio, *wbio;          /* network -> OpenSSL, OpenSSL -> network */
@@ -52,6 +53,7 @@ struct lq_conn {
     uint64_t held_id;          /* ...for this request */
     int held_code;
     char held_msg[128];
+    lq_frame_buf out;          /* replies of this loop iteration, not yet encrypted */
     size_t write_pending;      /* bytes handed to uv_write not yet written */
     struct lq_export *export;  /* the export running on this connection, if any */
     struct lq_backup *backup;  /* the backup running on this connection, if any */
@@ -67,7 +69,10 @@ void lq_conn_accept(lq_server *srv);
 void lq_conn_ref(lq_conn *c);
 void lq_conn_unref(lq_conn *c);
 
-/* Encrypts and queues env. A no-op on a closing connection. */
+/* Queues env. The replies queued on c are encrypted and written together
+ * (one TLS write, one socket write when the socket takes it all), in the
+ * order queued, at the start of the next loop iteration, before the loop
+ * waits for I/O again. A no-op on a closing connection. */
 void lq_conn_send(lq_conn *c, const Labelq__Envelope *env);
 
 /* Sends a reply of kind with body (borrowed) for request id. A no-op on a
@@ -81,7 +86,8 @@ void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
 /* Replies with the empty success body. */
 void lq_conn_send_ok(lq_conn *c, uint64_t id);
 
-/* True when c has more unsent output than write_queue_high: a stream
+/* True when c has more unsent output (queued replies and bytes waiting for
+ * the socket) than write_queue_high: a stream
  * should stop producing and lq_conn_wait_drain. Cannot fail. */
 bool lq_conn_congested(const lq_conn *c);
 

@@ -31,6 +31,8 @@ typedef struct lq_project {
     bool estimating;               /* a background consensus estimate is running */
     bool estimate_again;           /* ...and another is wanted when it ends */
     uint64_t labels_since_estimate;
+    uint64_t estimate_started;     /* uv_now() when the running estimate began */
+    uint64_t estimate_quiet_until; /* uv_now() before which no label starts another */
     uint64_t tasks, done, labels, leased; /* leased: not-done tasks with a lease out */
     /* The ready queue lives in the batches (batch.h). Each keeps its tasks
      * with free slots in two heaps, ordered by priority desc, id asc. A task

@@ -13,6 +13,12 @@
  * does too, and an estimate never runs twice at once per project. */
 #define RESULTS_MIN_NEW_LABELS 200
 
+/* After an estimate that took T, labels start the next one no sooner than
+ * RESULTS_QUIET_FACTOR * T later: estimates use at most 1 / (1 + factor) of
+ * a core however fast labels arrive. A project that finishes is estimated
+ * at once regardless. */
+#define RESULTS_QUIET_FACTOR 4
+
 typedef struct report_req {
     lq_conn *conn;
     uint64_t id;
@@ -146,7 +152,9 @@ static int results_apply(lq_write_op *wop, lq_txn *txn)
 
 static void estimate_ended(lq_server *srv, lq_project *p)
 {
+    uint64_t now = uv_now(srv->loop);
     p->estimating = false;
+    p->estimate_quiet_until = now + RESULTS_QUIET_FACTOR * (now - p->estimate_started);
     if (p->estimate_again) {
         p->estimate_again = false;
         lq_results_refresh(srv, p);
@@ -210,6 +218,7 @@ void lq_results_refresh(lq_server *srv, lq_project *p)
     }
     p->labels_since_estimate = 0;
     p->estimating = true;
+    p->estimate_started = uv_now(srv->loop);
     if (lq_quality_start(srv, p, NULL, estimate_done, NULL) < 0)
         p->estimating = false;
 }
@@ -219,6 +228,7 @@ void lq_results_note_label(lq_server *srv, lq_project *p)
     p->labels_since_estimate++;
     uint64_t due = p->labels / 10 > RESULTS_MIN_NEW_LABELS ? p->labels / 10 : RESULTS_MIN_NEW_LABELS;
     bool finished = p->tasks > 0 && p->done == p->tasks;
-    if (p->labels_since_estimate >= due || finished)
+    bool quiet = p->estimating || uv_now(srv->loop) < p->estimate_quiet_until;
+    if ((p->labels_since_estimate >= due && !quiet) || finished)
         lq_results_refresh(srv, p);
 }

@@ -59,6 +59,15 @@ int lq_frame_reader_next(lq_frame_reader *r, const uint8_t **frame, size_t *len)
     return 1;
 }
 
+/* Writes the 4-byte big-endian length n at p. */
+static void put_header(uint8_t *p, size_t n)
+{
+    p[0] = (uint8_t)(n >> 24);
+    p[1] = (uint8_t)(n >> 16);
+    p[2] = (uint8_t)(n >> 8);
+    p[3] = (uint8_t)n;
+}
+
 int lq_frame_encode(const Labelq__Envelope *env, size_t max_frame, uint8_t **out,
                     size_t *out_len)
 {
@@ -68,14 +77,47 @@ int lq_frame_encode(const Labelq__Envelope *env, size_t max_frame, uint8_t **out
     uint8_t *buf = malloc(LQ_FRAME_HEADER + n);
     if (!buf)
         return LQ_ENOMEM;
-    buf[0] = (uint8_t)(n >> 24);
-    buf[1] = (uint8_t)(n >> 16);
-    buf[2] = (uint8_t)(n >> 8);
-    buf[3] = (uint8_t)n;
+    put_header(buf, n);
     labelq__envelope__pack(env, buf + LQ_FRAME_HEADER);
     *out = buf;
     *out_len = LQ_FRAME_HEADER + n;
     return 0;
+}
+
+int lq_frame_buf_append(lq_frame_buf *b, const Labelq__Envelope *env, size_t max_frame)
+{
+    size_t n = labelq__envelope__get_packed_size(env);
+    if (n > max_frame || n > UINT32_MAX)
+        return LQ_EFRAME;
+    size_t need = b->len + LQ_FRAME_HEADER + n;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *nb = realloc(b->data, cap);
+        if (!nb)
+            return LQ_ENOMEM;
+        b->data = nb;
+        b->cap = cap;
+    }
+    put_header(b->data + b->len, n);
+    labelq__envelope__pack(env, b->data + b->len + LQ_FRAME_HEADER);
+    b->len = need;
+    return 0;
+}
+
+void lq_frame_buf_clear(lq_frame_buf *b, size_t keep)
+{
+    b->len = 0;
+    if (b->cap > keep)
+        lq_frame_buf_free(b);
+}
+
+void lq_frame_buf_free(lq_frame_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
 }
 
 Labelq__Envelope *lq_frame_decode(const uint8_t *frame, size_t len)

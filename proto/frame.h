@@ -43,6 +43,26 @@ int lq_frame_reader_next(lq_frame_reader *r, const uint8_t **frame, size_t *len)
 int lq_frame_encode(const Labelq__Envelope *env, size_t max_frame, uint8_t **out,
                     size_t *out_len);
 
+/* A buffer of whole encoded frames, appended one after another: what a
+ * writer that sends several messages at once collects before sending. */
+typedef struct lq_frame_buf {
+    uint8_t *data;
+    size_t len; /* bytes of frames held, from data[0] */
+    size_t cap;
+} lq_frame_buf;
+
+/* Appends env to b as one frame. Returns 0, LQ_EFRAME if the encoded size
+ * exceeds max_frame, or LQ_ENOMEM; on failure b is unchanged. */
+int lq_frame_buf_append(lq_frame_buf *b, const Labelq__Envelope *env, size_t max_frame);
+
+/* Empties b. Its memory is kept for the next frames unless it is larger than
+ * keep bytes, so that one large message does not pin a large buffer. Cannot
+ * fail. */
+void lq_frame_buf_clear(lq_frame_buf *b, size_t keep);
+
+/* Frees b's memory; b is empty and may be used again. */
+void lq_frame_buf_free(lq_frame_buf *b);
+
 /* Decodes one frame payload. Returns a message to free with
  * labelq__envelope__free_unpacked(msg, NULL), or NULL if it is not a valid
  * Envelope. */

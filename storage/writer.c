@@ -3,7 +3,12 @@
  * Two singly linked lists under one mutex: `queue` (submitted, not yet taken
  * by the thread) and `completed` (applied and committed or failed, waiting
  * for lq_writer_drain). The thread takes the whole queue at once, so every op
- * submitted while a commit was running joins the next commit. */
+ * submitted while a commit was running joins the next commit.
+ *
+ * A batch is first applied without a nested transaction per op, which costs
+ * LMDB a dirty-page list and page copies per op; only when some op fails, or
+ * LMDB runs out of room, is it aborted and applied again op by op in nested
+ * transactions (apply may run more than once: writer.h). */
 #include "storage/writer.h"
 
 #include <pthread.h>
@@ -73,7 +78,7 @@ static int apply_one(lq_txn *parent, lq_write_op *op)
     return 0;
 }
 
-static void fail_ops(lq_write_op *from, lq_write_op *to, int status)
+static void set_status(lq_write_op *from, lq_write_op *to, int status)
 {
     for (lq_write_op *op = from; op != to; op = op->next)
         op->status = status;
@@ -118,7 +123,7 @@ static void run_batch(lq_writer *w, lq_write_op *pending, batch_result *res)
         int full = 0;
 
         if (lq__store_write_begin(w->st, &txn)) {
-            fail_ops(pending, NULL, LQ_EUNAVAIL);
+            set_status(pending, NULL, LQ_EUNAVAIL);
             return;
         }
         for (op = pending; op && n < cap; op = op->next, n++) {
@@ -144,10 +149,38 @@ static void run_batch(lq_writer *w, lq_write_op *pending, batch_result *res)
             pending = first;
             continue;
         } else {
-            fail_ops(first, op, LQ_EUNAVAIL);
+            set_status(first, op, LQ_EUNAVAIL);
         }
         pending = full ? handle_full(w, op, full, op == first, res) : op;
     }
+}
+
+/* The common case, cheaply: applies every op of the list straight in one
+ * write transaction (no nested transaction per op) and commits. Returns true
+ * when every op applied and the commit succeeded: each op then has status 0.
+ * Returns false, having stored nothing, when any op failed or LMDB ran out of
+ * room; run_batch then applies the list again, isolating each op. */
+static bool run_batch_direct(lq_writer *w, lq_write_op *pending, batch_result *res)
+{
+    lq_txn txn;
+    uint64_t n = 0;
+
+    if (lq__store_write_begin(w->st, &txn))
+        return false;
+    for (lq_write_op *op = pending; op; op = op->next, n++) {
+        /* txn.full as in apply_one: an op may swallow a put's error. */
+        if (op->apply(op, &txn) || txn.full) {
+            lq__store_write_abort(&txn);
+            return false;
+        }
+    }
+    if (lq__store_write_commit(&txn))
+        return false;
+    set_status(pending, NULL, 0);
+    res->commits++;
+    if (n > res->max_batch)
+        res->max_batch = n;
+    return true;
 }
 
 static void *writer_main(void *arg)
@@ -168,7 +201,8 @@ static void *writer_main(void *arg)
         w->queue = (op_list){NULL, NULL};
         pthread_mutex_unlock(&w->mu);
 
-        run_batch(w, batch.head, &res);
+        if (!run_batch_direct(w, batch.head, &res))
+            run_batch(w, batch.head, &res);
         for (lq_write_op *op = batch.head; op; op = op->next) {
             n++;
             failed += op->status != 0;

@@ -1,9 +1,10 @@
 /* The group-commit writer: one thread that owns every LMDB write.
  *
  * The event loop queues operations and never waits on disk. The writer takes
- * everything queued since its last commit, applies each operation in a nested
- * transaction of one write transaction (so an operation that fails leaves no
- * trace while its neighbours commit), commits once, and then tells the loop
+ * everything queued since its last commit, applies the operations in one write
+ * transaction (an operation that fails leaves no trace while its neighbours
+ * commit: the batch is then applied again with each operation in a nested
+ * transaction of its own), commits once, and then tells the loop
  * (notify) that completed operations are ready. The loop calls
  * lq_writer_drain, which runs each operation's done callback in submit order.
  * An acknowledgement sent from done is therefore sent only after its commit.
