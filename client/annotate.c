@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "annotate_answer.h"
 #include "annotate_input.h"
 #include "annotate_screen.h"
 #include "annotate_term.h"
@@ -22,6 +23,8 @@
 #define PROG "labelq-annotate"
 #define LEASE_WAIT_MS 5000
 #define CLIENT_NAME "labelq-annotate/0.1"
+/* Exit status for a project whose type is labeled by programs (boxes). */
+#define EXIT_UNSUPPORTED 3
 
 /* Positive results of a step; errors are negative LQ_E* codes. */
 enum { STEP_NEXT = 0, STEP_QUIT = 1 };
@@ -32,6 +35,8 @@ typedef struct session {
     const char *project;
     Labelq__ProjectInfo *info;
     annotate_input *in;
+    answer *ans;      /* the answer to the task on screen */
+    answer_view view; /* what of it is shown; refreshed before each draw */
     bool tty;
     unsigned labeled;
     char status[256];
@@ -42,16 +47,30 @@ typedef struct session {
 static const char usage_text[] =
     "usage: " PROG " [options] PROJECT\n"
     "\n"
-    "Label PROJECT's tasks one at a time. On a terminal: press 1-9 to choose a\n"
-    "label, s to skip (release the task to others), q to quit. With stdin not\n"
-    "a terminal, each item is printed and one line is read per decision: a\n"
-    "label number, s or q; end of input quits.\n"
+    "Label PROJECT's tasks one at a time. On a terminal, by the project's type:\n"
+    "  single, ordinal  1-9 choose (more than 9 choices: the number, Enter)\n"
+    "  multi            1-9 toggle a label, Enter submits the set (maybe empty)\n"
+    "  numeric          type the number, Enter\n"
+    "  text             type the answer, Enter; Backspace, Esc clears\n"
+    "  spans            type FIRST-LAST LABEL (token numbers), Enter; u undoes\n"
+    "                   the last span; Enter on an empty line submits\n"
+    "s skips (the task goes to others), q quits; in text, Ctrl-S skips and\n"
+    "Ctrl-D quits. With stdin not a terminal, each item is printed and one\n"
+    "line is read per step: what would be typed before Enter (single, ordinal:\n"
+    "a choice's number or name; multi: the set's numbers, e.g. \"1 3\"; text:\n"
+    "the answer, or a line of Ctrl-S / Ctrl-D), s or q; end of input quits.\n"
+    "Boxes projects are labeled by programs through liblabelq: for one, this\n"
+    "program says so and exits with status 3.\n"
     "\n"
     "options:\n"
     "  --server HOST:PORT  labelqd address (env LABELQ_SERVER; default " LQ_DEFAULT_SERVER ")\n"
     "  --ca FILE           CA certificate to verify the server (env LABELQ_CA)\n"
     "  --token TOKEN       annotator token (env LABELQ_TOKEN)\n"
     "  --token-file FILE   read the token from FILE (env LABELQ_TOKEN_FILE)\n"
+    "  --cert FILE         client certificate (PEM), for a labelqd run with --client-ca\n"
+    "                      (env LABELQ_CERT)\n"
+    "  --key FILE          its private key, PEM, unencrypted (env LABELQ_KEY; default:\n"
+    "                      read from the --cert file)\n"
     "  -h, --help          show this help\n";
 
 static int64_t now_ms(void)
@@ -71,12 +90,14 @@ static int usage_error(const char *msg)
 static int parse_args(int argc, char **argv, lq_client_options *conn, const char **token_file,
                       const char **project)
 {
-    enum { OPT_SERVER = 256, OPT_CA, OPT_TOKEN, OPT_TOKEN_FILE };
+    enum { OPT_SERVER = 256, OPT_CA, OPT_TOKEN, OPT_TOKEN_FILE, OPT_CERT, OPT_KEY };
     static const struct option longopts[] = {
         {"server", required_argument, NULL, OPT_SERVER},
         {"ca", required_argument, NULL, OPT_CA},
         {"token", required_argument, NULL, OPT_TOKEN},
         {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"key", required_argument, NULL, OPT_KEY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -94,6 +115,12 @@ static int parse_args(int argc, char **argv, lq_client_options *conn, const char
             break;
         case OPT_TOKEN_FILE:
             *token_file = optarg;
+            break;
+        case OPT_CERT:
+            conn->cert_file = optarg;
+            break;
+        case OPT_KEY:
+            conn->key_file = optarg;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -119,8 +146,7 @@ static screen_view view_of(const session *s, const Labelq__LeasedTask *task)
         .annotator = who && *who ? who : "?",
         .labeled = s->labeled,
         .instructions = cfg->instructions ? cfg->instructions : "",
-        .labels = cfg->labels,
-        .n_labels = cfg->n_labels,
+        .answer = &s->view,
         .task = task,
         .status = s->status,
     };
@@ -141,8 +167,13 @@ static void flush_status(session *s)
  * prints the item and the prompt. */
 static int show(session *s, const Labelq__LeasedTask *task)
 {
-    screen_view v = view_of(s, task);
     int rows, cols, rc;
+    if ((rc = answer_view_get(s->ans, &s->view)) < 0) {
+        s->failed = "drawing the screen";
+        s->local = true;
+        return rc;
+    }
+    screen_view v = view_of(s, task);
     if (!s->tty) {
         flush_status(s);
         if (task)
@@ -188,13 +219,12 @@ static bool retryable(int rc)
            rc == LQ_EINTERNAL;
 }
 
-/* Submits label for task. Returns STEP_NEXT with *stay false when the item
- * is finished with (labeled, or its lease is gone), STEP_NEXT with *stay
- * true when the person may try again, or a fatal error. */
-static int submit(session *s, const Labelq__LeasedTask *task, size_t label, int64_t shown,
-                  bool *stay)
+/* Submits the answer's value for task. Returns STEP_NEXT with *stay false
+ * when the item is finished with (labeled, or its lease is gone), STEP_NEXT
+ * with *stay true when the person may try again, or a fatal error. */
+static int submit(session *s, const Labelq__LeasedTask *task, int64_t shown, bool *stay)
 {
-    const char *value = s->info->config->labels[label];
+    const char *value = answer_value(s->ans);
     int64_t spent = now_ms() - shown;
     uint32_t duration = spent > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)spent;
     bool duplicate = false;
@@ -213,7 +243,7 @@ static int submit(session *s, const Labelq__LeasedTask *task, size_t label, int6
         return STEP_NEXT;
     }
     if (retryable(rc)) {
-        snprintf(s->status, sizeof s->status, "could not submit: %s; choose again or skip",
+        snprintf(s->status, sizeof s->status, "could not submit: %s; try again or skip",
                  lq_client_error(s->c));
         *stay = true;
         return STEP_NEXT;
@@ -222,47 +252,84 @@ static int submit(session *s, const Labelq__LeasedTask *task, size_t label, int6
     return rc;
 }
 
+/* Reads the next key or line into *r. Returns 0 or a fatal error. */
+static int next_step(session *s, answer_result *r)
+{
+    input_event ev;
+    int rc;
+    r->kind = ANSWER_NONE;
+    r->message[0] = '\0';
+    if ((rc = input_next(s->in, -1, &ev)) < 0) {
+        s->failed = "reading input";
+        s->local = true;
+        return rc;
+    }
+    if (term_stop_signal() || ev.kind == INPUT_END) {
+        r->kind = ANSWER_QUIT;
+        return 0;
+    }
+    if (ev.kind == INPUT_KEY)
+        rc = answer_key(s->ans, ev.key, r);
+    else if (ev.kind == INPUT_LINE)
+        rc = answer_line(s->ans, ev.line, r);
+    if (rc < 0) {
+        s->failed = "building the answer";
+        s->local = true;
+    }
+    return rc;
+}
+
+/* An item the answer cannot be built for (a spans item without its text):
+ * said, and declined so that it is not offered again. */
+static int decline(session *s, const Labelq__LeasedTask *task, const char *why)
+{
+    int rc;
+    snprintf(s->status, sizeof s->status, "skipped item %s: %s", task->external_id, why);
+    flush_status(s);
+    return (rc = give_back(s, task->task_id, true)) < 0 ? rc : STEP_NEXT;
+}
+
 /* Shows task until the person decides. Returns STEP_NEXT, STEP_QUIT or a
  * fatal error. The lease is never left held on STEP_QUIT. */
 static int work_on(session *s, const Labelq__LeasedTask *task)
 {
-    screen_view v = view_of(s, task);
     int64_t shown = now_ms();
-    int rc;
-    if ((rc = show(s, task)) < 0)
+    char why[200];
+    int rc = answer_start(s->ans, task->data_json, why, sizeof why);
+    if (rc == LQ_EBADREQ)
+        return decline(s, task, why);
+    if (rc < 0 || (rc = show(s, task)) < 0) {
+        s->failed = s->failed ? s->failed : "starting the answer";
+        s->local = true;
         return rc;
+    }
     for (;;) {
-        input_decision d;
+        answer_result r;
         bool stay = false;
-        if ((rc = input_next(s->in, v.n_labels, -1, &d)) < 0) {
-            s->failed = "reading input";
-            s->local = true;
+        if ((rc = next_step(s, &r)) < 0)
             return rc;
-        }
-        if (term_stop_signal())
-            d.kind = INPUT_QUIT;
-        switch (d.kind) {
-        case INPUT_NONE:
+        switch (r.kind) {
+        case ANSWER_NONE:
             if (term_take_resize() && (rc = show(s, task)) < 0)
                 return rc;
             continue;
-        case INPUT_INVALID:
-            snprintf(s->status, sizeof s->status, "'%s' is not a choice: 1-%zu, s or q", d.text,
-                     v.n_labels < SCREEN_MAX_KEYS || !s->tty ? v.n_labels : SCREEN_MAX_KEYS);
+        case ANSWER_CHANGED:
+        case ANSWER_INVALID:
+            snprintf(s->status, sizeof s->status, "%s", r.message);
             break;
-        case INPUT_LABEL:
-            if ((rc = submit(s, task, d.label, shown, &stay)) < 0)
+        case ANSWER_SUBMIT:
+            if ((rc = submit(s, task, shown, &stay)) < 0)
                 return rc;
             if (!stay) {
                 flush_status(s);
                 return STEP_NEXT;
             }
             break;
-        case INPUT_SKIP:
+        case ANSWER_SKIP:
             snprintf(s->status, sizeof s->status, "skipped item %s", task->external_id);
             flush_status(s);
             return (rc = give_back(s, task->task_id, true)) < 0 ? rc : STEP_NEXT;
-        case INPUT_QUIT:
+        case ANSWER_QUIT:
             return (rc = give_back(s, task->task_id, false)) < 0 ? rc : STEP_QUIT;
         }
         if ((rc = reprompt(s, task)) < 0)
@@ -311,7 +378,7 @@ static int lease_one(session *s, Labelq__LeaseReply **out)
             return 0;
         }
         labelq__lease_reply__free_unpacked(r, NULL);
-        if (term_stop_signal() || input_wants_quit(s->in))
+        if (term_stop_signal() || input_wants_quit(s->in, answer_q_line_quits(s->ans)))
             return STEP_QUIT;
     }
 }
@@ -324,6 +391,7 @@ static int run(session *s)
         if (rc != 0)
             return rc;
         rc = work_on(s, r->tasks[0]);
+        answer_clear(s->ans);
         labelq__lease_reply__free_unpacked(r, NULL);
         if (rc != STEP_NEXT)
             return rc;
@@ -353,12 +421,20 @@ static int open_session(session *s, lq_client_options *conn, const char *token_f
         fprintf(stderr, PROG ": project %s: %s\n", s->project, lq_client_error(s->c));
         return 1;
     }
-    if (!s->info->config || s->info->config->n_labels == 0) {
-        fprintf(stderr, PROG ": project %s has no labels to choose from\n", s->project);
+    if (!s->info->config) {
+        fprintf(stderr, PROG ": project %s: the server sent no configuration\n", s->project);
         return 1;
     }
+    if (!answer_supported(s->info->config)) {
+        fprintf(stderr,
+                PROG ": project %s labels boxes on images; its items are labeled by programs "
+                     "through liblabelq (lq_lease, lq_submit), not in the terminal\n",
+                s->project);
+        return EXIT_UNSUPPORTED;
+    }
     s->tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    if (input_open(s->tty, &s->in) < 0 || term_signals_install() < 0) {
+    if (answer_new(s->info->config, s->tty, &s->ans) < 0 || input_open(s->tty, &s->in) < 0 ||
+        term_signals_install() < 0) {
         fprintf(stderr, PROG ": out of memory or signals unavailable\n");
         return 1;
     }
@@ -396,6 +472,7 @@ int main(int argc, char **argv)
     }
     term_restore();
     input_close(s.in);
+    answer_free(s.ans);
     if (s.info)
         labelq__project_info__free_unpacked(s.info, NULL);
     lq_client_close(s.c);

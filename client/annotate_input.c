@@ -11,15 +11,17 @@
 
 #include "proto/error.h"
 
-#define INPUT_BUF 4096
 #define KEY_CTRL_C 0x03
 #define KEY_CTRL_D 0x04
+#define KEY_ESC 0x1b
 
 struct annotate_input {
     bool tty;
     bool eof;
-    size_t len; /* bytes buffered in buf */
-    char buf[INPUT_BUF];
+    bool dropping; /* the buffer overflowed inside a line: drop up to its end */
+    size_t len;    /* bytes buffered in buf */
+    char buf[INPUT_MAX_LINE];
+    char line[INPUT_MAX_LINE]; /* the last line handed out */
 };
 
 int input_open(bool tty, annotate_input **out)
@@ -46,8 +48,10 @@ static int fill(annotate_input *in, int timeout_ms)
     int r;
     if (in->eof)
         return 1;
-    if (in->len == sizeof in->buf)
+    if (in->len == sizeof in->buf) {
         in->len = 0; /* a line longer than the buffer is garbage; drop it */
+        in->dropping = true;
+    }
     r = poll(&p, 1, timeout_ms);
     if (r < 0)
         return errno == EINTR ? 0 : LQ_EIO;
@@ -68,142 +72,136 @@ static void consume(annotate_input *in, size_t n)
     in->len -= n;
 }
 
-/* Maps a key or a trimmed line to a decision. */
-static void decide(const char *word, size_t n_labels, input_decision *d)
+/* The length of the escape sequence at the start of the buffer (ESC [ ...
+ * final byte, or ESC O x), or 0 when it is a lone Esc. */
+static size_t escape_length(const annotate_input *in)
 {
-    char *end;
-    unsigned long k;
-    d->kind = INPUT_INVALID;
-    snprintf(d->text, sizeof d->text, "%s", word);
-    if (strcmp(word, "q") == 0 || strcmp(word, "Q") == 0) {
-        d->kind = INPUT_QUIT;
-        return;
+    if (in->len < 2 || (in->buf[1] != '[' && in->buf[1] != 'O'))
+        return 0;
+    if (in->buf[1] == 'O')
+        return in->len < 3 ? in->len : 3;
+    for (size_t i = 2; i < in->len; i++) {
+        unsigned char c = (unsigned char)in->buf[i];
+        if (c >= 0x40 && c <= 0x7E)
+            return i + 1;
     }
-    if (strcmp(word, "s") == 0 || strcmp(word, "S") == 0) {
-        d->kind = INPUT_SKIP;
-        return;
-    }
-    if (!isdigit((unsigned char)word[0]))
-        return;
-    errno = 0;
-    k = strtoul(word, &end, 10);
-    if (errno || *end || k < 1 || k > n_labels)
-        return;
-    d->kind = INPUT_LABEL;
-    d->label = k - 1;
+    return in->len;
 }
 
-static void next_key(annotate_input *in, size_t n_labels, input_decision *d)
+static void next_key(annotate_input *in, input_event *ev)
 {
-    unsigned char key = (unsigned char)in->buf[0];
-    char word[2] = {(char)key, '\0'};
+    size_t esc = in->buf[0] == KEY_ESC ? escape_length(in) : 0;
+    if (esc > 0) {
+        consume(in, esc); /* arrow keys and friends mean nothing here */
+        ev->kind = INPUT_NONE;
+        return;
+    }
+    ev->kind = INPUT_KEY;
+    ev->key = (unsigned char)in->buf[0];
     consume(in, 1);
-    if (key == KEY_CTRL_C || key == KEY_CTRL_D) {
-        d->kind = INPUT_QUIT;
-        return;
-    }
-    if (key == 0x1b || !isprint(key)) {
-        /* Arrow keys and friends arrive as escape sequences: ignore. */
-        d->kind = INPUT_NONE;
-        return;
-    }
-    decide(word, n_labels, d);
 }
 
 /* Takes the next complete line (or the unterminated rest at end of input)
- * out of the buffer, trimmed. Returns false when there is none yet. */
-static bool take_line(annotate_input *in, char *line, size_t cap)
+ * out of the buffer, without its "\n" or "\r\n". Returns false when there
+ * is none yet. */
+static bool take_line(annotate_input *in)
 {
     char *nl = memchr(in->buf, '\n', in->len);
     size_t n = nl ? (size_t)(nl - in->buf) : in->len;
-    size_t start = 0, stop = n;
     if (!nl && !(in->eof && in->len > 0))
         return false;
-    while (start < stop && isspace((unsigned char)in->buf[start]))
-        start++;
-    while (stop > start && isspace((unsigned char)in->buf[stop - 1]))
-        stop--;
-    if (stop - start >= cap)
-        stop = start + cap - 1;
-    memcpy(line, in->buf + start, stop - start);
-    line[stop - start] = '\0';
+    if (in->dropping) {
+        consume(in, nl ? n + 1 : n);
+        in->dropping = false;
+        return take_line(in);
+    }
+    memcpy(in->line, in->buf, n);
     consume(in, nl ? n + 1 : n);
+    if (n > 0 && in->line[n - 1] == '\r')
+        n--;
+    in->line[n] = '\0';
     return true;
 }
 
-static bool next_line(annotate_input *in, size_t n_labels, input_decision *d)
+static bool next_line(annotate_input *in, input_event *ev)
 {
-    char line[sizeof d->text];
-    while (take_line(in, line, sizeof line)) {
-        if (line[0] == '\0')
-            continue; /* blank lines carry no decision */
-        decide(line, n_labels, d);
+    if (take_line(in)) {
+        ev->kind = INPUT_LINE;
+        ev->line = in->line;
         return true;
     }
     if (in->eof && in->len == 0) {
-        d->kind = INPUT_QUIT;
+        ev->kind = INPUT_END;
         return true;
     }
     return false;
 }
 
-int input_next(annotate_input *in, size_t n_labels, int timeout_ms, input_decision *d)
+int input_next(annotate_input *in, int timeout_ms, input_event *ev)
 {
     int r;
-    d->kind = INPUT_NONE;
-    d->text[0] = '\0';
+    ev->kind = INPUT_NONE;
+    ev->line = NULL;
     if (in->tty && in->len > 0) {
-        next_key(in, n_labels, d);
+        next_key(in, ev);
         return 0;
     }
-    if (!in->tty && next_line(in, n_labels, d))
+    if (!in->tty && next_line(in, ev))
         return 0;
     if ((r = fill(in, timeout_ms)) <= 0)
         return r;
     if (in->tty) {
         if (in->eof && in->len == 0)
-            d->kind = INPUT_QUIT;
+            ev->kind = INPUT_END;
         else if (in->len > 0)
-            next_key(in, n_labels, d);
+            next_key(in, ev);
         return 0;
     }
-    next_line(in, n_labels, d);
+    next_line(in, ev);
     return 0;
 }
 
-/* Whether the buffered input starts with a quit: a q key, or a "q" line
- * after any blank lines. */
-static bool pending_quit(const annotate_input *in)
+/* Whether the first pending line, after any blank ones, is word (and
+ * complete). */
+static bool pending_line_is(const annotate_input *in, const char *word)
 {
-    size_t i = 0;
-    if (in->tty) {
-        for (; i < in->len; i++) {
-            char k = in->buf[i];
-            if (k == 'q' || k == 'Q' || k == KEY_CTRL_C || k == KEY_CTRL_D)
-                return true;
-        }
-        return false;
-    }
+    size_t i = 0, n = strlen(word);
     while (i < in->len && isspace((unsigned char)in->buf[i]))
         i++;
-    if (i == in->len || (in->buf[i] != 'q' && in->buf[i] != 'Q'))
+    if (in->len - i < n || memcmp(in->buf + i, word, n) != 0)
         return false;
-    for (i++; i < in->len && in->buf[i] != '\n'; i++) {
+    for (i += n; i < in->len && in->buf[i] != '\n'; i++) {
         if (!isspace((unsigned char)in->buf[i]))
             return false;
     }
     return i < in->len || in->eof;
 }
 
-bool input_wants_quit(annotate_input *in)
+/* Whether the buffered input starts with a quit. */
+static bool pending_quit(const annotate_input *in, bool q_line_quits)
+{
+    if (in->tty) {
+        for (size_t i = 0; i < in->len; i++) {
+            char k = in->buf[i];
+            if (k == 'q' || k == 'Q' || k == KEY_CTRL_C || k == KEY_CTRL_D)
+                return true;
+        }
+        return false;
+    }
+    if (pending_line_is(in, "\x04"))
+        return true;
+    return q_line_quits && (pending_line_is(in, "q") || pending_line_is(in, "Q"));
+}
+
+bool input_wants_quit(annotate_input *in, bool q_line_quits)
 {
     while (!in->eof && in->len < sizeof in->buf && fill(in, 0) == 1)
         ;
     if (in->eof && in->len == 0)
         return true;
-    if (in->tty && !pending_quit(in)) {
+    if (in->tty && !pending_quit(in, q_line_quits)) {
         in->len = 0; /* keys pressed with nothing on screen mean nothing */
         return in->eof;
     }
-    return pending_quit(in);
+    return pending_quit(in, q_line_quits);
 }

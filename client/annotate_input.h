@@ -1,43 +1,50 @@
-/* The annotator's decisions, read from the keyboard or from a script.
+/* The annotator's input, read from the keyboard or from a script.
  *
- * On a terminal one key is one decision (1..9, s, q; Ctrl-D quits too). On
- * anything else (a pipe, a file) one line is one decision: a label number,
- * "s" or "q"; end of input means quit. Lines are buffered here rather than
- * in stdio so that the session can look for a pending "q" or end of input
- * while it waits for work, without eating the next item's decision. */
+ * On a terminal each event is one key (a byte; escape sequences such as the
+ * arrow keys are swallowed, a lone Esc is a key). On anything else (a pipe,
+ * a file) each event is one line; end of input is an event too. What a key
+ * or line means depends on the project's type (annotate_answer.h). Lines
+ * are buffered here rather than in stdio so that the session can look for
+ * a pending "q" or end of input while it waits for work, without eating the
+ * next item's answer. */
 #ifndef LQ_ANNOTATE_INPUT_H
 #define LQ_ANNOTATE_INPUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The longest line read on a pipe: a text answer of the server's largest
+ * max_text_bytes (64 KiB) with room to spare. Longer lines are dropped. */
+#define INPUT_MAX_LINE (65536 + 1024)
+
 typedef enum input_kind {
-    INPUT_NONE,    /* nothing yet: timeout, signal or resize; look at the flags */
-    INPUT_LABEL,   /* .label is the 0-based label index */
-    INPUT_SKIP,    /* release this task and go on */
-    INPUT_QUIT,    /* release anything held and exit */
-    INPUT_INVALID, /* a key or line that means nothing; .text says what */
+    INPUT_NONE, /* nothing yet: timeout, signal or resize; look at the flags */
+    INPUT_KEY,  /* .key (terminal) */
+    INPUT_LINE, /* .line, without its line end (pipe) */
+    INPUT_END,  /* end of input */
 } input_kind;
 
-typedef struct input_decision {
+typedef struct input_event {
     input_kind kind;
-    size_t label;
-    char text[64];
-} input_decision;
+    unsigned char key;
+    const char *line; /* valid until the next input_* call */
+} input_event;
 
 typedef struct annotate_input annotate_input;
 
-/* Reads from fd 0; tty selects one-key decisions. Returns 0 or LQ_ENOMEM. */
+/* Reads from fd 0; tty selects keys rather than lines. Returns 0 or
+ * LQ_ENOMEM. */
 int input_open(bool tty, annotate_input **out);
 void input_close(annotate_input *in);
 
-/* Waits up to timeout_ms (-1: forever) for the next decision among
- * n_labels labels. Returns 0 or LQ_EIO when fd 0 fails. */
-int input_next(annotate_input *in, size_t n_labels, int timeout_ms, input_decision *d);
+/* Waits up to timeout_ms (-1: forever) for the next event. Returns 0 or
+ * LQ_EIO when fd 0 fails. */
+int input_next(annotate_input *in, int timeout_ms, input_event *ev);
 
 /* Without blocking: true when the person has asked to quit (q key, a
- * pending "q" line, or end of input with nothing left to read). Anything
- * else that is pending stays for input_next. */
-bool input_wants_quit(annotate_input *in);
+ * pending "q" line when q_line_quits, a pending Ctrl-D line, or end of
+ * input with nothing left to read). Anything else that is pending stays
+ * for input_next. */
+bool input_wants_quit(annotate_input *in, bool q_line_quits);
 
 #endif

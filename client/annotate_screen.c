@@ -2,6 +2,7 @@
 #include "annotate_screen.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,19 +79,52 @@ char *screen_pretty_json(const char *data_json)
     return s ? s : strdup(data_json);
 }
 
+/* Choice i as shown: "[1] pos", or for a set "[1][x] cat". */
+static void choice_entry(char *out, size_t len, const answer_view *a, size_t i)
+{
+    if (a->on)
+        snprintf(out, len, "[%zu][%c] %s", i + 1, a->on[i] ? 'x' : ' ', a->choices[i]);
+    else
+        snprintf(out, len, "[%zu] %s", i + 1, a->choices[i]);
+}
+
+/* The line being typed as "> text_", its start dropped ("> …xt_") so
+ * that the end, where the typing happens, stays on screen. */
+static int edit_line(text_lines *out, const char *e, int cols)
+{
+    char typed[1024];
+    bool cut = false;
+    for (;;) {
+        if (strlen(e) > sizeof typed - 16) {
+            e += strlen(e) - (sizeof typed - 16);
+        } else {
+            snprintf(typed, sizeof typed, "> %s%s_", cut ? "\xe2\x80\xa6" : "", e);
+            if (text_columns(typed) <= cols || !*e)
+                break;
+            e++;
+        }
+        cut = true;
+        while (((unsigned char)*e & 0xC0) == 0x80)
+            e++; /* never start inside a character */
+    }
+    return text_append_fit(out, typed, cols);
+}
+
 /* The choices, "[1] pos  [2] neg ...   [s] skip  [q] quit", broken between
  * entries (never inside one) to fit cols. */
 static int choice_lines(text_lines *out, const screen_view *v, int cols)
 {
     char line[1024] = "", entry[256];
-    size_t n = v->n_labels < SCREEN_MAX_KEYS ? v->n_labels : SCREEN_MAX_KEYS;
+    size_t n = v->answer->n_choices;
     int used = 0, rc;
     for (size_t i = 0; i <= n; i++) {
         int w;
         if (i < n)
-            snprintf(entry, sizeof entry, "%s[%zu] %s", used ? "  " : "", i + 1, v->labels[i]);
+            choice_entry(entry + (used ? 2 : 0), sizeof entry - 2, v->answer, i);
         else
-            snprintf(entry, sizeof entry, "%s[s] skip  [q] quit", used ? "   " : "");
+            snprintf(entry + (used ? 3 : 0), sizeof entry - 3, "%s", v->answer->keys);
+        if (used)
+            memset(entry, ' ', i < n ? 2 : 3);
         w = text_columns(entry);
         if (used && used + w > cols) {
             if ((rc = text_append_fit(out, line, cols)) < 0)
@@ -104,6 +138,11 @@ static int choice_lines(text_lines *out, const screen_view *v, int cols)
             strcat(line, entry);
             used += w;
         }
+    }
+    if (v->answer->edit) {
+        if ((rc = text_append_fit(out, line, cols)) < 0)
+            return rc;
+        return edit_line(out, v->answer->edit, cols);
     }
     return text_append_fit(out, line, cols);
 }
@@ -141,6 +180,9 @@ static int item_lines(text_lines *body, const screen_view *v, int rows, int cols
     while (text_columns(title) < cols && strlen(title) + 4 < sizeof title)
         strcat(title, "\xe2\x94\x80");
     if ((rc = text_append_fit(body, title, cols)) < 0)
+        return rc;
+    if (v->answer->detail[0] && ((rc = text_wrap(body, v->answer->detail, cols)) < 0 ||
+                                 (rc = text_append_fit(body, "", cols)) < 0))
         return rc;
     if (!(pretty = screen_pretty_json(v->task->data_json)))
         return LQ_ENOMEM;
@@ -211,15 +253,16 @@ static void print_clean(FILE *out, const char *prefix, const char *text)
 
 static void print_choices(FILE *out, const screen_view *v)
 {
-    for (size_t i = 0; i < v->n_labels; i++) {
+    const answer_view *a = v->answer;
+    for (size_t i = 0; i < a->n_choices; i++) {
         char entry[256];
-        snprintf(entry, sizeof entry, "[%zu] %s", i + 1, v->labels[i]);
+        choice_entry(entry, sizeof entry, a, i);
         text_lines e = {0};
         if (text_append_fit(&e, entry, PLAIN_WIDTH) == 0)
             fprintf(out, "%s%s", i ? "  " : "", e.line[0]);
         text_lines_free(&e);
     }
-    fprintf(out, "   [s] skip  [q] quit\n");
+    fprintf(out, "%s%s\n", a->n_choices ? "   " : "", a->keys);
 }
 
 void screen_prompt(FILE *out)
@@ -249,6 +292,8 @@ void screen_print_item(FILE *out, const screen_view *v)
              (unsigned long long)v->task->task_id);
     fputc('\n', out);
     print_clean(out, "", title);
+    if (v->answer->detail[0])
+        print_clean(out, "", v->answer->detail);
     if (pretty)
         print_clean(out, "", pretty);
     free(pretty);

@@ -2,7 +2,8 @@
  * lines on a pipe.
  *
  * The terminal frame always fits the window (header, up to three lines of
- * instructions, the item, the choices, a status line) and is drawn with
+ * instructions, the item, the choices and keys, the line being typed, a
+ * status line) and is drawn with
  * absolute cursor moves in one write, so it never scrolls or flickers.
  * Everything from the server is sanitised (annotate_text.h). */
 #ifndef LQ_ANNOTATE_SCREEN_H
@@ -11,18 +12,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "annotate_answer.h"
 #include "proto/labelq.pb-c.h"
-
-/* Labels beyond this many cannot be chosen with one key on a terminal. */
-#define SCREEN_MAX_KEYS 9
 
 typedef struct screen_view {
     const char *project;
     const char *annotator;
-    unsigned labeled;         /* this session */
-    const char *instructions; /* may be "" */
-    char *const *labels;
-    size_t n_labels;
+    unsigned labeled;               /* this session */
+    const char *instructions;       /* may be "" */
+    const answer_view *answer;      /* the choices, keys and what is typed */
     const Labelq__LeasedTask *task; /* NULL: waiting for work */
     const char *status;             /* one line for the bottom; may be "" */
 } screen_view;
@@ -35,7 +33,8 @@ int screen_draw(const screen_view *v, int rows, int cols);
  * instructions, labels). Cannot fail. */
 void screen_print_intro(FILE *out, const screen_view *v);
 
-/* Plain mode: v's item, the choices and the prompt, flushed. */
+/* Plain mode: v's item (with the answer's detail, e.g. numbered tokens),
+ * the choices and the prompt, flushed. */
 void screen_print_item(FILE *out, const screen_view *v);
 
 /* Plain mode: "> " when out is a terminal; flushes out either way. */

@@ -61,7 +61,11 @@ static const char usage_text[] =
     "usage: " BENCH_PROG " [options] PROJECT\n"
     "\n"
     "Run simulated annotators against PROJECT: each leases tasks, answers them\n"
-    "and submits, in its own thread over its own connection.\n"
+    "and submits, in its own thread over its own connection. Answers fit the\n"
+    "project's label type (single, multi, ordinal, numeric, text, spans, boxes);\n"
+    "a wrong answer is a mistake of that type (another label, one label too\n"
+    "many or few, a neighbouring step, noise, a few typos, a span or box\n"
+    "dropped, moved or relabelled).\n"
     "\n"
     "connection (same as labelq):\n"
     "  --server HOST:PORT      labelqd address (env LABELQ_SERVER; default " LQ_DEFAULT_SERVER ")\n"
@@ -69,10 +73,17 @@ static const char usage_text[] =
     "  --token TOKEN           admin token: creates the annotators for this run\n"
     "                          (env LABELQ_TOKEN)\n"
     "  --token-file FILE       read the token from FILE (env LABELQ_TOKEN_FILE)\n"
+    "  --cert FILE             client certificate (PEM) for every connection, for a\n"
+    "                          labelqd run with --client-ca (env LABELQ_CERT)\n"
+    "  --key FILE              its private key, PEM (env LABELQ_KEY; default: the\n"
+    "                          --cert file)\n"
     "annotators:\n"
     "  --annotators N          how many (default 8; with --annotator-tokens, all of them)\n"
     "  --annotator-tokens FILE use existing annotators, one token per line\n"
-    "  --truth FILE            JSONL {\"id\",\"label\"}: the true label per item\n"
+    "  --truth FILE            JSONL {\"id\",\"label\"}: the true label per item, typed\n"
+    "                          as the project's labels are (a string for single,\n"
+    "                          ordinal and text, an array for multi, spans and\n"
+    "                          boxes, a number for numeric)\n"
     "  --accuracy LO-HI        each annotator's chance to answer the truth, drawn\n"
     "                          uniformly from LO-HI (default 0.7-0.95)\n"
     "  --lease-batch B         tasks per lease (default 8)\n"
@@ -162,6 +173,8 @@ enum {
     OPT_CA,
     OPT_TOKEN,
     OPT_TOKEN_FILE,
+    OPT_CERT,
+    OPT_KEY,
     OPT_ANNOTATORS,
     OPT_TOKENS,
     OPT_TRUTH,
@@ -227,6 +240,12 @@ static int apply_option(bench_config *cfg, int opt, const char *arg)
     case OPT_TOKEN_FILE:
         cfg->token_file = arg;
         break;
+    case OPT_CERT:
+        cfg->conn.cert_file = arg;
+        break;
+    case OPT_KEY:
+        cfg->conn.key_file = arg;
+        break;
     case OPT_TOKENS:
         cfg->annotator_tokens = arg;
         break;
@@ -284,6 +303,8 @@ static int parse_args(int argc, char **argv, bench_config *cfg)
         {"ca", required_argument, NULL, OPT_CA},
         {"token", required_argument, NULL, OPT_TOKEN},
         {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"key", required_argument, NULL, OPT_KEY},
         {"annotators", required_argument, NULL, OPT_ANNOTATORS},
         {"annotator-tokens", required_argument, NULL, OPT_TOKENS},
         {"truth", required_argument, NULL, OPT_TRUTH},
@@ -360,10 +381,15 @@ static int open_status(bench *b)
         return fail(b->cfg.conn.server, err);
     if (lq_project_get(b->status, b->cfg.project, &b->info) < 0)
         return fail(b->cfg.project, lq_client_error(b->status));
-    if (!b->info->config || b->info->config->n_labels == 0)
+    const Labelq__ProjectConfig *cfg = b->info->config;
+    /* Numeric and free-text projects have no label list; the rest choose from one. */
+    bool listless =
+        cfg && (cfg->type == LABELQ__LABEL_TYPE__NUMERIC || cfg->type == LABELQ__LABEL_TYPE__TEXT);
+    if (!cfg || (cfg->n_labels == 0 && !listless))
         return fail(b->cfg.project, "the project has no labels to choose from");
-    b->run.labels = b->info->config->labels;
-    b->run.n_labels = b->info->config->n_labels;
+    b->run.labels = cfg->labels;
+    b->run.n_labels = cfg->n_labels;
+    b->run.config = cfg;
     return 0;
 }
 

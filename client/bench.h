@@ -62,6 +62,8 @@ typedef struct bench_run {
     const bench_truth *truth; /* NULL without --truth */
     char *const *labels;      /* the project's label values */
     size_t n_labels;
+    const Labelq__ProjectConfig *config; /* the project's schema: its type decides
+                                            what an answer looks like */
     int ack_fd; /* --log-acks, or -1 */
 } bench_run;
 

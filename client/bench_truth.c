@@ -102,10 +102,19 @@ static int load_line(bench_truth *t, const char *line, char *err, size_t errlen)
     } else {
         key = json_string_value(id);
     }
-    if (!key || !json_is_string(label))
-        snprintf(err, errlen, "want {\"id\": ..., \"label\": \"...\"}");
-    else if ((rc = put(t, key, json_string_value(label))) < 0)
+    /* A string is kept as is; other values (sets, numbers, spans, boxes)
+     * as their compact JSON text, which bench_answer parses by type. */
+    char *text = label && !json_is_string(label)
+                     ? json_dumps(label, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER |
+                                             JSON_REAL_PRECISION(17))
+                     : NULL;
+    if (!key || !label || json_is_null(label))
+        snprintf(err, errlen, "want {\"id\": ..., \"label\": ...}");
+    else if (!json_is_string(label) && !text)
         snprintf(err, errlen, "out of memory");
+    else if ((rc = put(t, key, text ? text : json_string_value(label))) < 0)
+        snprintf(err, errlen, "out of memory");
+    free(text);
     json_decref(v);
     return rc;
 }

@@ -8,8 +8,10 @@
 
 typedef struct bench_truth bench_truth;
 
-/* Loads JSONL lines {"id": ..., "label": "..."} (id a string or an
- * integer; blank lines skipped). On failure err says which line and why.
+/* Loads JSONL lines {"id": ..., "label": ...} (id a string or an
+ * integer; blank lines skipped). A string label is kept as it is; any
+ * other value (an array for multi, spans and boxes, a number for numeric)
+ * as its compact JSON text. On failure err says which line and why.
  * Returns 0, LQ_EIO, LQ_EBADREQ or LQ_ENOMEM. */
 int bench_truth_load(const char *path, bench_truth **out, char *err, size_t errlen);
 

@@ -2,10 +2,12 @@
 #include "bench_worker.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "bench_acklog.h"
+#include "bench_answer.h"
 #include "bench_clock.h"
 
 /* An empty lease long-polls this long, so a stop is noticed soon after. */
@@ -148,16 +150,18 @@ static const char *answer(bench_worker *w, const char *external_id, const char *
     return wrong_label(w, *truth);
 }
 
+/* Counts an acknowledged label; judged and correct say how it compares
+ * with the truth. */
 static void acknowledged(bench_worker *w, const Labelq__LeasedTask *t, const char *label,
-                         const char *truth)
+                         bool judged, bool correct)
 {
     bench_stats *st = &w->run->stats;
     atomic_fetch_add(&st->labels, 1);
     w->labels++;
-    if (truth) {
+    if (judged) {
         atomic_fetch_add(&st->judged, 1);
         w->judged++;
-        if (strcmp(label, truth) == 0) {
+        if (correct) {
             atomic_fetch_add(&st->correct, 1);
             w->correct++;
         }
@@ -169,25 +173,55 @@ static void acknowledged(bench_worker *w, const Labelq__LeasedTask *t, const cha
     }
 }
 
+/* This annotator's answer for task t: a single choice by answer(), other
+ * types by bench_answer_typed. label points into *owned or the schema. */
+static int choose(bench_worker *w, const Labelq__LeasedTask *t, char **owned, const char **label,
+                  bool *judged, bool *correct)
+{
+    const bench_run *run = w->run;
+    *owned = NULL;
+    if (!run->config || run->config->type == LABELQ__LABEL_TYPE__SINGLE) {
+        const char *truth;
+        *label = answer(w, t->external_id, &truth);
+        *judged = truth != NULL;
+        *correct = truth && strcmp(*label, truth) == 0;
+        return 0;
+    }
+    bench_answer a;
+    int rc = bench_answer_typed(run->config, bench_truth_get(run->truth, t->external_id),
+                                t->data_json, w->accuracy, &w->rng, &a);
+    if (rc < 0)
+        return rc;
+    *owned = a.label;
+    *label = a.label;
+    *judged = a.judged;
+    *correct = a.correct;
+    return 0;
+}
+
 /* Labels one leased task. *start is when the annotator turned to it (the
  * lease, or the end of the previous item of the batch); duration_ms is the
  * real time since then, which includes the --think-ms pause. */
 static next_step label_task(bench_worker *w, const Labelq__LeasedTask *t, int64_t *start)
 {
-    const char *truth;
-    const char *label = answer(w, t->external_id, &truth);
-    bool duplicate = false;
-    int rc;
+    const char *label;
+    char *owned;
+    bool judged, correct, duplicate = false;
+    int rc = choose(w, t, &owned, &label, &judged, &correct);
+    if (rc < 0) {
+        atomic_fetch_add(&w->run->stats.errors, 1);
+        return BACK_OFF; /* out of memory: try again a little later */
+    }
     if (w->run->cfg->think_ms)
         nap(w, w->run->cfg->think_ms);
     int64_t spent = bench_now_ms() - *start;
     rc = lq_submit(w->c, t->task_id, label, spent > UINT32_MAX ? UINT32_MAX : (uint32_t)spent,
                    &duplicate);
     *start = bench_now_ms();
-    if (rc < 0)
-        return failed(w, "submit", rc);
-    acknowledged(w, t, label, truth);
-    return GO_ON;
+    if (rc == 0)
+        acknowledged(w, t, label, judged, correct);
+    free(owned);
+    return rc < 0 ? failed(w, "submit", rc) : GO_ON;
 }
 
 /* Gives back leases [from, n) when stopping mid-batch, so that other

@@ -106,6 +106,16 @@ int lq_annotator_block(lq_client *c, const char *name, bool unblock)
     return call_ok(c, LABELQ__ENVELOPE__BODY_BLOCK_ANNOTATOR, &m);
 }
 
+int lq_annotator_revoke(lq_client *c, const char *name, bool new_token,
+                        Labelq__RevokeTokenReply **out)
+{
+    Labelq__RevokeToken m = LABELQ__REVOKE_TOKEN__INIT;
+    m.name = (char *)name;
+    m.new_token = new_token;
+    return call_take(c, LABELQ__ENVELOPE__BODY_REVOKE_TOKEN, &m,
+                     LABELQ__ENVELOPE__BODY_REVOKE_TOKEN_REPLY, -1, out);
+}
+
 int lq_import_chunk(lq_client *c, const Labelq__ImportChunk *chunk, Labelq__ImportReply **out)
 {
     return call_take(c, LABELQ__ENVELOPE__BODY_IMPORT_CHUNK, (void *)chunk,
@@ -197,6 +207,9 @@ static int stream_call(lq_client *c, Labelq__Envelope *req, Labelq__Envelope__Bo
     return rc < 0 ? rc : 0;
 }
 
+/* The server's limit on split parts (daemon/export_split.h). */
+#define LQ_SPLIT_PARTS_MAX 16
+
 int lq_export_with(lq_client *c, const char *project, const lq_export_options *o,
                    lq_export_sink sink, void *ctx, uint64_t *items)
 {
@@ -219,6 +232,20 @@ int lq_export_with(lq_client *c, const char *project, const lq_export_options *o
     m.include_gold = o->include_gold;
     m.batch = (char *)(o->batch ? o->batch : "");
     m.include_canceled = o->include_canceled;
+    Labelq__SplitPart parts[LQ_SPLIT_PARTS_MAX], *part_ptrs[LQ_SPLIT_PARTS_MAX];
+    if (o->n_split > LQ_SPLIT_PARTS_MAX)
+        return lq__client_fail(c, LQ_EBADREQ, "a split has at most %d parts",
+                               LQ_SPLIT_PARTS_MAX);
+    for (size_t i = 0; i < o->n_split; i++) {
+        labelq__split_part__init(&parts[i]);
+        parts[i].name = (char *)o->split_names[i];
+        parts[i].share = o->split_shares[i];
+        part_ptrs[i] = &parts[i];
+    }
+    m.n_split = o->n_split;
+    m.split = part_ptrs;
+    m.split_part = (char *)(o->split_part ? o->split_part : "");
+    m.split_seed = o->split_seed;
     lq_envelope_wrap(&req, 0, LABELQ__ENVELOPE__BODY_EXPORT, &m);
     int rc = stream_call(c, &req, LABELQ__ENVELOPE__BODY_EXPORT_CHUNK, sink, ctx, &received,
                          &count);

@@ -26,12 +26,21 @@ typedef struct cli {
     const char *ca;
     const char *token;
     const char *token_file;
-    char *token_buf; /* token read from a file */
+    const char *cert; /* client certificate (--cert), for a server with --client-ca */
+    const char *key;  /* its private key (--key) */
+    char *token_buf;  /* token read from a file */
     lq_client *client;
 } cli;
 
 /* Option codes of the global options, outside any character's range. */
-enum { CLI_OPT_SERVER = 1000, CLI_OPT_CA, CLI_OPT_TOKEN, CLI_OPT_TOKEN_FILE };
+enum {
+    CLI_OPT_SERVER = 1000,
+    CLI_OPT_CA,
+    CLI_OPT_TOKEN,
+    CLI_OPT_TOKEN_FILE,
+    CLI_OPT_CERT,
+    CLI_OPT_KEY
+};
 
 /* The global options, accepted after the command as well as before it:
  * put this at the end of a command's long-option table, before {0}. */
@@ -40,6 +49,8 @@ enum { CLI_OPT_SERVER = 1000, CLI_OPT_CA, CLI_OPT_TOKEN, CLI_OPT_TOKEN_FILE };
         {"ca", required_argument, NULL, CLI_OPT_CA},                                               \
         {"token", required_argument, NULL, CLI_OPT_TOKEN},                                         \
         {"token-file", required_argument, NULL, CLI_OPT_TOKEN_FILE},                               \
+        {"cert", required_argument, NULL, CLI_OPT_CERT},                                           \
+        {"key", required_argument, NULL, CLI_OPT_KEY},                                             \
     {                                                                                              \
         "help", no_argument, NULL, 'h'                                                             \
     }
@@ -52,6 +63,10 @@ enum { CLI_OPT_SERVER = 1000, CLI_OPT_CA, CLI_OPT_TOKEN, CLI_OPT_TOKEN_FILE };
     "                      tls/ca.pem (env LABELQ_CA; default: system trust store)\n"              \
     "  --token TOKEN       bearer token (env LABELQ_TOKEN)\n"                                      \
     "  --token-file FILE   read the token from FILE (env LABELQ_TOKEN_FILE)\n"                     \
+    "  --cert FILE         client certificate (PEM), for a labelqd run with --client-ca\n"         \
+    "                      (env LABELQ_CERT)\n"                                                    \
+    "  --key FILE          the certificate's private key, PEM, unencrypted (env\n"                 \
+    "                      LABELQ_KEY; default: read from the --cert file)\n"                      \
     "  -h, --help          show this help\n"
 
 /* Handles one command option; returns 0, or an exit status to stop with

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/cli_typed.h"
 #include "client/ratings_csv.h"
 #include "proto/error.h"
 #include "quality/dawid_skene.h"
@@ -18,6 +19,8 @@
 
 static const char usage[] =
     "Usage: labelq aggregate FILE.csv --method majority|dawid-skene [--json]\n"
+    "       labelq aggregate FILE.csv --type multi|ordinal|numeric|text|spans|boxes\n"
+    "                        [--method M] [--scale S1,S2,...] [--json]\n"
     "\n"
     "Infer each unit's label and each annotator's accuracy, offline, from a CSV\n"
     "of ratings (FILE - reads stdin). After a header line, each record's first\n"
@@ -29,7 +32,13 @@ static const char usage[] =
     "                   is its vote share; ties go to the label seen first) or\n"
     "                   dawid-skene (EM over per-annotator confusion matrices;\n"
     "                   confidence is the label's posterior probability)\n"
-    "  -j, --json       one JSON object with keys method, iterations, converged,\n"
+    "  -t, --type T     what a label cell holds (see labelq agreement --help);\n"
+    "                   default single. Methods by type, the first the default:\n"
+    "                   multi dawid-skene (per label); ordinal median or\n"
+    "                   dawid-skene; numeric median; text medoid; spans\n"
+    "                   token-vote; boxes iou-cluster\n"
+    "  -s, --scale L    --type ordinal: the steps in order, comma-separated\n"
+    "  -j, --json       one JSON object; for single with keys method, iterations, converged,\n"
     "                   class_priors {label: p}, annotators {name: {ratings,\n"
     "                   accuracy, confusion {true: {given: p}}}}, units {unit:\n"
     "                   {label, confidence, tie, posterior {label: p}}}\n"
@@ -39,7 +48,10 @@ typedef enum method { METHOD_NONE, METHOD_MAJORITY, METHOD_DAWID_SKENE } method;
 
 typedef struct options {
     method method;
+    const char *method_name; /* as given, for the other types */
     bool json;
+    typed_kind kind;
+    const char *scale;
 } options;
 
 static int option(void *ctx, int opt, const char *arg)
@@ -49,8 +61,30 @@ static int option(void *ctx, int opt, const char *arg)
         o->json = true;
         return 0;
     }
+    if (opt == 't') {
+        if (typed_kind_parse(arg, &o->kind) < 0)
+            return cli_bad_arg("--type must be single, multi, ordinal, numeric, text, spans or "
+                               "boxes, not '%s'",
+                               arg);
+        return 0;
+    }
+    if (opt == 's') {
+        o->scale = arg;
+        return 0;
+    }
     if (opt != 'm')
         return CLI_USAGE;
+    o->method_name = arg;
+    /* Checked against the type once every option is in. */
+    return 0;
+}
+
+/* --method for --type single. Returns 0 or CLI_USAGE after reporting. */
+static int single_method(options *o)
+{
+    const char *arg = o->method_name;
+    if (!arg)
+        return 0;
     if (strcmp(arg, "majority") == 0)
         o->method = METHOD_MAJORITY;
     else if (strcmp(arg, "dawid-skene") == 0)
@@ -301,6 +335,8 @@ int cli_aggregate(cli *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"method", required_argument, NULL, 'm'},
                                          {"json", no_argument, NULL, 'j'},
+                                         {"type", required_argument, NULL, 't'},
+                                         {"scale", required_argument, NULL, 's'},
                                          /* Offline: no connection options. */
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
@@ -312,11 +348,23 @@ int cli_aggregate(cli *g, int argc, char **argv)
     char err[ERR_MAX];
     bool have_consensus = false;
     int args, err_code;
-    int rc = cli_parse(g, argc, argv, "hm:j", opts, usage, option, &o, &args);
+    int rc = cli_parse(g, argc, argv, "hm:jt:s:", opts, usage, option, &o, &args);
     if (rc != CLI_GO_ON)
+        return rc;
+    if (o.kind == TYPED_SINGLE && (rc = single_method(&o)) != 0)
         return rc;
     if (argc - args != 1)
         return cli_usage_error(usage, "aggregate takes one FILE.csv");
+    if (o.scale && o.kind != TYPED_ORDINAL)
+        return cli_bad_arg("--scale is for --type ordinal");
+    if (o.kind != TYPED_SINGLE) {
+        const char *how = cli_aggregate_method(o.kind, o.method_name);
+        if (!how)
+            return cli_bad_arg("--method for --type %s must be %s, not '%s'",
+                               typed_kind_name(o.kind), cli_aggregate_methods(o.kind),
+                               o.method_name);
+        return cli_aggregate_typed(argv[args], o.kind, o.scale, how, o.json);
+    }
     if (o.method == METHOD_NONE)
         return cli_usage_error(usage, "--method is required: majority or dawid-skene");
     const char *path = argv[args];

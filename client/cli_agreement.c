@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/cli_typed.h"
 #include "client/ratings_csv.h"
 #include "proto/error.h"
 #include "quality/agreement.h"
@@ -16,6 +17,8 @@
 
 static const char usage[] =
     "Usage: labelq agreement FILE.csv [--metric nominal|ordinal|interval|ratio] [--json]\n"
+    "       labelq agreement FILE.csv --type multi|ordinal|numeric|text|spans|boxes\n"
+    "                        [--scale S1,S2,...] [--json]\n"
     "\n"
     "Measure how well annotators agree, offline, on a CSV of ratings (FILE - reads\n"
     "stdin). After a header line, each record's first three columns are unit,\n"
@@ -28,8 +31,16 @@ static const char usage[] =
     "  -m, --metric M   Krippendorff's alpha's difference metric: nominal (the\n"
     "                   default), ordinal, interval or ratio; all but nominal need\n"
     "                   numeric labels (ordinal uses their order)\n"
-    "  -j, --json       one JSON object with keys metric, units, annotators,\n"
-    "                   ratings, missing, labels, percent_agreement,\n"
+    "  -t, --type T     what a label cell holds: single (the default: one label),\n"
+    "                   multi (labels joined by ';', or a JSON array), ordinal (a\n"
+    "                   step: a number, or a name from --scale), numeric (a\n"
+    "                   number), text, spans (a JSON array of {start,end,label};\n"
+    "                   the unit's text in column 4), boxes (a JSON array of\n"
+    "                   {x,y,w,h,label}). Other types than single report their\n"
+    "                   own metrics (see docs/cli.md) and take no --metric\n"
+    "  -s, --scale L    --type ordinal: the steps in order, comma-separated\n"
+    "  -j, --json       one JSON object; for single with keys metric, units,\n"
+    "                   annotators, ratings, missing, labels, percent_agreement,\n"
     "                   krippendorff_alpha, fleiss_kappa, cohen_kappa (null when\n"
     "                   undefined)\n"
     "  -h, --help       show this help\n";
@@ -46,7 +57,10 @@ static const struct metric_name {
 
 typedef struct options {
     const struct metric_name *metric;
+    bool metric_given;
     bool json;
+    typed_kind kind;
+    const char *scale;
 } options;
 
 static int option(void *ctx, int opt, const char *arg)
@@ -56,8 +70,20 @@ static int option(void *ctx, int opt, const char *arg)
         o->json = true;
         return 0;
     }
+    if (opt == 't') {
+        if (typed_kind_parse(arg, &o->kind) < 0)
+            return cli_bad_arg("--type must be single, multi, ordinal, numeric, text, spans or "
+                               "boxes, not '%s'",
+                               arg);
+        return 0;
+    }
+    if (opt == 's') {
+        o->scale = arg;
+        return 0;
+    }
     if (opt != 'm')
         return CLI_USAGE;
+    o->metric_given = true;
     for (size_t i = 0; i < sizeof(metric_names) / sizeof(metric_names[0]); i++)
         if (strcmp(arg, metric_names[i].name) == 0) {
             o->metric = &metric_names[i];
@@ -230,6 +256,8 @@ int cli_agreement(cli *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"metric", required_argument, NULL, 'm'},
                                          {"json", no_argument, NULL, 'j'},
+                                         {"type", required_argument, NULL, 't'},
+                                         {"scale", required_argument, NULL, 's'},
                                          /* Offline: no connection options. */
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
@@ -239,12 +267,21 @@ int cli_agreement(cli *g, int argc, char **argv)
     shape s;
     char err[ERR_MAX], numeric_for[64];
     int args, err_code;
-    int rc = cli_parse(g, argc, argv, "hm:j", opts, usage, option, &o, &args);
+    int rc = cli_parse(g, argc, argv, "hm:jt:s:", opts, usage, option, &o, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1)
         return cli_usage_error(usage, "agreement takes one FILE.csv");
     const char *path = argv[args];
+    if (o.scale && o.kind != TYPED_ORDINAL)
+        return cli_bad_arg("--scale is for --type ordinal");
+    if (o.kind != TYPED_SINGLE) {
+        if (o.metric_given)
+            return cli_bad_arg("--metric is for --type single; --type %s reports its own "
+                               "metrics",
+                               typed_kind_name(o.kind));
+        return cli_agreement_typed(path, o.kind, o.scale, o.json);
+    }
     snprintf(numeric_for, sizeof(numeric_for), "--metric %s", o.metric->name);
     bool numeric = o.metric->metric != LQ_METRIC_NOMINAL;
     if (ratings_csv_load(path, numeric ? numeric_for : NULL, &d, err, sizeof(err)) < 0) {

@@ -1,4 +1,4 @@
-/* labelq annotator add / list / block / unblock. */
+/* labelq annotator add / list / block / unblock / revoke / token. */
 #include "client/cli.h"
 
 #include <stdlib.h>
@@ -10,6 +10,8 @@ static const char usage[] =
     "       labelq annotator list [--json]\n"
     "       labelq annotator block NAME\n"
     "       labelq annotator unblock NAME\n"
+    "       labelq annotator revoke NAME\n"
+    "       labelq annotator token NAME\n"
     "\n"
     "add: create an annotator and print its token as the only line on stdout\n"
     "     (TOKEN=$(labelq annotator add bob)). The server keeps only a hash:\n"
@@ -18,6 +20,14 @@ static const char usage[] =
     "list: one line per annotator (name, role, state, labels, created).\n"
     "  --json         a JSON array of {name, role, blocked, labels, created_ms}\n"
     "block: stop NAME from leasing and submitting; unblock: allow it again.\n"
+    "revoke: NAME's token stops working at once, also after a restart: NAME's open\n"
+    "     connections are closed and the tasks NAME holds go back to the queue.\n"
+    "     NAME and its labels stay; it has no working token until 'token NAME'.\n"
+    "token: issue NAME a new token and print it as the only line on stdout\n"
+    "     (shown only once); the old token is revoked as by 'revoke'.\n"
+    "The admin account's token is the data dir's admin.token (to change it, stop\n"
+    "labelqd, delete the file, start labelqd); neither command takes 'admin' or\n"
+    "your own account.\n"
     "\n" CLI_GLOBAL_HELP;
 
 /* Parses a subcommand taking exactly one NAME and at most one flag. */
@@ -150,9 +160,62 @@ static int cmd_unblock(cli *g, int argc, char **argv)
     return set_blocked(g, argc, argv, true);
 }
 
+/* "2 connections closed, 1 lease released": what a revoke ended. */
+static void format_ended(const Labelq__RevokeTokenReply *r, char *buf, size_t len)
+{
+    snprintf(buf, len, "%u connection%s closed, %u lease%s released", r->connections_closed,
+             r->connections_closed == 1 ? "" : "s", r->leases_released,
+             r->leases_released == 1 ? "" : "s");
+}
+
+/* revoke (new_token false) and token (true). */
+static int revoke(cli *g, int argc, char **argv, bool new_token)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {0}};
+    bool unused = false;
+    const char *name;
+    Labelq__RevokeTokenReply *r = NULL;
+    char ended[96];
+    int rc = parse_name(g, argc, argv, opts, &unused, &name);
+    if (rc != CLI_GO_ON)
+        return rc;
+    if (!cli_connect(g))
+        return CLI_FAIL;
+    if (lq_annotator_revoke(g->client, name, new_token, &r) < 0)
+        return cli_fail("%s %s: %s", new_token ? "new token for" : "revoke token of", name,
+                        lq_client_error(g->client));
+    format_ended(r, ended, sizeof(ended));
+    if (new_token) {
+        /* The token alone on stdout, so that $(...) captures exactly it. */
+        printf("%s\n", r->token);
+        fprintf(stderr,
+                "new token for %s (the old one is revoked: %s); the token above is "
+                "shown only once\n",
+                name, ended);
+        explicit_bzero(r->token, strlen(r->token));
+    } else {
+        printf("revoked the token of %s: %s\n", name, ended);
+        fprintf(stderr, "%s has no working token now; issue one with: labelq annotator token %s\n",
+                name, name);
+    }
+    labelq__revoke_token_reply__free_unpacked(r, NULL);
+    return fflush(stdout) == 0 ? CLI_OK : cli_fail("cannot write to stdout");
+}
+
+static int cmd_revoke(cli *g, int argc, char **argv)
+{
+    return revoke(g, argc, argv, false);
+}
+
+static int cmd_token(cli *g, int argc, char **argv)
+{
+    return revoke(g, argc, argv, true);
+}
+
 int cli_annotator(cli *g, int argc, char **argv)
 {
-    static const cli_subcommand subs[] = {
-        {"add", cmd_add}, {"list", cmd_list}, {"block", cmd_block}, {"unblock", cmd_unblock}};
+    static const cli_subcommand subs[] = {{"add", cmd_add},       {"list", cmd_list},
+                                          {"block", cmd_block},   {"unblock", cmd_unblock},
+                                          {"revoke", cmd_revoke}, {"token", cmd_token}};
     return cli_dispatch(g, argc, argv, subs, sizeof(subs) / sizeof(subs[0]), usage);
 }

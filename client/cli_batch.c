@@ -573,7 +573,7 @@ static bool is_negative_number(const char *s)
 /* Whether arg is a connection option whose value is the next argument. */
 static bool takes_value(const char *arg)
 {
-    static const char *const with_value[] = {"--server", "--ca",   "--token",
+    static const char *const with_value[] = {"--server",     "--ca",   "--token",
                                              "--token-file", "--cert", "--key"};
     for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
         if (strcmp(arg, with_value[i]) == 0)

@@ -15,6 +15,8 @@ lq_client *cli_connect(cli *g)
     o.server = g->server;
     o.ca_file = g->ca;
     o.token = g->token;
+    o.cert_file = g->cert;
+    o.key_file = g->key;
     o.client_name = "labelq/" LABELQ_VERSION;
     if (lq_client_options_resolve(&o, g->token_file, &g->token_buf, err, sizeof(err)) < 0) {
         cli_fail("%s", err);

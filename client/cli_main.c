@@ -21,6 +21,8 @@ static const char usage[] =
     "  annotator add NAME [--admin]               add an annotator; prints its token\n"
     "  annotator list [--json]                    list annotators\n"
     "  annotator block NAME / unblock NAME        stop / allow an annotator's work\n"
+    "  annotator revoke NAME                      end NAME's token and its sessions now\n"
+    "  annotator token NAME                       issue NAME a new token (old one revoked)\n"
     "  import PROJECT FILE.jsonl [--batch NAME [--append]] [--priority P]\n"
     "                                             load items into a batch (- is stdin)\n"
     "  batch list PROJECT [--json]                a project's batches and progress\n"

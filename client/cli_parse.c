@@ -21,6 +21,12 @@ static int global_option(cli *g, int opt, const char *arg)
     case CLI_OPT_TOKEN_FILE:
         g->token_file = arg;
         return 1;
+    case CLI_OPT_CERT:
+        g->cert = arg;
+        return 1;
+    case CLI_OPT_KEY:
+        g->key = arg;
+        return 1;
     default:
         return 0;
     }

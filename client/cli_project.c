@@ -1,5 +1,6 @@
 /* labelq project create / list. */
 #include "client/cli.h"
+#include "client/cli_schema.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,33 +11,57 @@
 #define MAX_LEASE_TTL 86400
 
 static const char usage[] =
-    "Usage: labelq project create NAME --labels A,B,... [--overlap K] [--lease-ttl S]\n"
+    "Usage: labelq project create NAME TYPE [--overlap K] [--lease-ttl S]\n"
     "                             [--max-overlap M --agreement-target T]\n"
     "                             [--gold-ratio R] [--min-gold-accuracy A --min-gold-seen N]\n"
     "                             [--instructions TEXT]\n"
     "       labelq project list [--json]\n"
     "\n"
-    "create: make a project whose items each get one of the labels.\n"
-    "  -l, --labels A,B,...       allowed labels, comma-separated, unique (required)\n"
+    "create: make a project; TYPE is exactly one of\n"
+    "  -l, --labels A,B,...       single choice: one of the labels per item\n"
+    "      --multi-labels A,B,... multi-label: any set of the labels (maybe none)\n"
+    "      --scale LO..HI         ordinal: a whole-number scale, steps LO to HI\n"
+    "      --scale NAME,NAME,...  ordinal: named steps, lowest first\n"
+    "      --number MIN..MAX      numeric: a number from MIN to MAX\n"
+    "      --text [--max-text B]  free text of up to B bytes (default: server's, 4096)\n"
+    "      --spans A,B,... [--field F]  labeled spans of the item's text data[F]\n"
+    "                             (default field: text)\n"
+    "      --boxes A,B,... [--field F]  labeled boxes on the image at URL data[F]\n"
+    "                             (default field: image); labeled by programs\n"
+    "Labels are comma-separated, spaces around them trimmed, non-empty, unique.\n"
     "  -k, --overlap K            distinct annotators per item, 1-100 (default: server's, 3)\n"
     "  -t, --lease-ttl S          seconds an annotator holds a task, 1-86400\n"
     "                             (default: server's, 600)\n"
-    "  -m, --max-overlap M        dynamic overlap: ask for more labels, up to M in all,\n"
-    "                             while an item's agreement is below the target\n"
+    "  -m, --max-overlap M        dynamic overlap (single and ordinal only): ask for\n"
+    "                             more labels, up to M in all, while an item's\n"
+    "                             agreement is below the target\n"
     "  -a, --agreement-target T   share of agreeing annotator pairs (0-1) an item\n"
     "                             needs before it is done (with --max-overlap)\n"
     "  -g, --gold-ratio R         share (0-1) of each annotator's items that are gold\n"
-    "                             (items imported with a \"gold\" answer); 0: gold\n"
-    "                             items are labeled like any other (default)\n"
+    "                             (items imported with a \"gold\" answer; single and\n"
+    "                             ordinal only); 0: gold items are labeled like any\n"
+    "                             other (default)\n"
     "  -A, --min-gold-accuracy A  block an annotator from the project while their\n"
     "  -n, --min-gold-seen N      accuracy on gold is below A after N gold answers\n"
     "  -i, --instructions TEXT    guidance shown to annotators\n"
-    "list: one line per project (name, labels, overlap, tasks, done).\n"
+    "list: one line per project (name, type, labels or range, overlap, tasks, done).\n"
     "  --json                     a JSON array of objects like `labelq status --json`\n"
     "\n" CLI_GLOBAL_HELP;
 
+/* Option codes of the long-only options. */
+enum {
+    OPT_MULTI = 256,
+    OPT_SCALE,
+    OPT_NUMBER,
+    OPT_TEXT,
+    OPT_MAX_TEXT,
+    OPT_SPANS,
+    OPT_BOXES,
+    OPT_FIELD
+};
+
 typedef struct create_args {
-    const char *labels;
+    cli_schema_args schema;
     unsigned long overlap;
     unsigned long lease_ttl;
     unsigned long max_overlap;
@@ -47,13 +72,49 @@ typedef struct create_args {
     const char *instructions;
 } create_args;
 
+/* The type flags; 1 when opt was one of them. */
+static int schema_option(cli_schema_args *s, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'l':
+        s->labels = arg;
+        break;
+    case OPT_MULTI:
+        s->multi = arg;
+        break;
+    case OPT_SCALE:
+        s->scale = arg;
+        break;
+    case OPT_NUMBER:
+        s->number = arg;
+        break;
+    case OPT_TEXT:
+        s->text = true;
+        break;
+    case OPT_MAX_TEXT:
+        s->max_text = arg;
+        break;
+    case OPT_SPANS:
+        s->spans = arg;
+        break;
+    case OPT_BOXES:
+        s->boxes = arg;
+        break;
+    case OPT_FIELD:
+        s->field = arg;
+        break;
+    default:
+        return 0;
+    }
+    return 1;
+}
+
 static int create_option(void *ctx, int opt, const char *arg)
 {
     create_args *a = ctx;
-    switch (opt) {
-    case 'l':
-        a->labels = arg;
+    if (schema_option(&a->schema, opt, arg))
         return 0;
+    switch (opt) {
     case 'k':
         return cli_parse_uint("--overlap", arg, 1, MAX_OVERLAP, &a->overlap);
     case 't':
@@ -76,76 +137,58 @@ static int create_option(void *ctx, int opt, const char *arg)
     }
 }
 
-static void free_labels(char **labels, size_t n)
+/* The quality options that go together, and the ones only single-choice
+ * and ordinal projects take (the server refuses them too; this names the
+ * flag). Returns 0 or CLI_USAGE having reported. */
+static int check_quality_options(const create_args *a, Labelq__LabelType type)
 {
-    for (size_t i = 0; i < n; i++)
-        free(labels[i]);
-    free(labels);
-}
-
-/* Splits "a, b,c" into trimmed labels, refusing empty and repeated ones.
- * Returns 0 or an exit status (having reported). */
-static int split_labels(const char *spec, char ***out, size_t *n)
-{
-    size_t cap = 1;
-    for (const char *p = spec; *p; p++)
-        cap += *p == ',';
-    char **labels = calloc(cap, sizeof(*labels));
-    if (!labels)
-        return cli_fail("out of memory");
-    *n = 0;
-    for (const char *p = spec;; p++) {
-        const char *end = strchr(p, ',');
-        if (!end)
-            end = p + strlen(p);
-        while (p < end && *p == ' ')
-            p++;
-        const char *e = end;
-        while (e > p && e[-1] == ' ')
-            e--;
-        if (e == p) {
-            free_labels(labels, *n);
-            return cli_bad_arg("--labels has an empty label in '%s'", spec);
-        }
-        labels[*n] = strndup(p, (size_t)(e - p));
-        if (!labels[*n]) {
-            free_labels(labels, *n);
-            return cli_fail("out of memory");
-        }
-        for (size_t i = 0; i < *n; i++) {
-            if (strcmp(labels[i], labels[*n]) == 0) {
-                int rc = cli_bad_arg("--labels lists '%s' twice", labels[i]);
-                free_labels(labels, *n + 1);
-                return rc;
-            }
-        }
-        (*n)++;
-        if (*end == '\0')
-            break;
-        p = end;
-    }
-    *out = labels;
+    if ((a->min_gold_seen > 0) != (a->min_gold_accuracy > 0.0))
+        return cli_usage_error(usage, "--min-gold-accuracy and --min-gold-seen go together");
+    if ((a->max_overlap > 0) != (a->agreement_target > 0.0))
+        return cli_usage_error(usage, "--max-overlap and --agreement-target go together");
+    if (cli_schema_indexed(type))
+        return 0;
+    if (a->max_overlap > 0)
+        return cli_bad_arg("--max-overlap and --agreement-target (dynamic overlap) work with "
+                           "single-choice and ordinal projects, not %s",
+                           cli_schema_type_name(type));
+    if (a->gold_ratio > 0.0 || a->min_gold_seen > 0)
+        return cli_bad_arg("--gold-ratio and --min-gold-accuracy (gold items) work with "
+                           "single-choice and ordinal projects, not %s",
+                           cli_schema_type_name(type));
     return 0;
 }
 
-/* Joins labels with commas into a new string, or NULL without memory. */
-static char *join_labels(char **labels, size_t n)
+/* The one line `project create` prints. */
+static void print_created(const Labelq__ProjectConfig *got)
 {
-    size_t len = 1;
-    for (size_t i = 0; i < n; i++)
-        len += strlen(labels[i]) + 1;
-    char *s = malloc(len), *p = s;
-    if (!s)
-        return NULL;
-    *p = '\0';
-    for (size_t i = 0; i < n; i++)
-        p += sprintf(p, "%s%s", i ? "," : "", labels[i]);
-    return s;
+    char *brief = cli_schema_brief(got);
+    const char *what =
+        got->type == LABELQ__LABEL_TYPE__SINGLE ? "labels" : cli_schema_type_name(got->type);
+    printf("created project %s: %s %s, overlap %u, lease TTL %u s", got->name, what,
+           brief ? brief : "?", got->overlap, got->lease_ttl_s);
+    free(brief);
+    if (got->max_overlap > got->overlap)
+        printf(", up to %u labels until agreement %.2f", got->max_overlap, got->agreement_target);
+    if (got->gold_ratio > 0.0)
+        printf(", gold %.0f%% of each stream", 100.0 * got->gold_ratio);
+    if (got->min_gold_seen > 0)
+        printf(", blocking below %.0f%% gold accuracy after %u gold",
+               100.0 * got->min_gold_accuracy, got->min_gold_seen);
+    putchar('\n');
 }
 
 static int cmd_create(cli *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"labels", required_argument, NULL, 'l'},
+                                         {"multi-labels", required_argument, NULL, OPT_MULTI},
+                                         {"scale", required_argument, NULL, OPT_SCALE},
+                                         {"number", required_argument, NULL, OPT_NUMBER},
+                                         {"text", no_argument, NULL, OPT_TEXT},
+                                         {"max-text", required_argument, NULL, OPT_MAX_TEXT},
+                                         {"spans", required_argument, NULL, OPT_SPANS},
+                                         {"boxes", required_argument, NULL, OPT_BOXES},
+                                         {"field", required_argument, NULL, OPT_FIELD},
                                          {"overlap", required_argument, NULL, 'k'},
                                          {"lease-ttl", required_argument, NULL, 't'},
                                          {"max-overlap", required_argument, NULL, 'm'},
@@ -157,10 +200,9 @@ static int cmd_create(cli *g, int argc, char **argv)
                                          CLI_GLOBAL_OPTIONS,
                                          {0}};
     create_args a = {0};
+    cli_schema schema = {0};
     Labelq__ProjectConfig cfg = LABELQ__PROJECT_CONFIG__INIT;
     Labelq__ProjectInfo *info = NULL;
-    char **labels = NULL, *joined = NULL;
-    size_t nlabels = 0;
     int args;
     int rc = cli_parse(g, argc, argv, "l:k:t:m:a:g:A:n:i:h", opts, usage, create_option, &a, &args);
     if (rc != CLI_GO_ON)
@@ -169,15 +211,13 @@ static int cmd_create(cli *g, int argc, char **argv)
         return cli_usage_error(usage, "project create takes one NAME");
     if (argv[args][0] == '\0')
         return cli_bad_arg("the project name is empty");
-    if (!a.labels)
-        return cli_usage_error(usage, "project create needs --labels A,B,...");
-    rc = split_labels(a.labels, &labels, &nlabels);
-    if (rc != 0)
+    if ((rc = cli_schema_parse(&a.schema, &schema)) != 0)
         return rc;
+    if ((rc = check_quality_options(&a, schema.type)) != 0)
+        goto out;
 
     cfg.name = argv[args];
-    cfg.labels = labels;
-    cfg.n_labels = nlabels;
+    cli_schema_apply(&schema, &cfg);
     cfg.overlap = (uint32_t)a.overlap; /* 0: the server's default */
     cfg.lease_ttl_s = (uint32_t)a.lease_ttl;
     cfg.max_overlap = (uint32_t)a.max_overlap; /* 0: no dynamic overlap */
@@ -185,14 +225,6 @@ static int cmd_create(cli *g, int argc, char **argv)
     cfg.gold_ratio = a.gold_ratio;
     cfg.min_gold_accuracy = a.min_gold_accuracy;
     cfg.min_gold_seen = (uint32_t)a.min_gold_seen;
-    if ((cfg.min_gold_seen > 0) != (cfg.min_gold_accuracy > 0.0)) {
-        free_labels(labels, nlabels);
-        return cli_usage_error(usage, "--min-gold-accuracy and --min-gold-seen go together");
-    }
-    if ((cfg.max_overlap > 0) != (cfg.agreement_target > 0.0)) {
-        free_labels(labels, nlabels);
-        return cli_usage_error(usage, "--max-overlap and --agreement-target go together");
-    }
     cfg.instructions = (char *)(a.instructions ? a.instructions : "");
     rc = CLI_FAIL;
     if (!cli_connect(g))
@@ -201,22 +233,10 @@ static int cmd_create(cli *g, int argc, char **argv)
         cli_fail("create project %s: %s", cfg.name, lq_client_error(g->client));
         goto out;
     }
-    const Labelq__ProjectConfig *got = info->config ? info->config : &cfg;
-    joined = join_labels(got->labels, got->n_labels);
-    printf("created project %s: labels %s, overlap %u, lease TTL %u s", got->name,
-           joined ? joined : "?", got->overlap, got->lease_ttl_s);
-    if (got->max_overlap > got->overlap)
-        printf(", up to %u labels until agreement %.2f", got->max_overlap, got->agreement_target);
-    if (got->gold_ratio > 0.0)
-        printf(", gold %.0f%% of each stream", 100.0 * got->gold_ratio);
-    if (got->min_gold_seen > 0)
-        printf(", blocking below %.0f%% gold accuracy after %u gold", 100.0 * got->min_gold_accuracy,
-               got->min_gold_seen);
-    putchar('\n');
+    print_created(info->config ? info->config : &cfg);
     rc = CLI_OK;
 out:
-    free(joined);
-    free_labels(labels, nlabels);
+    cli_schema_free(&schema);
     if (info)
         labelq__project_info__free_unpacked(info, NULL);
     return rc;
@@ -230,44 +250,48 @@ json_t *cli_project_json(const Labelq__ProjectInfo *p)
     for (size_t i = 0; schema && i < cfg->n_labels; i++)
         json_array_append_new(schema, json_string(cfg->labels[i]));
     uint32_t max_overlap = cfg->max_overlap > cfg->overlap ? cfg->max_overlap : cfg->overlap;
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:o*, s:o*, "
-                     "s:o*}",
-                     "project", cfg->name, "tasks", (json_int_t)p->tasks, "pending",
-                     (json_int_t)p->pending, "leased", (json_int_t)p->leased, "done",
-                     (json_int_t)p->done, "labels", (json_int_t)p->labels, "gold",
-                     (json_int_t)p->gold, "overlap", (json_int_t)cfg->overlap, "max_overlap",
-                     (json_int_t)max_overlap, "agreement_target", cfg->agreement_target,
-                     "gold_ratio", cfg->gold_ratio, "lease_ttl", (json_int_t)cfg->lease_ttl_s,
-                     "labels_schema", schema, "alpha",
-                     p->has_alpha ? json_real(p->alpha) : json_null(), "percent_agreement",
-                     p->has_percent_agreement ? json_real(p->percent_agreement) : json_null());
+    json_t *obj = json_pack(
+        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:o*, s:o*, "
+        "s:o*}",
+        "project", cfg->name, "tasks", (json_int_t)p->tasks, "pending", (json_int_t)p->pending,
+        "leased", (json_int_t)p->leased, "done", (json_int_t)p->done, "labels",
+        (json_int_t)p->labels, "gold", (json_int_t)p->gold, "overlap", (json_int_t)cfg->overlap,
+        "max_overlap", (json_int_t)max_overlap, "agreement_target", cfg->agreement_target,
+        "gold_ratio", cfg->gold_ratio, "lease_ttl", (json_int_t)cfg->lease_ttl_s, "labels_schema",
+        schema, "alpha", p->has_alpha ? json_real(p->alpha) : json_null(), "percent_agreement",
+        p->has_percent_agreement ? json_real(p->percent_agreement) : json_null());
+    if (obj && cli_schema_json(cfg, obj) < 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
 }
 
 static int print_table(const Labelq__ListProjectsReply *r)
 {
     static const Labelq__ProjectConfig none = LABELQ__PROJECT_CONFIG__INIT;
     int wname = (int)strlen("NAME"), wlabels = (int)strlen("LABELS");
-    char **joined = calloc(r->n_projects + 1, sizeof(*joined));
-    if (!joined)
+    char **brief = calloc(r->n_projects + 1, sizeof(*brief));
+    if (!brief)
         return cli_fail("out of memory");
     for (size_t i = 0; i < r->n_projects; i++) {
         const Labelq__ProjectConfig *cfg = r->projects[i]->config ? r->projects[i]->config : &none;
-        joined[i] = join_labels(cfg->labels, cfg->n_labels);
-        int n = (int)strlen(cfg->name), l = joined[i] ? (int)strlen(joined[i]) : 1;
+        brief[i] = cli_schema_brief(cfg);
+        int n = (int)strlen(cfg->name), l = brief[i] ? (int)strlen(brief[i]) : 1;
         wname = n > wname ? n : wname;
         wlabels = l > wlabels ? l : wlabels;
     }
-    printf("%-*s  %-*s  %7s  %10s  %10s\n", wname, "NAME", wlabels, "LABELS", "OVERLAP", "TASKS",
-           "DONE");
+    printf("%-*s  %-7s  %-*s  %7s  %10s  %10s\n", wname, "NAME", "TYPE", wlabels, "LABELS",
+           "OVERLAP", "TASKS", "DONE");
     for (size_t i = 0; i < r->n_projects; i++) {
         const Labelq__ProjectInfo *p = r->projects[i];
         const Labelq__ProjectConfig *cfg = p->config ? p->config : &none;
-        printf("%-*s  %-*s  %7u  %10llu  %10llu\n", wname, cfg->name, wlabels,
-               joined[i] ? joined[i] : "?", cfg->overlap, (unsigned long long)p->tasks,
-               (unsigned long long)p->done);
-        free(joined[i]);
+        printf("%-*s  %-7s  %-*s  %7u  %10llu  %10llu\n", wname, cfg->name,
+               cli_schema_type_name(cfg->type), wlabels, brief[i] ? brief[i] : "?", cfg->overlap,
+               (unsigned long long)p->tasks, (unsigned long long)p->done);
+        free(brief[i]);
     }
-    free(joined);
+    free(brief);
     return CLI_OK;
 }
 

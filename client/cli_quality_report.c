@@ -14,7 +14,9 @@ static const char usage[] =
     "Usage: labelq report PROJECT [--batch NAME] [--json]\n"
     "\n"
     "Show PROJECT's (or one batch's) label quality, computed by the server from\n"
-    "every label stored now: Krippendorff's alpha, Fleiss' kappa and percent\n"
+    "every label stored now: Krippendorff's alpha (the label type's: nominal for\n"
+    "single and ordinal, MASI for multi, interval for numeric, edit distance for\n"
+    "text, token tags for spans; none for boxes), Fleiss' kappa and percent\n"
     "agreement (n/a where undefined), the consensus method (Dawid-Skene once the\n"
     "project has enough labels, else majority vote) with its class priors, one\n"
     "row per annotator (labels, gold answers right/seen, Dawid-Skene accuracy\n"
@@ -28,7 +30,9 @@ static const char usage[] =
     "                    method, iterations, class_priors {label: p}, annotators\n"
     "                    {name: {labels, gold_seen, gold_correct, gold_accuracy,\n"
     "                    ds_accuracy, consensus_agreement, blocked}},\n"
-    "                    confidence_histogram (10 counts, bin i is [i/10, (i+1)/10))\n"
+    "                    confidence_histogram (10 counts, bin i is [i/10, (i+1)/10)),\n"
+    "                    type_agreement [{metric, label (per-label figures only),\n"
+    "                    value}]: the label type's own figures, where it has any\n"
     "\n" CLI_GLOBAL_HELP;
 
 static int by_name(const void *a, const void *b)
@@ -122,6 +126,27 @@ static json_t *report_json(const Labelq__ReportReply *r, Labelq__AnnotatorReport
         json_decref(o);
         o = NULL;
     }
+    /* The label type's own figures (masi_alpha, span_f1, ...). */
+    json_t *figs = json_array();
+    for (size_t i = 0; figs && i < r->n_type_agreement; i++) {
+        const Labelq__AgreementFigure *f = r->type_agreement[i];
+        json_t *one = f->label[0] ? json_pack("{s:s, s:s, s:f}", "metric", f->metric, "label",
+                                              f->label, "value", f->value)
+                                  : json_pack("{s:s, s:f}", "metric", f->metric, "value", f->value);
+        if (!one || json_array_append_new(figs, one) < 0) {
+            json_decref(figs);
+            figs = NULL;
+        }
+    }
+    /* Only where the type has figures: single choice keeps its shape. */
+    if (!figs) {
+        json_decref(o);
+        o = NULL;
+    } else if (json_array_size(figs) == 0) {
+        json_decref(figs);
+    } else {
+        o = put(o, "type_agreement", figs);
+    }
     return r->batch[0] ? with_batch(o, r->batch) : o;
 }
 
@@ -146,6 +171,12 @@ static void print_summary(const Labelq__ReportReply *r, const Labelq__ProjectInf
     print_metric("Krippendorff's alpha", r->has_alpha, r->alpha);
     print_metric("Fleiss' kappa", r->has_fleiss, r->fleiss);
     print_metric("percent agreement", r->has_percent_agreement, r->percent_agreement);
+    for (size_t i = 0; i < r->n_type_agreement; i++) {
+        const Labelq__AgreementFigure *f = r->type_agreement[i];
+        char name[96];
+        snprintf(name, sizeof name, "%s%s%s", f->metric, f->label[0] ? " " : "", f->label);
+        print_metric(name, true, f->value);
+    }
     printf("\nconsensus  %s", r->method);
     if (strcmp(r->method, "dawid-skene") == 0)
         printf(", %u iterations", r->iterations);

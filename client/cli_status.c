@@ -1,17 +1,20 @@
 /* labelq status: one project's configuration and counts. */
 #include "client/cli.h"
+#include "client/cli_schema.h"
 
 static const char usage[] =
     "Usage: labelq status PROJECT [--json]\n"
     "       labelq status PROJECT --watch [--interval S] [--once]\n"
     "\n"
-    "Show PROJECT's labels, overlap and task counts: tasks imported, pending\n"
+    "Show PROJECT's label type and schema, overlap and task counts: tasks imported, pending\n"
     "(still need a lease), leased (leases out now), done (have all their labels),\n"
     "labels submitted, and active annotators (distinct annotators holding a lease).\n"
     "\n"
     "  --json           one JSON object with keys project, tasks, pending, leased,\n"
     "                   done, labels, overlap, labels_schema (array of the allowed\n"
-    "                   labels)\n"
+    "                   labels), type, and per type steps (ordinal), number_min and\n"
+    "                   number_max (numeric), max_text_bytes (text), field (spans,\n"
+    "                   boxes)\n"
     "  -w, --watch      the counts refreshing, as `labelq top PROJECT`\n"
     "  -i, --interval S with --watch: seconds between refreshes, 0.1-3600 (default 1)\n"
     "      --once       with --watch: one snapshot, then exit\n"
@@ -43,15 +46,36 @@ static int status_option(void *ctx, int opt, const char *arg)
     }
 }
 
+/* The type and what it takes: labels, steps, range, field, text length. */
+static void print_schema(const Labelq__ProjectConfig *cfg)
+{
+    printf("type       %s\n", cli_schema_type_name(cfg->type));
+    switch (cfg->type) {
+    case LABELQ__LABEL_TYPE__NUMERIC:
+        printf("range      %g..%g\n", cfg->number_min, cfg->number_max);
+        return;
+    case LABELQ__LABEL_TYPE__TEXT:
+        printf("max text   %u bytes\n", cfg->max_text_bytes);
+        return;
+    default:
+        break;
+    }
+    printf("%s", cfg->type == LABELQ__LABEL_TYPE__ORDINAL ? "steps      " : "labels     ");
+    for (size_t i = 0; i < cfg->n_labels; i++)
+        printf("%s%s", i ? ", " : "", cfg->labels[i]);
+    putchar('\n');
+    if (cfg->type == LABELQ__LABEL_TYPE__SPANS || cfg->type == LABELQ__LABEL_TYPE__BOXES)
+        printf("field      %s (the item's %s)\n", cfg->field,
+               cfg->type == LABELQ__LABEL_TYPE__SPANS ? "text" : "image URL");
+}
+
 static void print_block(const Labelq__ProjectInfo *p)
 {
     static const Labelq__ProjectConfig none = LABELQ__PROJECT_CONFIG__INIT;
     const Labelq__ProjectConfig *cfg = p->config ? p->config : &none;
     printf("project    %s\n", cfg->name);
-    printf("labels     ");
-    for (size_t i = 0; i < cfg->n_labels; i++)
-        printf("%s%s", i ? ", " : "", cfg->labels[i]);
-    printf("\noverlap    %u", cfg->overlap);
+    print_schema(cfg);
+    printf("overlap    %u", cfg->overlap);
     if (cfg->max_overlap > cfg->overlap)
         printf(" (up to %u until agreement %.2f)", cfg->max_overlap, cfg->agreement_target);
     putchar('\n');

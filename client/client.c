@@ -37,6 +37,10 @@ struct lq_client {
      * instead of misreading the stream. */
     bool broken;
     char err[ERR_MAX];
+    /* The message of the last Error the server pushed (id 0), which it
+     * sends before it closes a connection on purpose: a call that then
+     * finds the connection closed says why. */
+    char pushed[ERR_MAX / 2];
 };
 
 int lq__client_fail(lq_client *c, int code, const char *fmt, ...)
@@ -179,8 +183,12 @@ int lq__client_call_timeout(lq_client *c, Labelq__Envelope *req, Labelq__Envelop
     for (;;) {
         Labelq__Envelope *env;
         rc = recv_until(c, &env, deadline);
+        if (rc == LQ_ECLOSED && c->pushed[0])
+            return lq__client_fail(c, rc, "the server closed the connection: %s", c->pushed);
         if (rc < 0)
             return rc;
+        if (env->id == 0 && env->body_case == LABELQ__ENVELOPE__BODY_ERROR && env->error)
+            snprintf(c->pushed, sizeof(c->pushed), "%s", env->error->message);
         if (env->id == id) {
             if (env->body_case == LABELQ__ENVELOPE__BODY_ERROR)
                 return server_error(c, env);
@@ -224,6 +232,19 @@ static int hello(lq_client *c, const lq_client_options *opts, int64_t deadline)
                                "the admin token is in the data dir's admin.token)",
                                msg);
     }
+    if ((rc == LQ_ECLOSED || rc == LQ_EIO) && lq_tls_server_wants_cert(c->ssl)) {
+        /* Under TLS 1.3 a refused client certificate shows only now, and
+         * may show as a plain close when the alert was lost to a reset. */
+        char msg[ERR_MAX];
+        snprintf(msg, sizeof(msg), "%s", c->err);
+        return lq__client_fail(c, rc,
+                               "no answer to hello: %s (the server asks for a client "
+                               "certificate: %s)",
+                               msg,
+                               opts->cert_file ? "is ours signed by a CA in its --client-ca?"
+                                               : "pass --cert and --key, or set LABELQ_CERT "
+                                                 "and LABELQ_KEY");
+    }
     if (rc == LQ_ETIMEDOUT || rc == LQ_ECLOSED) {
         /* TLS worked but the protocol did not: likely not labelqd. */
         char msg[ERR_MAX];
@@ -262,8 +283,7 @@ static int open_channel(lq_client *c, const lq_client_options *opts, int64_t dea
     rc = lq_dial(server, host, port, deadline, &c->fd, c->err, sizeof(c->err));
     if (rc < 0)
         goto out;
-    rc = lq_tls_start(c->fd, host, opts->ca_file, deadline, &c->ctx, &c->ssl, c->err,
-                      sizeof(c->err));
+    rc = lq_tls_start(c->fd, host, opts, deadline, &c->ctx, &c->ssl, c->err, sizeof(c->err));
 out:
     free(host);
     free(port);
@@ -288,6 +308,12 @@ int lq_client_connect(const lq_client_options *opts, lq_client **out, char *errb
      * bounds them well below this. */
     lq_frame_reader_init(&c->reader, c->send_max * LQ_REPLY_FRAME_FACTOR);
 
+    if (opts->key_file && !opts->cert_file) {
+        rc = lq__client_fail(c, LQ_EBADREQ,
+                             "a client key (--key / LABELQ_KEY) without its certificate "
+                             "(--cert / LABELQ_CERT)");
+        goto out;
+    }
     if (!opts->token || !opts->token[0]) {
         rc = lq__client_fail(c, LQ_EUNAUTH,
                              "no token (set --token, --token-file, LABELQ_TOKEN or "

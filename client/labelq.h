@@ -34,12 +34,17 @@ typedef struct lq_client_options {
     size_t max_frame;        /* largest request sent; 0: LQ_FRAME_DEFAULT_MAX.
                               * Replies up to LQ_REPLY_FRAME_FACTOR times that
                               * are accepted. */
+    const char *cert_file;   /* PEM client certificate, then any intermediates, for
+                              * a server started with --client-ca; NULL: none */
+    const char *key_file;    /* PEM private key of cert_file (unencrypted); NULL:
+                              * read from cert_file, when that holds it too */
 } lq_client_options;
 
 /* Resolves a program's connection settings the way every labelq program
  * does, a flag always beating the environment. Fills the NULL fields of
  * opts: server from LABELQ_SERVER, else LQ_DEFAULT_SERVER; ca_file from
- * LABELQ_CA (else left NULL: the system trust store). Resolves the token by
+ * LABELQ_CA (else left NULL: the system trust store); cert_file from
+ * LABELQ_CERT and key_file from LABELQ_KEY (else NULL). Resolves the token by
  * precedence: opts->token (a --token flag), else token_file (a --token-file
  * flag; may be NULL), else LABELQ_TOKEN, else LABELQ_TOKEN_FILE. Variables
  * set to "" count as unset. A token file holds the token with any
@@ -57,7 +62,18 @@ int lq_client_options_resolve(lq_client_options *opts, const char *token_file, c
 
 /* Connects, verifies the server certificate against ca_file and the host
  * name, negotiates ALPN labelq/1 and says Hello. On failure *out is NULL and
- * errbuf (if given) holds the reason. */
+ * errbuf (if given) holds the reason.
+ *
+ * With cert_file, the client presents that certificate when the server asks
+ * for one (a server started with --client-ca always does, and refuses the
+ * handshake without one it trusts); the token is needed all the same. The
+ * files are read here: an unreadable file, one that holds no PEM
+ * certificate or key, an encrypted key, or a key that does not match the
+ * certificate fails with LQ_ETLS before anything is sent, and errbuf names
+ * the file. key_file without cert_file is LQ_EBADREQ. A refusal of the
+ * certificate by the server is LQ_ETLS (or, under TLS 1.3, where the client
+ * learns it only after its side of the handshake, LQ_ETLS from the Hello),
+ * and errbuf says whether a certificate was missing or not trusted. */
 int lq_client_connect(const lq_client_options *opts, lq_client **out, char *errbuf,
                       size_t errlen);
 
@@ -95,10 +111,32 @@ int lq_project_list(lq_client *c, Labelq__ListProjectsReply **out);
 int lq_project_get(lq_client *c, const char *project, Labelq__ProjectInfo **out);
 
 /* Adds an annotator (role ANNOTATOR or ADMIN) and returns its token, shown
- * only this once. *token is malloc'd. */
+ * only this once. *token is malloc'd. The server keeps only its SHA-256. */
 int lq_annotator_add(lq_client *c, const char *name, Labelq__Role role, char **token);
 int lq_annotator_list(lq_client *c, Labelq__ListAnnotatorsReply **out);
+/* Blocks (or, with unblock, unblocks) name, stored before it returns. A
+ * blocked account's next Hello or request is refused. LQ_ENOTFOUND for an
+ * unknown name, LQ_EBADREQ for blocking yourself, LQ_ECONFLICT while
+ * another change to the account is being stored. */
 int lq_annotator_block(lq_client *c, const char *name, bool unblock);
+
+/* Revokes name's token, stored before it returns: the old token is refused
+ * from then on (also after a server restart), every connection
+ * authenticated as name is closed at once (it first gets an Error pushed
+ * with id 0; a submit of theirs already being stored may still complete),
+ * and the leases name holds go back to the queues. The account and its
+ * labels stay. With new_token a fresh token replaces the old one in the
+ * same step (a rotation), returned in (*out)->token: shown only this once,
+ * so scrub it when done; without, the account has no working token until
+ * this is called again with new_token. *out (may be NULL) also counts the
+ * connections closed and leases released; free it with
+ * labelq__revoke_token_reply__free_unpacked. Admin only (LQ_EPERM);
+ * LQ_ENOTFOUND for an unknown name; LQ_EBADREQ for the bootstrap account
+ * "admin" (its token is the data dir's admin.token: delete that file and
+ * restart labelqd to change it) and for the caller's own account;
+ * LQ_ECONFLICT while another change to the account is being stored. */
+int lq_annotator_revoke(lq_client *c, const char *name, bool new_token,
+                        Labelq__RevokeTokenReply **out);
 
 /* Sends one chunk of JSONL lines; the server commits its valid lines in one
  * transaction before replying. */
@@ -114,13 +152,23 @@ int lq_export(lq_client *c, const char *project, const char *format, lq_export_s
 /* What an export includes. Zero-initialize, then set what you need: the
  * zero value is the plain export. */
 typedef struct lq_export_options {
-    const char *format;    /* "jsonl" or NULL/"" (the same) */
+    const char *format;    /* "jsonl" (or NULL/""), "csv", "conll", "coco": the
+                            * server refuses a format that does not fit the
+                            * project's label type */
     double min_confidence; /* leave out items whose consensus confidence is
                             * below this (0 to 1; 0 keeps every done item) */
     bool include_gold;     /* also export the gold pool's items, with their
                             * gold answer as label and method "gold" */
     const char *batch;     /* only this batch's items; NULL/"" for every batch */
     bool include_canceled; /* also the items of canceled batches */
+    /* A deterministic split (docs/protocol.md "Split"): the n_split parts,
+     * of which this export writes split_part's items, by the item id's
+     * hash under split_seed. n_split 0: no split. */
+    const char *const *split_names;
+    const double *split_shares;
+    size_t n_split;
+    const char *split_part;
+    uint64_t split_seed;
 } lq_export_options;
 
 /* lq_export with options; o may be NULL (the plain export). o is only read

@@ -72,6 +72,10 @@ int lq_client_options_resolve(lq_client_options *opts, const char *token_file, c
         opts->server = LQ_DEFAULT_SERVER;
     if (!opts->ca_file)
         opts->ca_file = env("LABELQ_CA");
+    if (!opts->cert_file)
+        opts->cert_file = env("LABELQ_CERT");
+    if (!opts->key_file)
+        opts->key_file = env("LABELQ_KEY");
     if (opts->token)
         return 0;
     if (!token_file && (opts->token = env("LABELQ_TOKEN")) != NULL)

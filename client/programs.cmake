@@ -8,8 +8,9 @@ target_link_libraries(labelq-annotate PRIVATE liblabelq PkgConfig::JANSSON Threa
 
 file(GLOB LQ_BENCH_SRC CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/bench*.c)
 add_executable(labelq-bench ${LQ_BENCH_SRC})
-# The load mode (bench_load*.c) drives liblabelq's TLS sessions itself.
-target_link_libraries(labelq-bench PRIVATE liblabelq OpenSSL::SSL PkgConfig::JANSSON
+# The load mode (bench_load*.c) drives liblabelq's TLS sessions itself; typed
+# answers (bench_answer.c) cut spans on lq_quality's tokens.
+target_link_libraries(labelq-bench PRIVATE liblabelq lq_quality OpenSSL::SSL PkgConfig::JANSSON
                       Threads::Threads m)
 
 set_target_properties(labelq-annotate labelq-bench PROPERTIES

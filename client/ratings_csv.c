@@ -14,12 +14,13 @@
 
 #include "proto/error.h"
 
-#define KEPT_FIELDS 3      /* unit, annotator, label; later columns are dropped */
+#define KEPT_FIELDS 4      /* unit, annotator, label, text (if asked for); later ones dropped */
+#define REQUIRED_FIELDS 3  /* unit, annotator, label */
 #define SHOWN_LABEL_MAX 40 /* bytes of a bad label quoted in an error */
 #define FIRST_RATINGS 1024 /* the ratings array's first size; it doubles */
 #define UTF8_BOM "\xEF\xBB\xBF"
 
-enum { COL_UNIT, COL_ANNOTATOR, COL_LABEL };
+enum { COL_UNIT, COL_ANNOTATOR, COL_LABEL, COL_TEXT };
 
 typedef struct field_buf {
     char *p;
@@ -38,6 +39,8 @@ typedef enum field_state {
 typedef struct reader {
     const char *source;
     const char *numeric_for;
+    ratings_csv_options opt;
+    size_t kept; /* fields kept: 3, or 4 with opt.unit_text */
     ratings_csv *out;
     char *err;
     size_t errlen;
@@ -51,6 +54,7 @@ typedef struct reader {
     bool header_seen;
     size_t records; /* data records, those with an empty label too */
     size_t values_cap;
+    size_t lines_cap;
 } reader;
 
 static int report(reader *rd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -108,7 +112,7 @@ static bool valid_utf8(const char *str, size_t len)
 /* Appends c to the current field if it is one of the kept ones. */
 static int push(reader *rd, char c)
 {
-    if (rd->nfields >= KEPT_FIELDS)
+    if (rd->nfields >= rd->kept)
         return 0;
     field_buf *f = &rd->field[rd->nfields];
     if (f->len + 1 >= f->cap) { /* + 1: end_field's terminating NUL */
@@ -126,7 +130,7 @@ static int push(reader *rd, char c)
 /* Closes the current field: an unquoted one loses its trailing blanks. */
 static int end_field(reader *rd)
 {
-    if (rd->nfields < KEPT_FIELDS) {
+    if (rd->nfields < rd->kept) {
         field_buf *f = &rd->field[rd->nfields];
         if (!rd->quoted)
             while (f->len > 0 && (f->p[f->len - 1] == ' ' || f->p[f->len - 1] == '\t'))
@@ -289,7 +293,73 @@ static int append_rating(reader *rd, uint32_t unit, uint32_t annotator, uint32_t
         out->v = v;
         out->v_cap = cap;
     }
+    if (rd->opt.lines) {
+        if (out->r.n == rd->lines_cap) {
+            size_t cap = rd->lines_cap ? rd->lines_cap * 2 : FIRST_RATINGS;
+            unsigned long long *line = realloc(out->line, cap * sizeof(*line));
+            if (!line)
+                return oom(rd);
+            out->line = line;
+            rd->lines_cap = cap;
+        }
+        out->line[out->r.n] = rd->record_line;
+    }
     out->v[out->r.n++] = (lq_rating){.unit = unit, .annotator = annotator, .label = label};
+    return 0;
+}
+
+/* Column 4 of a record of unit (the unit's text, opt.unit_text): the first
+ * non-empty one is kept; a different one later is an error, since which
+ * text the spans lie on would be a guess. */
+/* Makes room in unit_text for units below need, NULL for each new one. */
+static int grow_unit_text(reader *rd, size_t need)
+{
+    ratings_csv *out = rd->out;
+    if (need <= out->n_unit_text)
+        return 0;
+    size_t cap = out->n_unit_text ? out->n_unit_text * 2 : 64;
+    while (cap < need)
+        cap *= 2;
+    char **text = realloc(out->unit_text, cap * sizeof(*text));
+    if (!text)
+        return oom(rd);
+    out->unit_text = text;
+    unsigned long long *line = realloc(out->unit_text_line, cap * sizeof(*line));
+    if (!line)
+        return oom(rd);
+    out->unit_text_line = line;
+    for (size_t i = out->n_unit_text; i < cap; i++)
+        out->unit_text[i] = NULL;
+    out->n_unit_text = cap;
+    return 0;
+}
+
+static int take_unit_text(reader *rd, uint32_t unit)
+{
+    ratings_csv *out = rd->out;
+    int rc = grow_unit_text(rd, (size_t)unit + 1);
+    if (rc < 0)
+        return rc;
+    const field_buf *f = &rd->field[COL_TEXT];
+    if (rd->nfields <= COL_TEXT || f->len == 0)
+        return 0;
+    if (out->unit_text[unit]) {
+        if (strcmp(out->unit_text[unit], f->p) == 0)
+            return 0;
+        return report(rd, LQ_EBADREQ,
+                      "%s: line %llu: the text (column 4) of unit '%s' differs from the one on "
+                      "line %llu",
+                      rd->source, rd->record_line, out->units.names[unit],
+                      out->unit_text_line[unit]);
+    }
+    if (!valid_utf8(f->p, f->len))
+        return report(rd, LQ_EBADREQ,
+                      "%s: line %llu: the text (column 4) is not valid UTF-8 (save the file as "
+                      "UTF-8)",
+                      rd->source, rd->record_line);
+    if (!(out->unit_text[unit] = strdup(f->p)))
+        return oom(rd);
+    out->unit_text_line[unit] = rd->record_line;
     return 0;
 }
 
@@ -327,7 +397,7 @@ static int take_record(reader *rd)
         return 0; /* a blank line */
     if (!rd->header_seen) {
         rd->header_seen = true;
-        if (rd->nfields < KEPT_FIELDS)
+        if (rd->nfields < REQUIRED_FIELDS)
             return report(rd, LQ_EBADREQ,
                           "%s: line %llu: the header has %zu column%s; the first three must be "
                           "unit, annotator, label",
@@ -335,7 +405,7 @@ static int take_record(reader *rd)
         return 0;
     }
     rd->records++;
-    if (rd->nfields < KEPT_FIELDS)
+    if (rd->nfields < REQUIRED_FIELDS)
         return report(rd, LQ_EBADREQ,
                       "%s: line %llu: %zu column%s; expected at least 3: unit, annotator, label",
                       rd->source, rd->record_line, rd->nfields, rd->nfields == 1 ? "" : "s");
@@ -347,6 +417,8 @@ static int take_record(reader *rd)
                       rd->record_line);
     if ((rc = intern(rd, &rd->out->units, COL_UNIT, "unit", &unit, &added)) < 0 ||
         (rc = intern(rd, &rd->out->annotators, COL_ANNOTATOR, "annotator", &annotator, &added)) < 0)
+        return rc;
+    if (rd->opt.unit_text && (rc = take_unit_text(rd, unit)) < 0)
         return rc;
     return take_label(rd, unit, annotator);
 }
@@ -477,11 +549,16 @@ static int finish(reader *rd)
     return order_by_value(rd);
 }
 
-int ratings_csv_read(FILE *in, const char *source, const char *numeric_for, ratings_csv *out,
-                     char *err, size_t errlen)
+int ratings_csv_read_with(FILE *in, const char *source, const ratings_csv_options *o,
+                          ratings_csv *out, char *err, size_t errlen)
 {
-    reader rd = {
-        .source = source, .numeric_for = numeric_for, .out = out, .err = err, .errlen = errlen};
+    reader rd = {.source = source,
+                 .numeric_for = o->numeric_for,
+                 .opt = *o,
+                 .kept = o->unit_text ? 4 : 3,
+                 .out = out,
+                 .err = err,
+                 .errlen = errlen};
     memset(out, 0, sizeof(*out));
     string_table_init(&out->units);
     string_table_init(&out->annotators);
@@ -489,29 +566,50 @@ int ratings_csv_read(FILE *in, const char *source, const char *numeric_for, rati
     int rc = read_records(&rd, in);
     if (rc == 0)
         rc = finish(&rd);
+    if (rc == 0 && o->unit_text)
+        rc = grow_unit_text(&rd, out->units.n); /* an entry (maybe NULL) for every unit */
     for (size_t i = 0; i < KEPT_FIELDS; i++)
         free(rd.field[i].p);
     return rc;
 }
 
-int ratings_csv_load(const char *path, const char *numeric_for, ratings_csv *out, char *err,
-                     size_t errlen)
+int ratings_csv_read(FILE *in, const char *source, const char *numeric_for, ratings_csv *out,
+                     char *err, size_t errlen)
+{
+    ratings_csv_options o = {.numeric_for = numeric_for};
+    return ratings_csv_read_with(in, source, &o, out, err, errlen);
+}
+
+int ratings_csv_load_with(const char *path, const ratings_csv_options *o, ratings_csv *out,
+                          char *err, size_t errlen)
 {
     if (strcmp(path, "-") == 0)
-        return ratings_csv_read(stdin, "stdin", numeric_for, out, err, errlen);
+        return ratings_csv_read_with(stdin, "stdin", o, out, err, errlen);
     FILE *in = fopen(path, "r");
     if (!in) {
         memset(out, 0, sizeof(*out));
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return LQ_EIO;
     }
-    int rc = ratings_csv_read(in, path, numeric_for, out, err, errlen);
+    int rc = ratings_csv_read_with(in, path, o, out, err, errlen);
     fclose(in);
     return rc;
 }
 
+int ratings_csv_load(const char *path, const char *numeric_for, ratings_csv *out, char *err,
+                     size_t errlen)
+{
+    ratings_csv_options o = {.numeric_for = numeric_for};
+    return ratings_csv_load_with(path, &o, out, err, errlen);
+}
+
 void ratings_csv_free(ratings_csv *out)
 {
+    for (size_t u = 0; u < out->n_unit_text; u++)
+        free(out->unit_text[u]);
+    free(out->unit_text);
+    free(out->unit_text_line);
+    free(out->line);
     free(out->v);
     free(out->values);
     free(out->label_names);

@@ -2,7 +2,8 @@
  * the tables that map the codes back to the file's names.
  *
  * The file has a header line; every later record's first three columns are
- * unit, annotator and label (more columns are ignored). An empty label is a
+ * unit, annotator and label (more columns are ignored, but for a fourth,
+ * the unit's text, when the caller asks for it). An empty label is a
  * missing rating: its unit and annotator still count as seen. Quoting is
  * RFC 4180's (quoted fields may hold commas, doubled quotes and line
  * breaks); CRLF line ends and a UTF-8 byte order mark are accepted; spaces
@@ -13,6 +14,7 @@
 #ifndef LQ_RATINGS_CSV_H
 #define LQ_RATINGS_CSV_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "client/string_table.h"
@@ -24,6 +26,15 @@ typedef struct ratings_csv {
     char **annotator_names; /* r.n_annotators names, likewise */
     char **label_names;     /* r.n_labels names: first appearance, or by value when numeric */
     size_t missing;         /* records with an empty label */
+    /* With ratings_csv_options.lines: per rating (r.n), the line its record
+     * starts on; else NULL. */
+    unsigned long long *line;
+    /* With ratings_csv_options.unit_text: per unit (n_unit_text >= r.n_units
+     * entries), its text from column 4, or NULL where no record gave one,
+     * and the line it came from. Else NULL. */
+    char **unit_text;
+    unsigned long long *unit_text_line;
+    size_t n_unit_text;
     /* Owned storage behind the fields above. */
     lq_rating *v;
     size_t v_cap;
@@ -43,11 +54,29 @@ typedef struct ratings_csv {
 int ratings_csv_read(FILE *in, const char *source, const char *numeric_for, ratings_csv *out,
                      char *err, size_t errlen);
 
+/* How to read: all false / NULL is ratings_csv_read's plain reading. */
+typedef struct ratings_csv_options {
+    const char *numeric_for; /* as ratings_csv_read's */
+    bool lines;              /* keep each rating's line number (out->line) */
+    bool unit_text;          /* column 4 is the unit's text (out->unit_text): the first
+                              * non-empty one counts; a different one is an error */
+} ratings_csv_options;
+
+/* ratings_csv_read with options o. Errors as ratings_csv_read's, plus
+ * LQ_EBADREQ for a unit text that is not UTF-8 or differs from an earlier
+ * one of the same unit. The caller frees out with ratings_csv_free. */
+int ratings_csv_read_with(FILE *in, const char *source, const ratings_csv_options *o,
+                          ratings_csv *out, char *err, size_t errlen);
+
 /* ratings_csv_read on the file at path, or on stdin when path is "-"
  * (named "stdin" in messages). Adds LQ_EIO "cannot open PATH: reason" to
  * ratings_csv_read's errors. The caller frees out with ratings_csv_free. */
 int ratings_csv_load(const char *path, const char *numeric_for, ratings_csv *out, char *err,
                      size_t errlen);
+
+/* ratings_csv_load with options o (see ratings_csv_read_with). */
+int ratings_csv_load_with(const char *path, const ratings_csv_options *o, ratings_csv *out,
+                          char *err, size_t errlen);
 
 /* Frees everything out owns; safe on a zeroed or failed ratings_csv. */
 void ratings_csv_free(ratings_csv *out);

@@ -18,6 +18,13 @@ static const unsigned char alpn_wire[] = "\x08" LQ_ALPN;
 
 static const char ca_hint[] = "is --ca / LABELQ_CA the server's tls/ca.pem?";
 
+static const char need_cert_hint[] =
+    " (the server requires a client certificate: pass --cert and --key, or set LABELQ_CERT "
+    "and LABELQ_KEY)";
+static const char cert_refused_hint[] =
+    " (the server did not accept our client certificate: is it signed by a CA in the "
+    "server's --client-ca, valid now, and made for client authentication?)";
+
 static bool is_ip_literal(const char *host)
 {
     unsigned char buf[sizeof(struct in6_addr)];
@@ -32,8 +39,73 @@ static const char *openssl_reason(void)
     return r ? r : "unknown error";
 }
 
-static SSL_CTX *new_ctx(const char *ca_file, char *err, size_t errlen)
+/* Refuses to ask for a passphrase: an encrypted key fails to load with a
+ * message rather than prompting on whatever terminal there is. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
+/* Whether OpenSSL's last error says a key does not belong to a certificate. */
+static bool key_mismatch(void)
+{
+    unsigned long e = ERR_peek_last_error();
+    return ERR_GET_LIB(e) == ERR_LIB_X509 && (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
+                                              ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH);
+}
+
+/* Loads the client certificate chain in cert and its key (from key, or
+ * from cert when key is NULL) into ctx. Returns 0 or LQ_ETLS with err
+ * naming the file and the trouble. */
+static int use_client_cert(SSL_CTX *ctx, const char *cert, const char *key, char *err,
+                           size_t errlen)
+{
+    bool key_apart = key != NULL;
+    if (!key)
+        key = cert;
+    const char *unreadable = access(cert, R_OK) != 0 ? cert : access(key, R_OK) != 0 ? key : NULL;
+    if (unreadable) {
+        snprintf(err, errlen, "TLS: cannot read client %s %s: %s",
+                 unreadable == cert ? "certificate" : "key", unreadable, strerror(errno));
+        return LQ_ETLS;
+    }
+    SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+        snprintf(err, errlen,
+                 "TLS: cannot load client certificate %s: %s (want PEM: the certificate, then "
+                 "any intermediates)",
+                 cert, openssl_reason());
+        return LQ_ETLS;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+        if (key_mismatch())
+            snprintf(err, errlen, "TLS: client key %s does not match client certificate %s", key,
+                     cert);
+        else if (!key_apart)
+            snprintf(err, errlen,
+                     "TLS: no usable private key in client certificate file %s: %s (pass its "
+                     "key with --key / LABELQ_KEY: unencrypted PEM)",
+                     cert, openssl_reason());
+        else
+            snprintf(err, errlen,
+                     "TLS: cannot load client key %s: %s (want an unencrypted PEM private key)",
+                     key, openssl_reason());
+        return LQ_ETLS;
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        snprintf(err, errlen, "TLS: client key %s does not match client certificate %s", key, cert);
+        return LQ_ETLS;
+    }
+    return 0;
+}
+
+static SSL_CTX *new_ctx(const lq_client_options *opts, char *err, size_t errlen)
+{
+    const char *ca_file = opts->ca_file;
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
         snprintf(err, errlen, "TLS: cannot create a context: %s", openssl_reason());
@@ -58,6 +130,8 @@ static SSL_CTX *new_ctx(const char *ca_file, char *err, size_t errlen)
                      openssl_reason());
         goto fail;
     }
+    if (opts->cert_file && use_client_cert(ctx, opts->cert_file, opts->key_file, err, errlen) < 0)
+        goto fail;
     /* Unlike most OpenSSL calls, this one returns 0 on success. */
     if (SSL_CTX_set_alpn_protos(ctx, alpn_wire, sizeof(alpn_wire) - 1) != 0) {
         snprintf(err, errlen, "TLS: cannot set ALPN: %s", openssl_reason());
@@ -83,6 +157,38 @@ static int set_peer_identity(SSL *ssl, const char *host, char *err, size_t errle
         snprintf(err, errlen, "TLS: cannot set the expected server name %s: %s", host,
                  openssl_reason());
     return ok ? 0 : LQ_ETLS;
+}
+
+/* What to tell about a refused client certificate, given the reason of the
+ * alert that ended the session: "" when the alert is about something else. */
+static const char *client_cert_hint(SSL *ssl, unsigned long reason)
+{
+    bool have_cert = SSL_get_certificate(ssl) != NULL;
+    switch (reason) {
+    case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+    case SSL_R_TLSV1_ALERT_ACCESS_DENIED:
+        return have_cert ? cert_refused_hint : need_cert_hint;
+    case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+        /* TLS 1.2's answer to a missing certificate, but also to other
+         * mismatches: only when the server asked for one. */
+        return !have_cert && lq_tls_server_wants_cert(ssl) ? need_cert_hint : "";
+    default:
+        return "";
+    }
+}
+
+bool lq_tls_server_wants_cert(SSL *ssl)
+{
+    /* On a client, the CA names the server sent with its certificate
+     * request; labelqd sends them whenever it wants one. */
+    const STACK_OF(X509_NAME) *names = SSL_get_client_CA_list(ssl);
+    return names && sk_X509_NAME_num(names) > 0;
 }
 
 /* Turns a failed handshake into a message that points at the likely cause. */
@@ -112,6 +218,8 @@ static int handshake_error(SSL *ssl, int ret, const char *host, char *err, size_
             hint = " (the server does not speak " LQ_ALPN "; is this labelqd?)";
         else if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
             hint = " (the server hung up; is this labelqd's TLS port?)";
+        else
+            hint = client_cert_hint(ssl, ERR_GET_REASON(code));
         snprintf(err, errlen, "TLS handshake with %s failed: %s%s", host, openssl_reason(), hint);
         return LQ_ETLS;
     }
@@ -158,8 +266,8 @@ static int check_alpn(SSL *ssl, const char *host, char *err, size_t errlen)
     return LQ_EPROTO;
 }
 
-int lq_tls_start(int fd, const char *host, const char *ca_file, int64_t deadline, SSL_CTX **ctx_out,
-                 SSL **ssl_out, char *err, size_t errlen)
+int lq_tls_start(int fd, const char *host, const lq_client_options *opts, int64_t deadline,
+                 SSL_CTX **ctx_out, SSL **ssl_out, char *err, size_t errlen)
 {
     SSL *ssl = NULL;
     int rc = LQ_ETLS;
@@ -167,7 +275,7 @@ int lq_tls_start(int fd, const char *host, const char *ca_file, int64_t deadline
     *ctx_out = NULL;
     *ssl_out = NULL;
     ERR_clear_error();
-    SSL_CTX *ctx = new_ctx(ca_file, err, errlen);
+    SSL_CTX *ctx = new_ctx(opts, err, errlen);
     if (!ctx)
         goto out;
     ssl = SSL_new(ctx);
@@ -221,7 +329,8 @@ int lq_tls_io_error(SSL *ssl, int ret, const char *what, char *err, size_t errle
         snprintf(err, errlen, "%s failed: %s", what, strerror(errno));
         return errno == EPIPE || errno == ECONNRESET ? LQ_ECLOSED : LQ_EIO;
     }
-    snprintf(err, errlen, "TLS %s failed: %s", what, openssl_reason());
+    snprintf(err, errlen, "TLS %s failed: %s%s", what, openssl_reason(),
+             client_cert_hint(ssl, ERR_GET_REASON(ERR_peek_last_error())));
     return LQ_ETLS;
 }
 

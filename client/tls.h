@@ -3,19 +3,28 @@
 #ifndef LQ_TLS_H
 #define LQ_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <openssl/ssl.h>
 
+#include "client/labelq.h"
+
 /* Runs the TLS handshake on fd: TLS 1.2 or newer, the peer certificate
- * verified against ca_file (NULL: the system trust store) and host (a name
- * or an IP literal), ALPN labelq/1 required. On success *ctx and *ssl are
- * the caller's to free (SSL_free, SSL_CTX_free); fd stays the caller's.
+ * verified against opts->ca_file (NULL: the system trust store) and host (a
+ * name or an IP literal), ALPN labelq/1 required; opts->cert_file and
+ * key_file, when set, are the client certificate offered to a server that
+ * asks for one (see lq_client_connect). On success *ctx and *ssl are the
+ * caller's to free (SSL_free, SSL_CTX_free); fd stays the caller's.
  * Returns 0, LQ_ETLS, LQ_EIO, LQ_ECLOSED or LQ_ETIMEDOUT with err saying why
  * and what to check. */
-int lq_tls_start(int fd, const char *host, const char *ca_file, int64_t deadline, SSL_CTX **ctx,
-                 SSL **ssl, char *err, size_t errlen);
+int lq_tls_start(int fd, const char *host, const lq_client_options *opts, int64_t deadline,
+                 SSL_CTX **ctx, SSL **ssl, char *err, size_t errlen);
+
+/* Whether the server asked for a client certificate in this session's
+ * handshake (which labelqd does only with --client-ca). Cannot fail. */
+bool lq_tls_server_wants_cert(SSL *ssl);
 
 /* Writes all len bytes before the deadline. Returns 0, LQ_ETIMEDOUT,
  * LQ_ECLOSED, LQ_EIO or LQ_ETLS (err says why). */

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "daemon/log.h"
+#include "daemon/scheduler.h"
 #include "proto/error.h"
 
 /* One stored record (a project or an annotator) and the reply to send once
@@ -16,8 +18,11 @@ typedef struct record_op {
     uint64_t req_id;
     lq_project *project;
     lq_annotator *annotator;
-    bool blocked;           /* the annotator's new block state */
-    char token[LQ_TOKEN_HEX + 1];
+    /* The annotator's stored state after this write, copied when it is
+     * queued: the writer thread reads these, never the live annotator's. */
+    bool blocked;
+    uint8_t token_sha256[32];
+    char token[LQ_TOKEN_HEX + 1]; /* a new token to show once, or "" */
     bool finished;
     int status;
 } record_op;
@@ -35,7 +40,18 @@ static int record_apply(lq_write_op *op, lq_txn *txn)
     Labelq__AnnotatorRecord rec;
     lq_annotator_record(r->annotator, &rec);
     rec.blocked = r->blocked;
+    rec.token_sha256.data = r->token_sha256;
+    rec.token_sha256.len = sizeof(r->token_sha256);
     return lq_store_put_annotator(txn, &rec);
+}
+
+/* Queues a's record as it is now but for what r says, the next change to
+ * a (which must not be changing already). */
+static void submit_annotator(lq_server *srv, record_op *r, lq_annotator *a)
+{
+    r->annotator = a;
+    a->changing = true;
+    lq_writer_submit(srv->writer, &r->op);
 }
 
 static record_op *record_op_new(lq_conn *c, uint64_t id, void (*done)(lq_write_op *, int))
@@ -234,6 +250,7 @@ void lq_admin_add_annotator(lq_conn *c, uint64_t id, const Labelq__AddAnnotator 
         return;
     }
     lq_token_hash(r->token, a->token_sha256);
+    memcpy(r->token_sha256, a->token_sha256, sizeof(r->token_sha256));
     a->pending = true;
     srv->next_annotator_id++;
     r->annotator = a;
@@ -275,6 +292,7 @@ out:
 static void block_done(lq_write_op *op, int status)
 {
     record_op *r = (record_op *)op;
+    r->annotator->changing = false;
     if (status == 0) {
         r->annotator->blocked = r->blocked;
         lq_log(LQ_LOG_INFO, r->blocked ? "annotator blocked" : "annotator unblocked",
@@ -287,13 +305,28 @@ static void block_done(lq_write_op *op, int status)
     record_op_free(r);
 }
 
+/* The durable annotator req_name names, or NULL after replying why not:
+ * NOT_FOUND, or CONFLICT while another change to it is being stored. */
+static lq_annotator *annotator_to_change(lq_conn *c, uint64_t id, const char *name)
+{
+    lq_annotator *a = lq_server_annotator_by_name(c->srv, name);
+    if (!a || a->pending) {
+        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no annotator named '%s'", name);
+        return NULL;
+    }
+    if (a->changing) {
+        lq_conn_send_error(c, id, LQ_ECONFLICT,
+                           "another change to annotator '%s' is being stored; retry", name);
+        return NULL;
+    }
+    return a;
+}
+
 void lq_admin_block_annotator(lq_conn *c, uint64_t id, const Labelq__BlockAnnotator *req)
 {
-    lq_annotator *a = lq_server_annotator_by_name(c->srv, req->name);
-    if (!a) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no annotator named '%s'", req->name);
+    lq_annotator *a = annotator_to_change(c, id, req->name);
+    if (!a)
         return;
-    }
     if (a == c->who && !req->unblock) {
         lq_conn_send_error(c, id, LQ_EBADREQ, "you cannot block yourself");
         return;
@@ -301,9 +334,97 @@ void lq_admin_block_annotator(lq_conn *c, uint64_t id, const Labelq__BlockAnnota
     record_op *r = record_op_new(c, id, block_done);
     if (!r)
         return;
-    r->annotator = a;
     r->blocked = !req->unblock;
-    lq_writer_submit(c->srv->writer, &r->op);
+    memcpy(r->token_sha256, a->token_sha256, sizeof(r->token_sha256));
+    submit_annotator(c->srv, r, a);
+}
+
+/* Closes every connection authenticated as a, each told why first (an
+ * Error pushed with id 0). Returns how many. A request of theirs already
+ * with the writer completes; its reply is dropped. */
+static unsigned close_sessions(lq_server *srv, const lq_annotator *a)
+{
+    unsigned n = 0;
+    lq_conn *next;
+    for (lq_conn *x = srv->conns; x; x = next) {
+        next = x->next; /* closing unlinks x */
+        if (x->who != a || x->closing)
+            continue;
+        lq_conn_send_error(x, 0, LQ_EUNAUTH,
+                           "the token of annotator '%s' was revoked; this connection is closed",
+                           a->name);
+        lq_conn_close(x, "token revoked");
+        n++;
+    }
+    return n;
+}
+
+static void revoke_done(lq_write_op *op, int status)
+{
+    record_op *r = (record_op *)op;
+    lq_annotator *a = r->annotator;
+    lq_server *srv = r->conn->srv;
+    a->changing = false;
+    if (status != 0) {
+        /* Nothing was stored: the old token still works, as it did. */
+        lq_conn_send_error(r->conn, r->req_id, status, "token of '%s' not revoked: %s; retry",
+                           a->name, lq_strerror(status));
+        record_op_free(r);
+        return;
+    }
+    memcpy(a->token_sha256, r->token_sha256, sizeof(a->token_sha256));
+    /* Connections first: a parked lease of theirs must not be served the
+     * tasks their leases give back. */
+    Labelq__RevokeTokenReply reply = LABELQ__REVOKE_TOKEN_REPLY__INIT;
+    reply.connections_closed = close_sessions(srv, a);
+    reply.leases_released = lq_sched_release_all(srv, a->id);
+    lq_log(LQ_LOG_INFO, "annotator token revoked",
+           "annotator=%s connections_closed=%u leases_released=%u new_token=%s", a->name,
+           reply.connections_closed, reply.leases_released, r->token[0] ? "yes" : "no");
+    reply.name = a->name;
+    reply.token = r->token;
+    lq_conn_reply(r->conn, r->req_id, LABELQ__ENVELOPE__BODY_REVOKE_TOKEN_REPLY, &reply);
+    record_op_free(r);
+}
+
+void lq_admin_revoke_token(lq_conn *c, uint64_t id, const Labelq__RevokeToken *req)
+{
+    lq_annotator *a = annotator_to_change(c, id, req->name);
+    if (!a)
+        return;
+    if (strcmp(a->name, LQ_ADMIN_NAME) == 0) {
+        /* labelqd resets it from the file at every start, so a revoke
+         * here would not outlive a restart. */
+        lq_conn_send_error(c, id, LQ_EBADREQ,
+                           "the token of '" LQ_ADMIN_NAME "' is the data directory's admin.token: "
+                           "to change it, stop labelqd, delete that file and start labelqd again");
+        return;
+    }
+    if (a == c->who) {
+        lq_conn_send_error(
+            c, id, LQ_EBADREQ,
+            "you cannot revoke your own token (use another admin's, e.g. '" LQ_ADMIN_NAME "')");
+        return;
+    }
+    record_op *r = record_op_new(c, id, revoke_done);
+    if (!r)
+        return;
+    /* Without a new token the hash is of 256 random bits nobody keeps: no
+     * token matches it, and nothing in the record says it was revoked. */
+    int rc = LQ_EINTERNAL;
+    if (req->new_token && lq_token_new(r->token) == 0) {
+        lq_token_hash(r->token, r->token_sha256);
+        rc = 0;
+    } else if (!req->new_token && RAND_bytes(r->token_sha256, sizeof(r->token_sha256)) == 1) {
+        rc = 0;
+    }
+    if (rc < 0) {
+        lq_conn_send_error(c, id, rc, "cannot create random bytes for a token");
+        record_op_free(r);
+        return;
+    }
+    r->blocked = a->blocked;
+    submit_annotator(c->srv, r, a);
 }
 
 static void sync_done(lq_write_op *op, int status)
@@ -320,6 +441,7 @@ int lq_admin_store_annotator_sync(lq_server *srv, lq_annotator *a)
         return LQ_ENOMEM;
     r->annotator = a;
     r->blocked = a->blocked;
+    memcpy(r->token_sha256, a->token_sha256, sizeof(r->token_sha256));
     lq_writer_submit(srv->writer, &r->op);
     /* The writer's async handle wakes the loop when the commit is done. */
     while (!r->finished)

@@ -11,6 +11,7 @@
 #include "proto/labelq.pb-c.h"
 
 #define LQ_TOKEN_HEX 64
+#define LQ_ADMIN_NAME "admin" /* the bootstrap admin: its token is DATA/admin.token */
 
 typedef struct lq_annotator {
     uint32_t id;
@@ -18,7 +19,10 @@ typedef struct lq_annotator {
     Labelq__Role role;
     uint8_t token_sha256[32];
     bool blocked;
-    bool pending;    /* added, not yet durable */
+    bool pending;  /* added, not yet durable */
+    bool changing; /* a block or a new token hash is with the writer: one
+                    * change at a time, so each stored record builds on the
+                    * last one */
     uint64_t created_ms;
     uint64_t labels;
 } lq_annotator;

@@ -15,7 +15,9 @@
 #include "daemon/log.h"
 #include "proto/error.h"
 
-#define LQ_VERSION "0.1.0"
+#ifndef LABELQ_VERSION
+#define LABELQ_VERSION "unknown" /* built outside CMake (the fuzz targets) */
+#endif
 
 void lq_config_default(lq_config *cfg)
 {
@@ -23,6 +25,7 @@ void lq_config_default(lq_config *cfg)
     cfg->data_dir = "./labelq-data";
     cfg->listen = "127.0.0.1:7443";
     cfg->metrics_listen = "127.0.0.1:7444";
+    cfg->client_ca = "";
     cfg->max_frame = 4u * 1024 * 1024;
     cfg->max_connections = 10000;
     cfg->handshake_timeout_ms = 10000;
@@ -50,6 +53,7 @@ typedef enum key_kind {
     K_LISTEN,  /* HOST:PORT */
     K_METRICS, /* HOST:PORT, or "" for none */
     K_SAN,     /* one name per key; repeatable */
+    K_FILE,    /* client-ca: a path, or "" for none */
     K_LEVEL,   /* a log level's name */
     K_BYTES,   /* a byte count in a size_t field */
     K_COUNT,   /* a number in an unsigned field */
@@ -88,6 +92,9 @@ static const key keys[] = {
     {"tls-san", "NAME", K_SAN, 0, 0, 0,
      "extra DNS name or IP in a newly created server certificate (repeatable, up to 16; "
      "localhost, 127.0.0.1 and ::1 are always included)"},
+    {"client-ca", "FILE", K_FILE, 0, 0, 0,
+     "PEM file of the CA(s) that sign client certificates: every client must then present "
+     "one (and a token as well). Default \"\": no client certificate is asked for"},
     {"map-size", "BYTES", BYTES(map_size), 65536, NO_MAX,
      "initial LMDB map size; it grows when full"},
     {"log-level", "LEVEL", K_LEVEL, 0, 0, 0, "lowest level logged: debug, info, warn or error"},
@@ -291,6 +298,10 @@ static int set_text(lq_config *cfg, const key *k, const char *v, char *err, size
         }
         cfg->sans[cfg->n_sans++] = v;
         return 0;
+    case K_FILE:
+        /* Read at start-up (lq_tls_setup), where a bad file stops the daemon. */
+        cfg->client_ca = v;
+        return 0;
     case K_LEVEL: {
         int level = lq_log_parse_level(v);
         if (level < 0) {
@@ -402,6 +413,8 @@ static const char *value_text(const lq_config *cfg, const key *k, char *buf, siz
         return cfg->listen;
     case K_METRICS:
         return cfg->metrics_listen;
+    case K_FILE:
+        return cfg->client_ca;
     case K_LEVEL:
         return levels[cfg->log_level];
     case K_SAN:
@@ -428,6 +441,8 @@ int lq_config_write(const lq_config *cfg, FILE *out)
         }
         if (k->kind == K_METRICS && !*cfg->metrics_listen)
             fprintf(out, "# metrics-listen: empty, no metrics endpoint\n");
+        if (k->kind == K_FILE && !*cfg->client_ca)
+            fprintf(out, "# client-ca: empty, clients need no certificate\n");
         fprintf(out, "%s = %s\n", k->name, value_text(cfg, k, buf, sizeof(buf)));
     }
     return fflush(out) != 0 || ferror(out) ? -1 : 0;
@@ -470,7 +485,7 @@ static void print_key(FILE *out, const key *k, const lq_config *defaults)
 {
     char lead[64], text[512], value[32], range[64];
     snprintf(lead, sizeof(lead), "--%s %s", k->name, k->arg);
-    if (k->kind == K_SAN) {
+    if (k->kind == K_SAN || (k->kind == K_FILE && !*defaults->client_ca)) {
         snprintf(text, sizeof(text), "%s", k->help);
     } else if (is_number(k->kind)) {
         range_text(k->min, k->max, range, sizeof(range));
@@ -546,7 +561,7 @@ static int scan_modes(lq_config *cfg, int argc, char **argv)
             cfg->check_only = true;
             break;
         case O_VERSION:
-            printf("labelqd %s\n", LQ_VERSION);
+            printf("labelqd %s\n", LABELQ_VERSION);
             return 1;
         case O_HELP:
             usage(stdout);

@@ -9,7 +9,7 @@
 
 #define LQ_MAX_SANS 16
 #define LQ_CONFIG_SECTION "labelqd" /* the config file's one [section] */
-#define LQ_CONFIG_N_KEYS 23         /* settings with a flag and a key */
+#define LQ_CONFIG_N_KEYS 24         /* settings with a flag and a key */
 
 struct lq_config_text;
 
@@ -25,6 +25,8 @@ typedef struct lq_config {
     bool metrics_listen_set;       /* given, not the default: failing to listen is fatal */
     const char *sans[LQ_MAX_SANS]; /* --tls-san, extra names in the server cert */
     int n_sans;
+    const char *client_ca;         /* --client-ca FILE: PEM CA(s) every client certificate
+                                      must chain to; "": no client certificate asked for */
     size_t max_frame;              /* --max-frame: largest frame accepted, bytes */
     unsigned max_connections;      /* --max-connections */
     unsigned handshake_timeout_ms; /* TLS handshake + Hello must finish by then */

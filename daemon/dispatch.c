@@ -13,7 +13,10 @@
 #include "daemon/scheduler.h"
 #include "proto/error.h"
 
-#define LQ_SERVER_VERSION "labelqd/0.1.0"
+#ifndef LABELQ_VERSION
+#define LABELQ_VERSION "unknown" /* built outside CMake (the fuzz targets) */
+#endif
+#define LQ_SERVER_VERSION "labelqd/" LABELQ_VERSION
 
 static void hello(lq_conn *c, uint64_t id, const Labelq__Hello *req)
 {
@@ -66,6 +69,7 @@ static bool admin_only(Labelq__Envelope__BodyCase kind)
     case LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR:
     case LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS:
     case LABELQ__ENVELOPE__BODY_BLOCK_ANNOTATOR:
+    case LABELQ__ENVELOPE__BODY_REVOKE_TOKEN:
     case LABELQ__ENVELOPE__BODY_IMPORT_CHUNK:
     case LABELQ__ENVELOPE__BODY_EXPORT:
     case LABELQ__ENVELOPE__BODY_REPORT:
@@ -117,6 +121,9 @@ void lq_dispatch(lq_conn *c, const Labelq__Envelope *env)
     case LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS: lq_admin_list_annotators(c, id); break;
     case LABELQ__ENVELOPE__BODY_BLOCK_ANNOTATOR:
         lq_admin_block_annotator(c, id, env->block_annotator);
+        break;
+    case LABELQ__ENVELOPE__BODY_REVOKE_TOKEN:
+        lq_admin_revoke_token(c, id, env->revoke_token);
         break;
     case LABELQ__ENVELOPE__BODY_IMPORT_CHUNK: lq_import_chunk(c, id, env->import_chunk); break;
     case LABELQ__ENVELOPE__BODY_EXPORT: lq_export_start(c, id, env->export); break;

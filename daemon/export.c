@@ -7,9 +7,19 @@
 #include <jansson.h>
 
 #include "daemon/batch_ops.h"
+#include "daemon/export_item.h"
+#include "daemon/export_split.h"
+#include "daemon/label_value.h"
 #include "daemon/log.h"
 #include "proto/error.h"
 #include "quality/majority.h"
+
+/* A real number as jansson last wrote it (see append_real). */
+typedef struct real_memo {
+    double v;
+    bool set;
+    char text[40];
+} real_memo;
 
 typedef struct lq_export {
     uv_work_t work;
@@ -37,6 +47,16 @@ typedef struct lq_export {
     int status;
     char *buf;
     size_t len, cap;
+    /* Formats (export_format.h); NULL: the single-choice JSONL below. */
+    const lq_export_format *format;
+    uint64_t format_state;
+    bool begun;                      /* format->begin written */
+    int pass;                        /* two-pass formats: 0, then 1 */
+    uint64_t start_after;            /* where each pass starts */
+    uint64_t *passed;                /* two-pass formats: task ids pass 0 wrote, ascending */
+    size_t n_passed, passed_cap, passed_at;
+    lq_split split;                  /* the part of a split this export keeps */
+    real_memo memo[3];               /* confidence, agreement, seconds: worker thread only */
 } lq_export;
 
 typedef struct task_labels {
@@ -148,9 +168,10 @@ static verdict verdict_of(lq_export *e, lq_txn *txn, const Labelq__TaskRecord *t
     return v;
 }
 
-/* One JSONL line for a done task. */
-static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl,
-                      const verdict *v)
+/* One JSONL line for a done task, through jansson: the reference form of a
+ * line, and the path for data the fast writer below does not take. */
+static int write_line_jansson(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl,
+                              const verdict *v)
 {
     json_error_t jerr;
     json_t *data = json_loads(task->data_json, JSON_DECODE_ANY, &jerr);
@@ -171,11 +192,189 @@ static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_l
     return rc ? rc : append(e, "\n", 1);
 }
 
+/* Whether the fast writer can copy s into a JSON string as jansson would
+ * write it: no control characters (which jansson writes as escapes this
+ * writer does not attempt). Quotes and backslashes are escaped. */
+static bool plain_string(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20)
+            return false;
+    return true;
+}
+
+/* Whether the compact JSON text holds a real number outside its strings.
+ * Stored data is jansson's own compact output, so without reals writing it
+ * again is the identity; reals would come out at the export's 6 digits. */
+static bool has_real(const char *text)
+{
+    bool in_string = false;
+    for (const char *p = text; *p; p++) {
+        if (in_string) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_string = false;
+        } else if (*p == '"') {
+            in_string = true;
+        } else if (*p == '.' || ((*p == 'e' || *p == 'E') && p > text && p[-1] >= '0' &&
+                                 p[-1] <= '9')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int append_str(lq_export *e, const char *s)
+{
+    return append(e, s, strlen(s));
+}
+
+/* s as a JSON string; s must be plain_string. */
+static int append_json_string(lq_export *e, const char *s)
+{
+    int rc = append(e, "\"", 1);
+    while (rc == 0 && *s) {
+        size_t n = strcspn(s, "\"\\");
+        rc = append(e, s, n);
+        s += n;
+        if (rc == 0 && *s) {
+            char esc[2] = {'\\', *s++};
+            rc = append(e, esc, 2);
+        }
+    }
+    return rc ? rc : append(e, "\"", 1);
+}
+
+/* v as jansson writes a real at 6 digits, remembered in *memo: the same few
+ * values (1.0, 0.666667, ...) come again and again. Returns 0 or LQ_ENOMEM
+ * (also for a value jansson cannot write, as json_pack would fail). */
+static int append_real(lq_export *e, real_memo *memo, double v)
+{
+    if (!memo->set || memo->v != v) {
+        json_t *j = json_real(v);
+        char *text = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6)) : NULL;
+        json_decref(j);
+        if (!text || strlen(text) >= sizeof(memo->text)) {
+            free(text);
+            return LQ_ENOMEM;
+        }
+        strcpy(memo->text, text);
+        free(text);
+        memo->v = v;
+        memo->set = true;
+    }
+    return append_str(e, memo->text);
+}
+
+/* One JSONL line for a done task, written directly: the same bytes as
+ * write_line_jansson, without building and freeing a JSON tree per item
+ * (which was most of an export's CPU). Falls back to jansson for data with
+ * reals and for strings with control characters. */
+static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl,
+                      const verdict *v)
+{
+    const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
+    bool fast = task->data_json[0] && !has_real(task->data_json) &&
+                plain_string(task->external_id) && (!batch || plain_string(batch)) &&
+                (!v->label || plain_string(v->label));
+    for (size_t i = 0; fast && i < tl->n; i++) {
+        const Labelq__LabelRecord *l = tl->v[i];
+        const char *name = l->annotator_id < e->n_names && e->names[l->annotator_id]
+                               ? e->names[l->annotator_id]
+                               : "?";
+        fast = plain_string(name) && plain_string(l->value);
+    }
+    if (!fast)
+        return write_line_jansson(e, task, tl, v);
+    size_t mark = e->len;
+    int rc = append_str(e, "{\"id\":");
+    rc = rc ? rc : append_json_string(e, task->external_id);
+    rc = rc ? rc : append_str(e, ",\"batch\":");
+    rc = rc ? rc : batch ? append_json_string(e, batch) : append_str(e, "null");
+    rc = rc ? rc : append_str(e, ",\"data\":");
+    rc = rc ? rc : append_str(e, task->data_json);
+    rc = rc ? rc : append_str(e, ",\"label\":");
+    rc = rc ? rc : v->label ? append_json_string(e, v->label) : append_str(e, "null");
+    rc = rc ? rc : append_str(e, ",\"confidence\":");
+    rc = rc ? rc : append_real(e, &e->memo[0], v->confidence);
+    rc = rc ? rc : append_str(e, ",\"agreement\":");
+    rc = rc ? rc : append_real(e, &e->memo[1], v->agreement);
+    rc = rc ? rc : append_str(e, ",\"method\":");
+    rc = rc ? rc : append_json_string(e, v->method);
+    rc = rc ? rc : append_str(e, ",\"annotations\":[");
+    for (size_t i = 0; rc == 0 && i < tl->n; i++) {
+        const Labelq__LabelRecord *l = tl->v[i];
+        const char *name = l->annotator_id < e->n_names && e->names[l->annotator_id]
+                               ? e->names[l->annotator_id]
+                               : "?";
+        rc = append_str(e, i ? ",{\"annotator\":" : "{\"annotator\":");
+        rc = rc ? rc : append_json_string(e, name);
+        rc = rc ? rc : append_str(e, ",\"label\":");
+        rc = rc ? rc : append_json_string(e, l->value);
+        rc = rc ? rc : append_str(e, ",\"seconds\":");
+        rc = rc ? rc : append_real(e, &e->memo[2], l->duration_ms / 1000.0);
+        rc = rc ? rc : append_str(e, "}");
+    }
+    rc = rc ? rc : append_str(e, "]}\n");
+    if (rc)
+        e->len = mark; /* no half line */
+    return rc;
+}
+
 typedef struct scan {
     lq_export *e;
     lq_txn *txn;
     task_labels labels;
 } scan;
+
+/* Pass 0 of a two-pass format notes the task ids it wrote. */
+static int note_passed(lq_export *e, uint64_t id)
+{
+    if (e->n_passed == e->passed_cap) {
+        size_t cap = e->passed_cap ? e->passed_cap * 2 : 1024;
+        uint64_t *v = realloc(e->passed, cap * sizeof(*v));
+        if (!v)
+            return LQ_ENOMEM;
+        e->passed = v;
+        e->passed_cap = cap;
+    }
+    e->passed[e->n_passed++] = id;
+    return 0;
+}
+
+/* Whether pass 1 writes task id: only what pass 0 wrote (ids ascend). */
+static bool in_pass0(lq_export *e, uint64_t id)
+{
+    while (e->passed_at < e->n_passed && e->passed[e->passed_at] < id)
+        e->passed_at++;
+    return e->passed_at < e->n_passed && e->passed[e->passed_at] == id;
+}
+
+/* One done item through e->format (export_item.h). */
+static int emit_item(lq_export *e, scan *s, const Labelq__TaskRecord *task, lq_vote vote)
+{
+    verdict v = {0};
+    if (lq_label_indexed(e->config))
+        v = verdict_of(e, s->txn, task, vote);
+    lq_export_index_verdict iv = {v.label, v.confidence, v.agreement, v.method};
+    lq_export_pass p = {e->format, e->pass == 1, &e->format_state, e->min_confidence,
+                        e->config, e->names, e->n_names};
+    const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
+    lq_outbuf o = {e->buf, e->len, e->cap};
+    bool written;
+    int rc = lq_export_item_write(&p, &o, s->txn, task, batch, s->labels.v, s->labels.n, &iv,
+                                  &written);
+    e->buf = o.buf;
+    e->len = o.len;
+    e->cap = o.cap;
+    if (rc == 0 && written && e->pass == 0) {
+        e->items++;
+        if (e->format->middle)
+            rc = note_passed(e, task->id);
+    }
+    return rc;
+}
 
 static int export_task(void *ctx, const Labelq__TaskRecord *task)
 {
@@ -196,13 +395,22 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
         e->after_id = task->id; /* pooled gold checks annotators; it is not data */
         return 0;
     }
+    if (!lq_split_keeps(&e->split, task->external_id) || (e->pass == 1 && !in_pass0(e, task->id))) {
+        e->after_id = task->id; /* another part of the split, or not in pass 0 */
+        return 0;
+    }
     labels_clear(&s->labels);
     int rc = lq_store_each_task_label(s->txn, task->id, collect_label, &s->labels);
     if (rc)
         return rc;
     lq_vote vote = vote_of(e, &s->labels);
     /* The scheduler's own rule: only tasks that have all they need. */
-    if (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n, vote.agreement)) {
+    if (e->format && (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n,
+                                                  lq_label_indexed(e->config) ? vote.agreement
+                                                                              : 1.0))) {
+        if ((rc = emit_item(e, s, task, vote)) < 0)
+            return rc;
+    } else if (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n, vote.agreement)) {
         verdict v = verdict_of(e, s->txn, task, vote);
         if (v.confidence >= e->min_confidence) {
             if ((rc = write_line(e, task, &s->labels, &v)) < 0)
@@ -214,12 +422,52 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
     return 0;
 }
 
+/* Runs a format hook on the chunk's buffer. */
+static int format_hook(lq_export *e, int (*hook)(lq_outbuf *, uint64_t *))
+{
+    lq_outbuf o = {e->buf, e->len, e->cap};
+    int rc = hook ? hook(&o, &e->format_state) : 0;
+    e->buf = o.buf;
+    e->len = o.len;
+    e->cap = o.cap;
+    return rc;
+}
+
+static int format_begin(lq_export *e)
+{
+    if (!e->format || e->begun || !e->format->begin)
+        return 0;
+    lq_outbuf o = {e->buf, e->len, e->cap};
+    int rc = e->format->begin(&o, e->config, &e->format_state);
+    e->buf = o.buf;
+    e->len = o.len;
+    e->cap = o.cap;
+    e->begun = rc == 0;
+    return rc;
+}
+
+/* The scan reached the end: a two-pass format starts its second pass,
+ * else the export is finished. */
+static int scan_ended(lq_export *e)
+{
+    if (e->format && e->format->middle && e->pass == 0) {
+        e->pass = 1;
+        e->after_id = e->start_after;
+        e->passed_at = 0;
+        return format_hook(e, e->format->middle);
+    }
+    e->finished = true;
+    return e->format ? format_hook(e, e->format->end) : 0;
+}
+
 static void read_chunk(uv_work_t *w)
 {
     lq_export *e = w->data;
     scan s = {.e = e};
     e->len = 0;
-    int rc = lq_store_read_begin(e->store, &s.txn);
+    int rc = format_begin(e);
+    if (rc == 0)
+        rc = lq_store_read_begin(e->store, &s.txn);
     if (rc == 0) {
         rc = lq_store_each_task(s.txn, e->project_id, e->after_id, export_task, &s);
         lq_store_read_end(s.txn);
@@ -227,9 +475,7 @@ static void read_chunk(uv_work_t *w)
     labels_clear(&s.labels);
     free(s.labels.v);
     if (rc == 0 || rc == 2)
-        e->finished = true;
-    if (rc == 2)
-        rc = 0;
+        rc = scan_ended(e);
     e->status = rc < 0 ? rc : 0;
 }
 
@@ -275,6 +521,7 @@ static void export_free(lq_export *e)
     free(e->names);
     free_batch_snapshot(e);
     free(e->buf);
+    free(e->passed);
     free(e);
 }
 
@@ -354,9 +601,12 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
         lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
         return;
     }
-    if (req->format[0] && strcmp(req->format, "jsonl") != 0) {
-        lq_conn_send_error(c, id, LQ_EBADREQ, "unknown export format '%s' (supported: jsonl)",
-                           req->format);
+    char why[256];
+    const lq_export_format *format = lq_export_format_find(req->format, p->config->type, why,
+                                                           sizeof(why));
+    lq_split split;
+    if (!format || lq_split_plan(req, &split, why, sizeof(why)) < 0) {
+        lq_conn_send_error(c, id, LQ_EBADREQ, "%s", why);
         return;
     }
     if (!(req->min_confidence >= 0.0 && req->min_confidence <= 1.0)) {
@@ -394,12 +644,18 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
     e->min_confidence = req->min_confidence;
     e->include_gold = req->include_gold;
     e->include_canceled = req->include_canceled;
+    /* Single-choice JSONL keeps its own writer above. */
+    e->format = format == &lq_export_jsonl && p->config->type == LABELQ__LABEL_TYPE__SINGLE
+                    ? NULL
+                    : format;
+    e->split = split;
     if (b) {
         /* The batch's tasks lie between its first and last id. */
         e->one_batch = true;
         e->batch_id = b->id;
         e->after_id = b->first_task ? b->first_task - 1 : UINT64_MAX;
     }
+    e->start_after = e->after_id;
     lq_log(LQ_LOG_INFO, "export started", "project=%s batch=%s peer=%s", p->config->name,
            b ? b->name : "*", c->peer);
     schedule(e);

@@ -3,10 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "daemon/label_value.h"
 #include "daemon/log.h"
 #include "proto/error.h"
 #include "quality/agreement.h"
 #include "quality/majority.h"
+#include "quality/ordinal_median.h"
 
 typedef struct reading {
     lq_quality_run *run;
@@ -33,9 +37,34 @@ static int add_rating(lq_quality_run *q, uint32_t unit, uint32_t annotator, uint
     return 0;
 }
 
+/* A label of a type that is not an index, kept as stored for
+ * typed_quality.h. */
+static int add_typed(reading *rd, const Labelq__LabelRecord *rec)
+{
+    lq_quality_run *q = rd->run;
+    if (q->n_typed == q->typed_cap) {
+        size_t cap = q->typed_cap ? q->typed_cap * 2 : 1024;
+        lq_typed_label *v = realloc(q->typed_labels, cap * sizeof(*v));
+        if (!v)
+            return LQ_ENOMEM;
+        q->typed_labels = v;
+        q->typed_cap = cap;
+    }
+    char *value = strdup(rec->value);
+    if (!value)
+        return LQ_ENOMEM;
+    q->typed_labels[q->n_typed++] = (lq_typed_label){rd->unit, rec->annotator_id, value};
+    if (rec->annotator_id >= q->ratings.n_annotators)
+        q->ratings.n_annotators = rec->annotator_id + 1;
+    rd->n++;
+    return 0;
+}
+
 static int read_label(void *ctx, const Labelq__LabelRecord *rec)
 {
     reading *rd = ctx;
+    if (rd->run->typed_run)
+        return add_typed(rd, rec);
     int k = 0;
     for (; k < (int)rd->run->config->n_labels; k++)
         if (strcmp(rd->run->config->labels[k], rec->value) == 0)
@@ -66,8 +95,27 @@ static int grow_units(lq_quality_run *q)
     if (!batch)
         return LQ_ENOMEM;
     q->unit_batch = batch;
+    if (q->typed_run) {
+        char **text = realloc(q->unit_text, cap * sizeof(*text));
+        if (!text)
+            return LQ_ENOMEM;
+        memset(text + q->units_cap, 0, (cap - q->units_cap) * sizeof(*text));
+        q->unit_text = text;
+    }
     q->units_cap = cap;
     return 0;
+}
+
+/* SPANS: keeps the unit's text, data[field], which the spans index. */
+static int keep_text(lq_quality_run *q, uint32_t unit, const Labelq__TaskRecord *task)
+{
+    json_t *data = json_loads(task->data_json, JSON_DECODE_ANY, NULL);
+    json_t *f = json_is_object(data) ? json_object_get(data, q->config->field) : NULL;
+    int rc = 0;
+    if (json_is_string(f) && !(q->unit_text[unit] = strdup(json_string_value(f))))
+        rc = LQ_ENOMEM;
+    json_decref(data);
+    return rc;
 }
 
 static int read_task(void *ctx, const Labelq__TaskRecord *task)
@@ -86,10 +134,15 @@ static int read_task(void *ctx, const Labelq__TaskRecord *task)
     rd->n = 0;
     if ((rc = lq_store_each_task_label(rd->txn, task->id, read_label, rd)) < 0)
         return rc;
+    if (q->typed_run && q->config->type == LABELQ__LABEL_TYPE__SPANS &&
+        (rc = keep_text(q, rd->unit, task)) < 0)
+        return rc;
     bool pooled = task->gold[0] && q->config->gold_ratio > 0.0;
     lq_vote v = lq_majority(rd->counts, q->config->n_labels);
+    /* Typed projects have no dynamic overlap: K labels are enough. */
+    double agreement = q->typed_run ? 1.0 : v.agreement;
     q->task_ids[rd->unit] = task->id;
-    q->unit_done[rd->unit] = !pooled && lq_project_enough(q->config, rd->n, v.agreement);
+    q->unit_done[rd->unit] = !pooled && lq_project_enough(q->config, rd->n, agreement);
     q->unit_gold[rd->unit] = pooled;
     q->unit_batch[rd->unit] = task->batch_id;
     if (task->batch_id >= q->n_batch_ids)
@@ -133,6 +186,68 @@ static int tally(lq_quality_run *q)
     return 0;
 }
 
+/* The typed path: consensus, agreement and tallies from typed_quality.h,
+ * in the fields the report and the stored results read. */
+static int run_typed(lq_quality_run *q)
+{
+    uint32_t nu = q->ratings.n_units, na = q->ratings.n_annotators ? q->ratings.n_annotators : 1;
+    lq_typed_input in = {q->config, q->typed_labels, q->n_typed, nu, q->ratings.n_annotators,
+                         (const char *const *)q->unit_text, q->n_typed >= LQ_DS_MIN_LABELS};
+    int rc = lq_typed_run(&in, &q->typed);
+    if (rc < 0)
+        return rc;
+    q->method = q->typed.method;
+    q->has_alpha = q->typed.has_alpha;
+    q->alpha = q->typed.alpha;
+    q->has_percent = q->typed.has_percent;
+    q->percent = q->typed.percent;
+    q->figures = q->typed.figures;
+    q->n_figures = q->typed.n_figures;
+    q->annotator_labels = calloc(na, sizeof(*q->annotator_labels));
+    q->annotator_agree = calloc(na, sizeof(*q->annotator_agree));
+    q->item_agreement = malloc((nu ? nu : 1) * sizeof(double));
+    if (!q->annotator_labels || !q->annotator_agree || !q->item_agreement)
+        return LQ_ENOMEM;
+    memcpy(q->annotator_labels, q->typed.annotator_labels,
+           q->ratings.n_annotators * sizeof(uint64_t));
+    memcpy(q->annotator_agree, q->typed.annotator_agree, q->ratings.n_annotators * sizeof(uint64_t));
+    memcpy(q->item_agreement, q->typed.agreement, nu * sizeof(double));
+    for (uint32_t u = 0; u < nu; u++) {
+        if (!q->unit_done[u])
+            continue;
+        q->done_units++;
+        int bin = (int)(q->typed.confidence[u] * 10.0);
+        q->confidence_bins[bin > 9 ? 9 : bin < 0 ? 0 : bin]++;
+    }
+    return 0;
+}
+
+/* ORDINAL: the median step per unit and ordinal alpha, besides what every
+ * index type gets. */
+static int ordinal_extras(lq_quality_run *q)
+{
+    uint32_t nu = q->ratings.n_units ? q->ratings.n_units : 1, nl = q->ratings.n_labels;
+    q->median = malloc(nu * sizeof(*q->median));
+    bool *split = malloc(nu * sizeof(*split));
+    double *steps = malloc((nl ? nl : 1) * sizeof(*steps));
+    int rc = q->median && split && steps ? 0 : LQ_ENOMEM;
+    for (uint32_t l = 0; rc == 0 && l < nl; l++)
+        steps[l] = l;
+    if (rc == 0)
+        rc = lq_ordinal_median(&q->ratings, q->median, split);
+    lq_ratings r = q->ratings;
+    r.values = steps;
+    double alpha;
+    if (rc == 0 && lq_krippendorff_alpha(&r, LQ_METRIC_ORDINAL, &alpha) == 0) {
+        q->ordinal_figure = (lq_typed_figure){"ordinal_alpha", "", alpha};
+        q->figures = &q->ordinal_figure;
+        q->n_figures = 1;
+    }
+    free(split);
+    free(steps);
+    return rc;
+}
+
 static void run_work(uv_work_t *w)
 {
     lq_quality_run *q = w->data;
@@ -148,7 +263,9 @@ static void run_work(uv_work_t *w)
             rc = 0;
     }
     q->ratings.v = q->v;
-    if (rc == 0 && q->ratings.n >= LQ_DS_MIN_LABELS) {
+    if (rc == 0 && q->typed_run) {
+        rc = run_typed(q);
+    } else if (rc == 0 && q->ratings.n >= LQ_DS_MIN_LABELS) {
         lq_ds_options o;
         lq_ds_options_default(&o);
         q->method = "dawid-skene";
@@ -157,15 +274,22 @@ static void run_work(uv_work_t *w)
         q->method = "majority";
         rc = lq_majority_vote(&q->ratings, &q->consensus);
     }
-    if (rc == 0) {
+    if (rc == 0 && !q->typed_run) {
         measure(q);
         rc = tally(q);
     }
+    if (rc == 0 && q->config->type == LABELQ__LABEL_TYPE__ORDINAL)
+        rc = ordinal_extras(q);
     if (rc == 0 && !q->one_batch && q->n_batch_ids > 0) {
+        /* Typed: exact-match percent agreement per batch; the nominal
+         * alpha of per-unit codes would mean nothing, so it is left out. */
+        const lq_ratings *r = q->typed_run ? &q->typed.exact : &q->ratings;
         q->batch_agreement = calloc(q->n_batch_ids, sizeof(*q->batch_agreement));
-        rc = q->batch_agreement ? lq_batch_agreement(&q->ratings, q->unit_batch, q->unit_gold,
+        rc = q->batch_agreement ? lq_batch_agreement(r, q->unit_batch, q->unit_gold,
                                                      q->n_batch_ids, q->batch_agreement)
                                 : LQ_ENOMEM;
+        for (uint32_t b = 0; rc == 0 && q->typed_run && b < q->n_batch_ids; b++)
+            q->batch_agreement[b].has_alpha = false;
     }
     q->status = rc;
 }
@@ -182,6 +306,14 @@ static void run_free(lq_quality_run *q)
     free(q->item_agreement);
     free(q->annotator_labels);
     free(q->annotator_agree);
+    for (size_t i = 0; i < q->n_typed; i++)
+        free((char *)q->typed_labels[i].value);
+    free(q->typed_labels);
+    for (uint32_t u = 0; q->unit_text && u < q->ratings.n_units; u++)
+        free(q->unit_text[u]);
+    free(q->unit_text);
+    lq_typed_result_free(&q->typed);
+    free(q->median);
     free(q);
 }
 
@@ -228,6 +360,7 @@ int lq_quality_start(lq_server *srv, lq_project *p, lq_batch *b, lq_quality_done
         q->last_task = b->last_task;
     }
     q->config = p->config;
+    q->typed_run = !lq_label_indexed(p->config);
     q->done = done;
     q->arg = arg;
     q->work.data = q;

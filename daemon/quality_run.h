@@ -9,6 +9,7 @@
 
 #include "daemon/batch_quality.h"
 #include "daemon/server.h"
+#include "daemon/typed_quality.h"
 #include "quality/dawid_skene.h"
 
 /* Below this many labels a project's consensus is the majority vote: too
@@ -55,6 +56,22 @@ struct lq_quality_run {
     uint64_t *annotator_agree;   /* labels equal to the consensus */
     uint64_t confidence_bins[10];
     uint64_t done_units;
+    /* Label types that are not indexes (lq_label_indexed false): every
+     * label as stored, and what typed_quality.h made of them. method,
+     * item_agreement, the annotator tallies and the agreement figures
+     * above are then the typed ones; ratings and consensus stay empty. */
+    bool typed_run;
+    lq_typed_label *typed_labels;
+    size_t n_typed, typed_cap;
+    char **unit_text;          /* SPANS: the unit's data[field], malloc'd; else NULL */
+    lq_typed_result typed;
+    /* ORDINAL: each unit's lower median step (UINT32_MAX: none), beside
+     * the Dawid-Skene or majority label. */
+    uint32_t *median;
+    /* The label type's agreement figures for the report. */
+    lq_typed_figure *figures;
+    size_t n_figures;
+    lq_typed_figure ordinal_figure;
 };
 
 /* Publishes a finished whole-project run's agreement figures on its

@@ -15,7 +15,6 @@
 #include "daemon/scheduler.h"
 #include "proto/error.h"
 
-#define ADMIN_NAME "admin"
 
 static int load_project(void *ctx, const Labelq__ProjectRecord *rec)
 {
@@ -239,12 +238,12 @@ int lq_bootstrap_admin(lq_server *srv)
     }
     uint8_t hash[32];
     lq_token_hash(token, hash);
-    lq_annotator *a = lq_server_annotator_by_name(srv, ADMIN_NAME);
+    lq_annotator *a = lq_server_annotator_by_name(srv, LQ_ADMIN_NAME);
     if (!a || a->role != LABELQ__ROLE__ADMIN || CRYPTO_memcmp(a->token_sha256, hash, 32) != 0) {
         if (!a) {
             Labelq__AnnotatorRecord rec = LABELQ__ANNOTATOR_RECORD__INIT;
             rec.id = srv->next_annotator_id++;
-            rec.name = ADMIN_NAME;
+            rec.name = LQ_ADMIN_NAME;
             rec.created_ms = lq_now_ms();
             a = lq_annotator_new(&rec);
             if (!a || lq_server_add_annotator(srv, a) < 0) {

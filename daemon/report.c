@@ -43,7 +43,8 @@ static void fill_annotators(lq_quality_run *q, Labelq__AnnotatorReport *rows,
             r->gold_correct = st->gold_correct;
             r->blocked = st->blocked;
         }
-        if (strcmp(q->method, "dawid-skene") == 0 && q->consensus.accuracy[a] >= 0.0) {
+        if (!q->typed_run && strcmp(q->method, "dawid-skene") == 0 &&
+            q->consensus.accuracy[a] >= 0.0) {
             r->has_ds_accuracy = true;
             r->ds_accuracy = q->consensus.accuracy[a];
         }
@@ -64,10 +65,14 @@ static void report_done(lq_quality_run *q, int status, void *arg)
     uint32_t na = q->ratings.n_annotators ? q->ratings.n_annotators : 1;
     Labelq__AnnotatorReport *rows = calloc(na, sizeof(*rows));
     Labelq__AnnotatorReport **ptrs = calloc(na, sizeof(*ptrs));
-    if (!rows || !ptrs) {
+    Labelq__AgreementFigure *figs = calloc(q->n_figures + 1, sizeof(*figs));
+    Labelq__AgreementFigure **fig_ptrs = calloc(q->n_figures + 1, sizeof(*fig_ptrs));
+    if (!rows || !ptrs || !figs || !fig_ptrs) {
         lq_conn_send_error(c, req->id, LQ_EEXHAUSTED, "out of memory");
         free(rows);
         free(ptrs);
+        free(figs);
+        free(fig_ptrs);
         goto out;
     }
     lq_quality_publish(q); /* the freshest figures there are */
@@ -97,9 +102,20 @@ static void report_done(lq_quality_run *q, int status, void *arg)
     reply.confidence_bins = q->confidence_bins;
     reply.n_class_priors = q->consensus.priors ? q->config->n_labels : 0;
     reply.class_priors = q->consensus.priors;
+    for (size_t i = 0; i < q->n_figures; i++) {
+        labelq__agreement_figure__init(&figs[i]);
+        figs[i].metric = (char *)q->figures[i].metric;
+        figs[i].label = (char *)q->figures[i].label;
+        figs[i].value = q->figures[i].value;
+        fig_ptrs[i] = &figs[i];
+    }
+    reply.n_type_agreement = q->n_figures;
+    reply.type_agreement = fig_ptrs;
     lq_conn_reply(c, req->id, LABELQ__ENVELOPE__BODY_REPORT_REPLY, &reply);
     free(rows);
     free(ptrs);
+    free(figs);
+    free(fig_ptrs);
 out:
     lq_conn_unref(c);
     free(req);
@@ -137,6 +153,7 @@ typedef struct results_op {
     lq_project *project;
     Labelq__ResultRecord *recs;
     size_t n;
+    bool owns_values; /* recs[].value are malloc'd copies (typed projects) */
 } results_op;
 
 static int results_apply(lq_write_op *wop, lq_txn *txn)
@@ -171,6 +188,8 @@ static void results_stored(lq_write_op *wop, int status)
     else
         lq_log(LQ_LOG_DEBUG, "consensus results stored", "project=%s tasks=%zu",
                r->project->config->name, r->n);
+    for (size_t i = 0; r->owns_values && i < r->n; i++)
+        free(r->recs[i].value);
     free(r->recs);
     free(r);
 }
@@ -195,12 +214,26 @@ static void estimate_done(lq_quality_run *q, int status, void *arg)
         Labelq__ResultRecord *rec = &r->recs[r->n++];
         labelq__result_record__init(rec);
         rec->task_id = q->task_ids[u];
-        rec->label = q->consensus.label[u];
-        rec->confidence = q->consensus.confidence[u];
+        if (q->typed_run) {
+            /* A copy: the run is freed before the writer stores this. */
+            rec->value = strdup(q->typed.value[u] ? q->typed.value[u] : "");
+            if (!rec->value) {
+                r->n--;
+                continue;
+            }
+            rec->confidence = q->typed.confidence[u];
+            rec->spread = q->typed.spread[u];
+        } else {
+            rec->label = q->consensus.label[u];
+            rec->confidence = q->consensus.confidence[u];
+        }
+        if (q->median && q->median[u] < q->config->n_labels)
+            rec->value = q->config->labels[q->median[u]];
         /* One label agrees with itself, as the export says. */
         rec->agreement = q->item_agreement[u] < 0.0 ? 1.0 : q->item_agreement[u];
         rec->method = (char *)q->method;
     }
+    r->owns_values = q->typed_run;
     r->op.apply = results_apply;
     r->op.done = results_stored;
     r->srv = q->srv;

@@ -745,6 +745,52 @@ void lq_sched_release(lq_conn *c, uint64_t id, const Labelq__Release *req)
     lq_sched_wake(c->srv, p);
 }
 
+/* The first lease of annotator in the deadline heap, or NULL. */
+static lq_lease *first_lease_of(lq_server *srv, uint32_t annotator)
+{
+    for (size_t i = 0; i < srv->leases.n; i++) {
+        lq_lease *l = srv->leases.v[i];
+        if (l->annotator == annotator)
+            return l;
+    }
+    return NULL;
+}
+
+/* Ends l as a release and serves the project's parked requests. */
+static void give_back(lq_server *srv, lq_lease *l)
+{
+    lq_project *p = l->task->batch->project;
+    drop_lease(srv, l, false);
+    if (p->waiters)
+        lq_sched_wake(srv, p);
+}
+
+unsigned lq_sched_release_all(lq_server *srv, uint32_t annotator)
+{
+    /* Every lease not being committed is in the deadline heap, and those
+     * being committed are left to their commit. Collected first: dropping
+     * reorders the heap. */
+    unsigned n = 0;
+    for (size_t i = 0; i < srv->leases.n; i++)
+        n += ((lq_lease *)srv->leases.v[i])->annotator == annotator;
+    lq_lease **mine = n ? malloc(n * sizeof(*mine)) : NULL;
+    if (mine) {
+        size_t k = 0;
+        for (size_t i = 0; i < srv->leases.n; i++)
+            if (((lq_lease *)srv->leases.v[i])->annotator == annotator)
+                mine[k++] = srv->leases.v[i];
+        for (size_t i = 0; i < k; i++)
+            give_back(srv, mine[i]);
+        free(mine);
+    } else {
+        lq_lease *l;
+        while ((l = first_lease_of(srv, annotator)))
+            give_back(srv, l);
+    }
+    arm_timer(srv);
+    return n;
+}
+
 void lq_sched_expire(lq_server *srv)
 {
     uint64_t now = uv_now(srv->loop);

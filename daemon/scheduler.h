@@ -20,6 +20,13 @@ void lq_sched_wake(lq_server *srv, lq_project *p);
 /* Expires every lease whose deadline passed and re-arms the lease timer. */
 void lq_sched_expire(lq_server *srv);
 
+/* Ends every lease annotator holds as a Release would (the tasks may come
+ * back to them later), except leases whose submit is being committed, and
+ * serves parked lease requests from the freed tasks. Returns how many
+ * leases were ended. Cannot fail: without memory for its list it searches
+ * the leases once per lease. Costs O(L) for L leases out. */
+unsigned lq_sched_release_all(lq_server *srv, uint32_t annotator);
+
 /* Answers every parked lease request (empty) and frees them; for shutdown. */
 void lq_sched_cancel_waiters(lq_server *srv);
 

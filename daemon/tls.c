@@ -20,6 +20,15 @@
 #define SERVER_DAYS 825 /* the longest validity clients such as macOS accept */
 #define ALPN "labelq/1"
 
+/* Intermediate CA certificates a client's chain may have between its own
+ * and a --client-ca root (OpenSSL's verify depth counts just those). */
+#define CLIENT_VERIFY_DEPTH 3
+
+/* Names this server's sessions: a client certificate checked in a session
+ * stays checked when that session is resumed (and OpenSSL refuses to resume
+ * one without it while it verifies clients). */
+static const unsigned char SESSION_ID_CONTEXT[] = "labelqd";
+
 static void log_ssl(const char *what)
 {
     char buf[256] = "";
@@ -191,6 +200,61 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
+/* Logs why a client's certificate was refused, before the handshake
+ * failure is logged (with the peer) and counted by the connection. */
+static int verify_client(int ok, X509_STORE_CTX *store)
+{
+    if (ok)
+        return ok;
+    char subject[256] = "?";
+    X509 *cert = X509_STORE_CTX_get_current_cert(store);
+    if (cert)
+        X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
+    /* The client wrote it: no quote may end the log field early. (OpenSSL
+     * already escapes control characters.) */
+    for (char *q = subject; (q = strpbrk(q, "\"\\"));)
+        *q = '?';
+    int err = X509_STORE_CTX_get_error(store);
+    lq_log(LQ_LOG_INFO, "client certificate refused", "subject=\"%s\" depth=%d error=\"%s\"",
+           subject, X509_STORE_CTX_get_error_depth(store), X509_verify_cert_error_string(err));
+    return ok;
+}
+
+/* Makes ctx require a client certificate that chains to a CA in path. The
+ * CA names are also sent to clients, so one holding several certificates
+ * can pick the right one. Returns 0 or LQ_ETLS (logged). */
+static int require_client_certs(SSL_CTX *ctx, const char *path)
+{
+    /* OpenSSL says "system lib" for a missing file; say what errno says. */
+    if (access(path, R_OK) != 0) {
+        lq_log(LQ_LOG_ERROR, "cannot read the client CA file (--client-ca)", "path=%s error=\"%s\"",
+               path, strerror(errno));
+        return LQ_ETLS;
+    }
+    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(path);
+    if (SSL_CTX_load_verify_locations(ctx, path, NULL) != 1 || !names) {
+        sk_X509_NAME_pop_free(names, X509_NAME_free);
+        char buf[256] = "no PEM certificate in it";
+        unsigned long e = ERR_peek_last_error();
+        if (e)
+            ERR_error_string_n(e, buf, sizeof(buf));
+        ERR_clear_error();
+        lq_log(LQ_LOG_ERROR, "cannot load the client CA file (--client-ca wants PEM certificates)",
+               "path=%s error=\"%s\"", path, buf);
+        return LQ_ETLS;
+    }
+    SSL_CTX_set_client_CA_list(ctx, names);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_client);
+    SSL_CTX_set_verify_depth(ctx, CLIENT_VERIFY_DEPTH);
+    if (!SSL_CTX_set_session_id_context(ctx, SESSION_ID_CONTEXT, sizeof(SESSION_ID_CONTEXT) - 1)) {
+        log_ssl("cannot set the TLS session id context");
+        return LQ_ETLS;
+    }
+    lq_log(LQ_LOG_INFO, "client certificates required", "client_ca=%s cas=%d", path,
+           sk_X509_NAME_num(SSL_CTX_get_client_CA_list(ctx)));
+    return 0;
+}
+
 int lq_tls_setup(const lq_config *cfg, SSL_CTX **out)
 {
     char dir[4096], pem[4200], key[4200];
@@ -221,6 +285,13 @@ int lq_tls_setup(const lq_config *cfg, SSL_CTX **out)
                                  SSL_OP_NO_COMPRESSION);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
+    if (cfg->client_ca && *cfg->client_ca) {
+        int rc = require_client_certs(ctx, cfg->client_ca);
+        if (rc) {
+            SSL_CTX_free(ctx);
+            return rc;
+        }
+    }
     *out = ctx;
     return 0;
 }

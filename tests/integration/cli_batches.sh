@@ -17,30 +17,7 @@ PY=/usr/bin/python3
 START_TRIES=150 # 15 s in steps of 0.1 s
 STEP_TIMEOUT=120
 
-root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-batches-XXXXXX")
-data=$root/data
-log=$root/labelqd.log
-pid=
-passed=0
-
-cleanup() {
-    kill_reap "$pid"
-    if [ "$passed" = 1 ]; then
-        rm -rf "$root"
-    else
-        echo "cli_batches failed; labelqd log: $log (work dir $root)" >&2
-        tail -n 30 "$log" >&2 || true
-    fi
-}
-trap cleanup EXIT
-
-port=$(free_port)
-"$LABELQD" --data "$data" --listen "127.0.0.1:$port" --metrics-listen "" >"$log" 2>&1 &
-pid=$!
-export LABELQ_SERVER=127.0.0.1:$port LABELQ_CA=$data/tls/ca.pem
-wait_cli_ready "$pid" "$data" "$port" "$LABELQ_CLI"
-LABELQ_TOKEN=$(head -n 1 "$data/admin.token")
-export LABELQ_TOKEN
+cli_daemon_start cli_batches
 
 # expect_status WANT OUT ERR CMD...: runs the CLI with CMD, stdout to OUT and
 # stderr to ERR, and fails unless it exits WANT.

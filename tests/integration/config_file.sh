@@ -80,6 +80,8 @@ has "max-frame = 4194304"
 has "max-connections = 10000"
 has "map-size = 1073741824"
 has "log-level = info"
+has "client-ca = "
+grep -q "^# client-ca: empty" "$root/out" || fail "no comment on the empty client-ca"
 has "max-refusals = 64"
 has "handshake-timeout-ms = 10000"
 has "auth-fail-threshold = 5"
@@ -99,7 +101,7 @@ has "metrics-max-request = 8192"
 keys=$(sed -n 's/^\([a-z-]*\) = .*/\1/p' "$root/out")
 grep -q "^# tls-san: " "$root/out" || fail "no tls-san comment in the defaults"
 keys="$keys tls-san"
-[ "$(echo $keys | wc -w)" = 23 ] || fail "want 23 keys, --check-config printed: $keys"
+[ "$(echo $keys | wc -w)" = 24 ] || fail "want 24 keys, --check-config printed: $keys"
 
 echo "== the example config: its defaults, and every commented key is real"
 example=$LQ_SOURCE_DIR/deploy/labelqd.conf
@@ -130,6 +132,7 @@ max-connections = 50
 map-size = 131072
 log-level = warn
 metrics-listen = 127.0.0.1:9444
+client-ca = $root/file-ca.pem
 CONF
 file_value() { echo "$1 = $3" >>"$root/a.conf"; }
 each_new_key file_value
@@ -145,6 +148,7 @@ has "max-frame = 2048"
 has "max-connections = 50"
 has "map-size = 131072"
 has "log-level = warn"
+has "client-ca = $root/file-ca.pem"
 cp "$root/out" "$root/file-only.conf"
 check --config "$root/file-only.conf"
 diff "$root/file-only.conf" "$root/out" >/dev/null || fail "re-reading the file's settings changed them"
@@ -153,12 +157,13 @@ flag_value() { flag_args+=("--$1" "$4"); }
 each_new_key flag_value
 half=$((${#flag_args[@]} / 4 * 2)) # whole pairs before --config, the rest after
 check "${flag_args[@]:0:$half}" --max-frame 8192 --tls-san b.example.com --config "$root/a.conf" \
-    --log-level=debug "${flag_args[@]:$half}"
+    --log-level=debug --client-ca "$root/flag ca.pem" "${flag_args[@]:$half}"
 has_flag_value() { has "$1 = $4"; }
 each_new_key has_flag_value
 has "max-frame = 8192"
 has "log-level = debug"
 has "tls-san = b.example.com"
+has "client-ca = $root/flag ca.pem"
 grep -q "a.example.com" "$root/out" && fail "--tls-san should replace the file's names"
 has "max-connections = 50"
 
@@ -166,6 +171,8 @@ echo "== --check-config output is a config file"
 cp "$root/out" "$root/effective.conf"
 check --config "$root/effective.conf"
 diff "$root/effective.conf" "$root/out" >/dev/null || fail "re-reading the output changed it"
+check --config "$root/a.conf" --client-ca "" # an empty flag turns the file's client-ca off
+has "client-ca = "
 
 echo "== mistakes name the line"
 bad "bad.conf:3: unknown key 'max_frame'" '[labelqd]\n# comment\nmax_frame = 10\n'

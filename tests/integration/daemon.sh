@@ -61,3 +61,38 @@ wait_cli_ready() {
     done
     fail "$what not ready within $((START_TRIES / 10)) s"
 }
+
+# cli_daemon_start NAME [LABELQD ARGS...]: the set-up every CLI test shares.
+# Makes a work dir (root) and starts labelqd on it (data, log, pid) on a free
+# loopback port (port) without a metrics listener, exports LABELQ_SERVER,
+# LABELQ_CA and LABELQ_TOKEN for the CLI, and sets an EXIT trap that kills
+# the daemon and removes the work dir once the test set passed=1, or else
+# keeps it and shows the log's tail. Needs LABELQD and LABELQ_CLI.
+cli_daemon_start() {
+    cli_test_name=$1
+    shift
+    root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-$cli_test_name-XXXXXX")
+    data=$root/data
+    log=$root/labelqd.log
+    pid=
+    passed=0
+    trap cli_daemon_cleanup EXIT
+    port=$(free_port)
+    "$LABELQD" --data "$data" --listen "127.0.0.1:$port" --metrics-listen "" "$@" >"$log" 2>&1 &
+    pid=$!
+    export LABELQ_SERVER=127.0.0.1:$port LABELQ_CA=$data/tls/ca.pem
+    wait_cli_ready "$pid" "$data" "$port" "$LABELQ_CLI"
+    LABELQ_TOKEN=$(head -n 1 "$data/admin.token")
+    export LABELQ_TOKEN
+}
+
+# The EXIT trap of cli_daemon_start.
+cli_daemon_cleanup() {
+    kill_reap "$pid"
+    if [ "$passed" = 1 ]; then
+        rm -rf "$root"
+    else
+        echo "$cli_test_name failed; labelqd log: $log (work dir $root)" >&2
+        tail -n 30 "$log" >&2 || true
+    fi
+}

@@ -50,7 +50,7 @@ grep -qx "ExecStart=$prefix/bin/labelqd --config $prefix/etc/labelq/labelqd.conf
 pc=$(find "$prefix" -name labelq.pc -path '*/pkgconfig/*' | head -n 1)
 [ -n "$pc" ] || fail "no labelq.pc installed"
 export PKG_CONFIG_PATH=${pc%/labelq.pc}
-ls "$(pkg-config --variable=libdir labelq)"/liblabelq.so.0 >/dev/null || fail "no versioned liblabelq.so.0"
+ls "$(pkg-config --variable=libdir labelq)"/liblabelq.so.1 >/dev/null || fail "no versioned liblabelq.so.1"
 
 echo "== build annotator_bot against the install"
 # A sanitized build installs a sanitized liblabelq, whose runtime must come
@@ -64,7 +64,7 @@ sanitize=()
 # Captured first: with pipefail, `ldd | grep -q` fails whenever grep exits
 # before ldd has written everything (ldd then dies of SIGPIPE).
 linked=$(ldd "$root/annotator_bot")
-grep -q "liblabelq.so.0 => $prefix/" <<<"$linked" ||
+grep -q "liblabelq.so.1 => $prefix/" <<<"$linked" ||
     fail "annotator_bot does not load the installed liblabelq: $(grep labelq <<<"$linked")"
 
 echo "== start the installed labelqd with the installed config"

@@ -37,6 +37,7 @@ static const want WANT[] = {
     {"listen", "127.0.0.1:7443", NULL, 0, 0, "[::1]:9443"},
     {"metrics-listen", "127.0.0.1:7444", NULL, 0, 0, "127.0.0.1:9444"},
     {"tls-san", NULL, NULL, 0, 0, "a.example.com"},
+    {"client-ca", "", NULL, 0, 0, "/etc/labelq/fleet-ca.pem"},
     {"map-size", "1073741824", "a byte count", 65536, NO_MAX, "131072"},
     {"log-level", "info", NULL, 0, 0, "warn"},
     {"max-frame", "4194304", "a byte count", 1024, 1073741824, "8192"},

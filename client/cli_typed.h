@@ -1,0 +1,30 @@
+/* labelq agreement / aggregate on typed label cells (--type other than
+ * single): the per-type halves of the two offline commands, which parse
+ * their options and hand over here. */
+#ifndef LQ_CLI_TYPED_H
+#define LQ_CLI_TYPED_H
+
+#include <stdbool.h>
+
+#include "client/typed_ratings.h"
+
+/* Reads path as ratings of kind (scale for ordinal, may be NULL) and
+ * prints the type's agreement metrics, as text or JSON. Returns the exit
+ * status (CLI_FAIL after reporting bad input). */
+int cli_agreement_typed(const char *path, typed_kind kind, const char *scale, bool json);
+
+/* The consensus methods of each kind: the first is the default. Returns
+ * the method named name (NULL: the default) for kind, or NULL when kind has
+ * no such method. */
+const char *cli_aggregate_method(typed_kind kind, const char *name);
+
+/* The methods of kind, comma-separated, for messages. Cannot fail. */
+const char *cli_aggregate_methods(typed_kind kind);
+
+/* Reads path as ratings of kind and prints each unit's consensus value
+ * and confidence by method (from cli_aggregate_method). Returns the exit
+ * status. */
+int cli_aggregate_typed(const char *path, typed_kind kind, const char *scale, const char *method,
+                        bool json);
+
+#endif
