@@ -68,8 +68,12 @@ static lq_batch *task_batch(lq_project *p, uint32_t id)
     if (lq_batch_find(p, name)) {
         snprintf(name, sizeof(name), "batch-%u-restored", id);
     }
-    lq_log(LQ_LOG_WARN, "tasks of a batch without a record: named it", "project=%s batch=%s",
-           p->config->name, name);
+    if (id == 0) /* a store from before batches: expected, not a fault */
+        lq_log(LQ_LOG_INFO, "tasks from before batches are in batch default", "project=%s",
+               p->config->name);
+    else
+        lq_log(LQ_LOG_WARN, "tasks of a batch without a record: named it", "project=%s batch=%s",
+               p->config->name, name);
     return lq_batch_add(p, &rec);
 }
 
