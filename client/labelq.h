@@ -104,15 +104,27 @@ int lq_client_call(lq_client *c, Labelq__Envelope *req, Labelq__Envelope **reply
 
 /* ---- admin ---- */
 
+/* Creates a project from cfg (name, type and its schema, overlap, lease TTL,
+ * gold and dynamic-overlap settings; zero fields take the server's
+ * defaults), stored before it returns; *out gets its ProjectInfo with the
+ * defaults filled in. cfg is only read. Admin only (LQ_EPERM).
+ * LQ_EBADREQ with the server's reason for a config it refuses (bad name,
+ * schema that does not fit the type, out-of-range numbers); LQ_ECONFLICT
+ * when the name is taken. */
 int lq_project_create(lq_client *c, const Labelq__ProjectConfig *cfg,
                       Labelq__ProjectInfo **out);
+/* Every project with its counts. Admin only (LQ_EPERM). */
 int lq_project_list(lq_client *c, Labelq__ListProjectsReply **out);
-/* Status of one project; annotators may call it too. */
+/* Status of one project (config, counts, active annotators, agreement of
+ * the last estimate); annotators may call it too, to learn its labels and
+ * instructions. LQ_ENOTFOUND for an unknown project. */
 int lq_project_get(lq_client *c, const char *project, Labelq__ProjectInfo **out);
 
 /* Adds an annotator (role ANNOTATOR or ADMIN) and returns its token, shown
  * only this once. *token is malloc'd. The server keeps only its SHA-256. */
 int lq_annotator_add(lq_client *c, const char *name, Labelq__Role role, char **token);
+/* Every account (annotators and admins) with role, block state and label
+ * count; never tokens. Admin only (LQ_EPERM). */
 int lq_annotator_list(lq_client *c, Labelq__ListAnnotatorsReply **out);
 /* Blocks (or, with unblock, unblocks) name, stored before it returns. A
  * blocked account's next Hello or request is refused. LQ_ENOTFOUND for an
@@ -239,14 +251,32 @@ int lq_batch_update(lq_client *c, const char *project, const char *name,
 
 /* ---- annotator work ---- */
 
-/* Leases up to max_tasks tasks; waits up to wait_ms for work when none is
- * ready. An empty reply means no work (the project may be done). */
+/* Leases up to max_tasks tasks (0 means 1; the server caps it at its
+ * max-lease-batch) of project, each with its deadline; waits up to wait_ms
+ * (capped at the server's max-wait-ms) for work when none is ready, and
+ * that wait does not count against the client's reply timeout. An empty
+ * reply means no work for this annotator now (the project may be done, or
+ * everything left was labeled, skipped or held by them). LQ_ENOTFOUND for
+ * an unknown project; LQ_EPERM when the annotator is blocked from the
+ * project by its gold accuracy (the message gives the figures). */
 int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wait_ms,
              Labelq__LeaseReply **out);
-/* Submits a label for a leased task. A retry of an acknowledged submit with
- * the same label succeeds again with *duplicate = true. */
+/* Submits a label for a task leased by this annotator, in the project's
+ * label form (see proto/labelq.proto LabelType: a label name, a JSON array,
+ * a number, text, spans or boxes); returns once it is stored durably. A
+ * retry of an acknowledged submit with the same label succeeds again with
+ * *duplicate = true (duplicate may be NULL). LQ_EBADREQ when the label does
+ * not fit the schema (the message says why); LQ_EEXPIRED without a live
+ * lease; LQ_ECONFLICT for a different label after one was stored, or when
+ * the task's batch was canceled; LQ_EUNAVAIL when it could not be stored
+ * (nothing was; retry). */
 int lq_submit(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
               bool *duplicate);
+/* Extends this annotator's lease on task_id to seconds from now (0: the
+ * project's lease TTL; capped at a day); *deadline_ms (may be NULL) gets
+ * the new deadline in unix ms. LQ_EEXPIRED without a live lease;
+ * LQ_ECONFLICT while a submit for it is being stored, or when its batch
+ * was canceled (the lease then ends). */
 int lq_extend(lq_client *c, uint64_t task_id, unsigned seconds, uint64_t *deadline_ms);
 /* Gives a leased task back at once; it may be offered to this annotator
  * again later (as after an expired lease). */
