@@ -37,6 +37,7 @@
 #define DEFAULT_PAYLOAD 256
 #define MAX_PAYLOAD (1u << 20)
 #define MAX_THREADS 256
+#define MAX_RATE 1e7
 #define DEFAULT_LOAD_SECONDS 10
 #define TICK_MS 200      /* how often --until-done asks for the project's status */
 #define PROGRESS_MS 1000 /* how often the progress line is rewritten */
@@ -102,6 +103,9 @@ static const char usage_text[] =
     "                          --connections: import them and exit)\n"
     "  --payload BYTES         data size of each preloaded task (default 256)\n"
     "                          (--duration defaults to 10 s; --lease-batch applies)\n"
+    "  --rate R                open loop: start R tasks' lease->submit cycles per\n"
+    "                          second in all, on schedule (at most --inflight per\n"
+    "                          connection); latency counts from the scheduled start\n"
     "output:\n"
     "  --json                  print the summary as one JSON object; its\n"
     "                          annotators_detail lists each annotator's name,\n"
@@ -191,6 +195,7 @@ enum {
     OPT_THREADS,
     OPT_PRELOAD,
     OPT_PAYLOAD,
+    OPT_RATE,
 };
 
 /* Applies one load-mode option; returns -1 to go on, else the exit status. */
@@ -217,6 +222,10 @@ static int apply_load_option(bench_config *cfg, int opt, const char *arg)
     case OPT_PAYLOAD:
         if (!parse_unsigned(arg, 0, MAX_PAYLOAD, &cfg->payload))
             return usage_error("--payload must be bytes from 0 to 1048576, not '%s'", arg);
+        break;
+    case OPT_RATE:
+        if (!parse_seconds(arg, &cfg->rate) || cfg->rate > MAX_RATE)
+            return usage_error("--rate must be tasks per second above 0, up to 1e7, not '%s'", arg);
         break;
     default:
         return usage_error("%s", "bad option");
@@ -321,6 +330,7 @@ static int parse_args(int argc, char **argv, bench_config *cfg)
         {"threads", required_argument, NULL, OPT_THREADS},
         {"preload", required_argument, NULL, OPT_PRELOAD},
         {"payload", required_argument, NULL, OPT_PAYLOAD},
+        {"rate", required_argument, NULL, OPT_RATE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -335,6 +345,8 @@ static int parse_args(int argc, char **argv, bench_config *cfg)
     }
     if (cfg->conn.token && cfg->token_file)
         return usage_error("%s", "give --token or --token-file, not both");
+    if (cfg->rate > 0 && !cfg->connections)
+        return usage_error("%s", "--rate paces the load mode: give --connections too");
     if (argc - optind != 1)
         return usage_error("%s", argc - optind ? "give exactly one PROJECT" : "missing PROJECT");
     cfg->project = argv[optind];

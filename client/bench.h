@@ -43,6 +43,8 @@ typedef struct bench_config {
     unsigned threads;     /* --threads: event loops; default the CPUs */
     uint64_t preload;     /* --preload: tasks to import first */
     unsigned payload;     /* --payload: bytes of data per preloaded task */
+    double rate;          /* --rate: target tasks/s over all connections (open
+                             loop); 0: each connection as fast as it can */
 } bench_config;
 
 typedef struct bench_stats {

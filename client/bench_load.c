@@ -137,6 +137,7 @@ static int setup_project(load_run *r)
         .lease_batch = cfg->lease_batch,
         .wait_ms = LEASE_WAIT_MS,
         .max_frame = (size_t)LQ_FRAME_DEFAULT_MAX * LQ_REPLY_FRAME_FACTOR,
+        .paced = cfg->rate > 0,
     };
     return 0;
 }
@@ -165,6 +166,17 @@ static int setup_connections(load_run *r)
     return 0;
 }
 
+/* Paced: gives loop k (the k-th of the run's loops) its share of --rate,
+ * in proportion to its connections, as one cycle of lease_batch tasks every
+ * so often; the loops' schedules are staggered so that their cycles
+ * interleave instead of falling due together. */
+static void pace(const load_run *r, load_loop *loop, unsigned k, int64_t start)
+{
+    double loop_rate = r->cfg->rate * (double)loop->n / (double)r->n_conns;
+    loop->start_interval_ns = (double)r->cfg->lease_batch * NS_PER_S / loop_rate;
+    loop->first_start_ns = start + (int64_t)(loop->start_interval_ns * k / r->n_loops);
+}
+
 /* Runs the loops; *seconds gets the measured window, *cpu the client's CPU
  * time in it. */
 static int run_loops(load_run *r, const volatile sig_atomic_t *cancel, double *seconds, double *cpu)
@@ -182,6 +194,8 @@ static int run_loops(load_run *r, const volatile sig_atomic_t *cancel, double *s
         loop->n = to - from;
         loop->deadline_ns = deadline;
         loop->cancel = cancel;
+        if (r->cfg->rate > 0)
+            pace(r, loop, k, start);
         bench_histogram_init(&loop->stats.latency);
         if (pthread_create(&loop->thread, NULL, load_loop_main, loop) != 0) {
             status = fail("starting", "cannot create a thread");
@@ -224,6 +238,10 @@ static int report(const load_run *r, const load_stats *st, size_t dead, double s
         seconds > 0 ? cpu / seconds : 0, "client_cpu_us_per_task",
         st->completed ? cpu * 1e6 / (double)st->completed : 0, "window_unix_ms",
         (json_int_t)(r->window_start * 1000), (json_int_t)(r->window_end * 1000));
+    if (o && cfg->rate > 0 && json_object_set_new(o, "target_rate", json_real(cfg->rate)) < 0) {
+        json_decref(o);
+        o = NULL;
+    }
     if (!o)
         return fail("writing the summary", "out of memory");
     int rc = 0;
@@ -231,8 +249,11 @@ static int report(const load_run *r, const load_stats *st, size_t dead, double s
         rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
         putchar('\n');
     } else {
-        printf("completed       %llu tasks in %.2f s: %.0f tasks/s\n",
+        printf("completed       %llu tasks in %.2f s: %.0f tasks/s",
                (unsigned long long)st->completed, seconds, rate);
+        if (cfg->rate > 0)
+            printf(" (target %.0f/s, latency from each cycle's scheduled start)", cfg->rate);
+        putchar('\n');
         printf("latency         p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f us\n",
                us(bench_histogram_quantile(h, 0.5)), us(bench_histogram_quantile(h, 0.99)),
                us(bench_histogram_quantile(h, 0.999)), us(h->max));

@@ -153,12 +153,25 @@ int load_conn_pump(load_conn *lc, load_stats *st, int64_t now_ns)
             lc->q_head = (lc->q_head + 1) % lc->q_cap;
             lc->q_len--;
             rc = send_submit(lc, st, &task, now_ns);
-        } else if (!lc->lease_out) {
+        } else if (!lc->lease_out && !lc->p->paced) {
             rc = send_lease(lc, st, now_ns);
         } else {
             break;
         }
     }
+    return rc < 0 ? rc : flush(lc, st);
+}
+
+bool load_conn_idle(const load_conn *lc)
+{
+    return !lc->dead && !lc->lease_out && lc->q_len == 0 && lc->n_pending < lc->p->inflight;
+}
+
+int load_conn_start(load_conn *lc, load_stats *st, int64_t scheduled_ns)
+{
+    if (lc->dead)
+        return LQ_ECLOSED;
+    int rc = send_lease(lc, st, scheduled_ns);
     return rc < 0 ? rc : flush(lc, st);
 }
 

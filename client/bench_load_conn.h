@@ -7,7 +7,9 @@
  * most `inflight` requests are out at a time, of which at most one Lease.
  * A task's latency runs from sending the Lease that got it to receiving
  * the acknowledgement of its Submit: the whole "hand a task to a worker,
- * the worker completes it" cycle. */
+ * the worker completes it" cycle. Paced (--rate), the connection leases
+ * only when its loop tells it to (load_conn_start), and the latency runs
+ * from the moment the schedule meant the cycle to start. */
 #ifndef LQ_BENCH_LOAD_CONN_H
 #define LQ_BENCH_LOAD_CONN_H
 
@@ -31,6 +33,7 @@ typedef struct load_params {
     unsigned lease_batch; /* max_tasks of each Lease */
     unsigned wait_ms;     /* long poll of each Lease */
     size_t max_frame;     /* largest reply accepted */
+    bool paced;           /* --rate: Leases only through load_conn_start */
 } load_params;
 
 /* What one event loop counts; each loop owns its own. */
@@ -46,7 +49,8 @@ typedef struct load_stats {
 typedef struct load_pending {
     uint64_t id;
     uint64_t task_id; /* 0 for a Lease */
-    int64_t start_ns; /* when the Lease that got the task was sent */
+    int64_t start_ns; /* when the Lease that got the task was sent (paced:
+                         when the schedule meant to send it) */
 } load_pending;
 
 typedef struct load_conn {
@@ -78,6 +82,15 @@ int load_conn_init(load_conn *lc, const load_params *p, lq_client *client, uint6
  * Returns 0, or a negative LQ_E* code when the connection failed (counted
  * in st; lc->err says why). */
 int load_conn_pump(load_conn *lc, load_stats *st, int64_t now_ns);
+
+/* Whether a paced cycle may start now: the connection works, has no Lease
+ * out, no leased task waiting and a free window slot. Cannot fail. */
+bool load_conn_idle(const load_conn *lc);
+
+/* Starts a paced cycle: sends a Lease whose tasks' latency counts from
+ * scheduled_ns (at or before now), then writes what the socket takes.
+ * Call only when load_conn_idle. Returns as load_conn_pump. */
+int load_conn_start(load_conn *lc, load_stats *st, int64_t scheduled_ns);
 
 /* Reads what arrived, handles every whole reply (replies at or after
  * deadline_ns are not counted), then pumps. Returns as load_conn_pump. */

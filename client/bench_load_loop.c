@@ -6,18 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
 
 #define MAX_EVENTS 256
 #define NS_PER_MS 1000000
+#define NS_PER_S 1000000000
 #define TICK_MS 100 /* how often a quiet loop looks at the clock and cancel */
 
-/* Leaves a failed connection out of the loop. */
+/* Leaves a failed connection out of the loop (and out of the idle search). */
 static void drop(load_loop *loop, int epfd, load_conn *lc)
 {
     epoll_ctl(epfd, EPOLL_CTL_DEL, lc->fd, NULL);
+    lc->dead = true;
     fprintf(stderr, BENCH_PROG ": a connection failed: %s\n", lc->err[0] ? lc->err : "?");
     loop->dead++;
 }
@@ -36,6 +39,62 @@ static int wait_ms(const load_loop *loop)
 {
     int64_t left = (loop->deadline_ns - bench_now_ns()) / NS_PER_MS + 1;
     return left < TICK_MS ? (int)(left > 0 ? left : 0) : TICK_MS;
+}
+
+/* When paced cycle k is due. */
+static int64_t due_at(const load_loop *loop, uint64_t k)
+{
+    return loop->first_start_ns + (int64_t)((double)k * loop->start_interval_ns);
+}
+
+/* The next idle connection after the last one started, or NULL. */
+static load_conn *next_idle(load_loop *loop)
+{
+    for (size_t i = 0; i < loop->n; i++) {
+        size_t at = (loop->cursor + i) % loop->n;
+        if (load_conn_idle(&loop->conns[at])) {
+            loop->cursor = at + 1;
+            return &loop->conns[at];
+        }
+    }
+    return NULL;
+}
+
+/* Starts every cycle due by now (and before the deadline) on an idle
+ * connection; what finds none waits for the next call. */
+static void start_due(load_loop *loop, int epfd, bool *watching_out, int64_t now)
+{
+    for (;;) {
+        int64_t at = due_at(loop, loop->started);
+        load_conn *lc;
+        if (at > now || at >= loop->deadline_ns || !(lc = next_idle(loop)))
+            return;
+        if (load_conn_start(lc, &loop->stats, at) < 0) {
+            drop(loop, epfd, lc);
+            continue; /* the cycle goes to another connection */
+        }
+        watch(epfd, lc, &watching_out[lc - loop->conns]);
+        loop->started++;
+    }
+}
+
+/* Waits for events; paced, with a nanosecond timeout that wakes the loop
+ * when the next cycle is due, since a millisecond late is a millisecond
+ * charged to the server. */
+static int wait_events(load_loop *loop, int epfd, struct epoll_event *events)
+{
+    if (loop->start_interval_ns <= 0)
+        return epoll_wait(epfd, events, MAX_EVENTS, wait_ms(loop));
+    int64_t now = bench_now_ns();
+    int64_t until = now + (int64_t)TICK_MS * NS_PER_MS;
+    int64_t due = due_at(loop, loop->started);
+    if (due > now && due < until)
+        until = due; /* when it is already due, only an event can help */
+    if (loop->deadline_ns < until)
+        until = loop->deadline_ns;
+    int64_t left = until > now ? until - now : 0;
+    struct timespec ts = {.tv_sec = (time_t)(left / NS_PER_S), .tv_nsec = (long)(left % NS_PER_S)};
+    return epoll_pwait2(epfd, events, MAX_EVENTS, &ts, NULL);
 }
 
 void *load_loop_main(void *arg)
@@ -63,7 +122,9 @@ void *load_loop_main(void *arg)
             watch(epfd, lc, &watching_out[i]);
     }
     while (!*loop->cancel && bench_now_ns() < loop->deadline_ns && loop->dead < loop->n) {
-        int n = epoll_wait(epfd, events, MAX_EVENTS, wait_ms(loop));
+        if (loop->start_interval_ns > 0)
+            start_due(loop, epfd, watching_out, bench_now_ns());
+        int n = wait_events(loop, epfd, events);
         if (n < 0 && errno != EINTR)
             break;
         for (int i = 0; i < n; i++) {

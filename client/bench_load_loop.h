@@ -1,6 +1,13 @@
 /* The event loop of labelq-bench's load mode: one thread per core, each
  * owning some connections (bench_load_conn.h) and driving them with epoll
- * until the run's deadline. */
+ * until the run's deadline.
+ *
+ * Paced (--rate), each loop keeps its own schedule, one token bucket for
+ * all its connections: cycle k is due at first_start_ns + k *
+ * start_interval_ns and goes to the next idle connection (round robin).
+ * When none is idle the due cycles wait, and their latency still counts
+ * from when they were due, so a server that falls behind is charged for
+ * the queueing (no coordinated omission). */
 #ifndef LQ_BENCH_LOAD_LOOP_H
 #define LQ_BENCH_LOAD_LOOP_H
 
@@ -17,6 +24,10 @@ typedef struct load_loop {
     size_t n;
     int64_t deadline_ns;                 /* stop counting and return then */
     const volatile sig_atomic_t *cancel; /* non-zero: return at once */
+    int64_t first_start_ns;              /* paced: when cycle 0 is due */
+    double start_interval_ns;            /* paced: between due cycles; 0: closed loop */
+    uint64_t started;                    /* paced: cycles started so far */
+    size_t cursor;                       /* paced: where the idle search goes on */
     load_stats stats;                    /* this loop's counts */
     size_t dead;                         /* connections that failed */
 } load_loop;

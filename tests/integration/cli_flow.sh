@@ -250,6 +250,36 @@ status=0
 run "$LABELQ_CLI" export reviews --min-confidence 1.5 >/dev/null 2>"$root/bad.err" || status=$?
 [ "$status" = 2 ] || fail "export --min-confidence 1.5 exited $status, want 2"
 
+echo "== labelq-bench --connections --rate (open-loop pacing)"
+# 2000 tasks/s for 2 s over 8 connections, on loopback: a few percent of
+# what labelqd does here, so the schedule, not the server, sets the rate.
+run "$LABELQ_CLI" project create paced --labels a,b --overlap 1 >/dev/null || fail "project create paced"
+run "$LABELQ_BENCH" paced --preload 6000 --payload 64 >/dev/null 2>"$root/paced.err" ||
+    fail "labelq-bench --preload: $(tail -n 5 "$root/paced.err")"
+run "$LABELQ_BENCH" paced --connections 8 --inflight 1 --lease-batch 1 --rate 2000 --duration 2 \
+    --json >"$root/paced.json" 2>"$root/paced.err" ||
+    fail "labelq-bench --rate: $(tail -n 5 "$root/paced.err")"
+$PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["target_rate"] == 2000, r
+assert 1400 <= r["tasks_per_second"] <= 2600, ("not paced to 2000/s within 30%", r)
+assert r["errors"] == 0 and r["empty_leases"] == 0 and r["dead_connections"] == 0, r
+assert 0 < r["latency_us"]["p50"] <= r["latency_us"]["p99"] <= r["latency_us"]["max"], r
+' "$root/paced.json" || fail "labelq-bench --rate 2000: $(cat "$root/paced.json")"
+# Without --rate the summary is what it was: no target_rate.
+run "$LABELQ_BENCH" paced --connections 2 --lease-batch 1 --duration 0.5 --json \
+    >"$root/unpaced.json" 2>"$root/paced.err" ||
+    fail "labelq-bench --connections: $(tail -n 5 "$root/paced.err")"
+$PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert "target_rate" not in r and r["completed"] > 0, r
+' "$root/unpaced.json" || fail "labelq-bench without --rate: $(cat "$root/unpaced.json")"
+status=0
+run "$LABELQ_BENCH" paced --rate 100 >/dev/null 2>&1 || status=$?
+[ "$status" = 2 ] || fail "labelq-bench --rate without --connections exited $status, want 2"
+
 echo "== SIGTERM"
 kill -TERM "$pid"
 for _ in $(seq 200); do
