@@ -8,6 +8,8 @@
 
 int lq_outbuf_add(lq_outbuf *o, const char *s, size_t n)
 {
+    if (n == 0)
+        return 0; /* and no memcpy from or to a NULL buffer */
     if (o->len + n > o->cap) {
         size_t cap = o->cap ? o->cap : 4096;
         while (cap < o->len + n)
