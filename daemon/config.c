@@ -36,6 +36,7 @@ void lq_config_default(lq_config *cfg)
     cfg->max_lease_scan = 4096;
     cfg->export_chunk_bytes = 256 * 1024;
     cfg->write_queue_high = 1024 * 1024;
+    cfg->stall_timeout_ms = 60000;
     cfg->metrics_max_connections = 64;
     cfg->metrics_timeout_ms = 5000;
     cfg->metrics_max_request = 8192;
@@ -128,6 +129,9 @@ static const key keys[] = {
     {"write-queue-high", "BYTES", BYTES(write_queue_high), 1024, 1024u * 1024 * 1024,
      "an export or backup pauses while its connection has this many bytes unsent; at least "
      "export-chunk-bytes"},
+    {"stall-timeout-ms", "MS", MS(stall_timeout_ms), 1000, 3600000,
+     "a connection whose export or backup is paused on a reader that takes nothing for "
+     "this long is dropped"},
     {"metrics-max-connections", "N", COUNT(metrics_max_connections), 1, 10000,
      "open metrics connections; more are closed at accept"},
     {"metrics-timeout-ms", "MS", MS(metrics_timeout_ms), 100, 600000,

@@ -9,7 +9,7 @@
 
 #define LQ_MAX_SANS 16
 #define LQ_CONFIG_SECTION "labelqd" /* the config file's one [section] */
-#define LQ_CONFIG_N_KEYS 24         /* settings with a flag and a key */
+#define LQ_CONFIG_N_KEYS 25         /* settings with a flag and a key */
 
 struct lq_config_text;
 
@@ -38,6 +38,8 @@ typedef struct lq_config {
     size_t export_chunk_bytes;        /* bytes of JSONL per export chunk (<= max_frame / 2) */
     size_t write_queue_high;          /* stop producing export chunks above this
                                          (>= export_chunk_bytes) */
+    unsigned stall_timeout_ms;        /* a stream (export, backup) whose reader took
+                                         nothing for this long is dropped */
     unsigned metrics_max_connections; /* open metrics connections; more are closed */
     unsigned metrics_timeout_ms;      /* a metrics request must be answered by then */
     size_t metrics_max_request;       /* largest HTTP header block read (else 431) */

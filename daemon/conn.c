@@ -87,12 +87,32 @@ bool lq_conn_congested(const lq_conn *c)
     return unsent(c) >= c->srv->cfg->write_queue_high;
 }
 
+/* A stream waited stall_timeout_ms on a reader that took nothing: drop the
+ * connection, or a client could hold a stream and its buffers for ever. */
+static void on_stalled(uv_timer_t *t)
+{
+    lq_conn *c = t->data;
+    lq_log(LQ_LOG_WARN, "dropping a connection whose reader stopped reading", "peer=%s "
+           "unsent=%zu stall_ms=%u", c->peer, unsent(c), c->srv->cfg->stall_timeout_ms);
+    lq_conn_close(c, "stalled reader");
+}
+
+/* While a stream waits for c to drain, c's timer (idle once the Hello is
+ * done; the linger timer takes it over at close) measures the time since
+ * the kernel last took bytes. */
+static void arm_stall_timer(lq_conn *c)
+{
+    uv_timer_start(&c->timer, on_stalled, c->srv->cfg->stall_timeout_ms, 0);
+}
+
 void lq_conn_wait_drain(lq_conn *c, lq_drain_waiter *w)
 {
     if (c->closing) {
         w->abort(w);
         return;
     }
+    if (!c->drain_waiters)
+        arm_stall_timer(c);
     w->next = c->drain_waiters;
     c->drain_waiters = w;
 }
@@ -101,6 +121,8 @@ void lq_conn_wait_drain(lq_conn *c, lq_drain_waiter *w)
 static void wake_drain_waiters(lq_conn *c, bool closing)
 {
     lq_drain_waiter *w = c->drain_waiters;
+    if (w && !closing)
+        uv_timer_stop(&c->timer); /* drained: no longer stalled */
     c->drain_waiters = NULL;
     while (w) {
         lq_drain_waiter *next = w->next;
@@ -129,6 +151,8 @@ static void on_write(uv_write_t *req, int status)
     free(w);
     if (status < 0 && !c->closing)
         lq_conn_close(c, uv_strerror(status));
+    else if (c->drain_waiters && !c->closing)
+        arm_stall_timer(c); /* the reader took bytes: it is slow, not stalled */
     maybe_wake_drain_waiters(c);
     lq_conn_unref(c);
 }

@@ -58,6 +58,7 @@ max-wait-ms|milliseconds 0..3600000|1000|2000|-|3600001
 max-lease-scan|a number 1..1048576|100|200|0|1048577
 export-chunk-bytes|a byte count 512..67108864|1024|2048|511|67108865
 write-queue-high|a byte count 1024..1073741824|16384|32768|1023|1073741825
+stall-timeout-ms|milliseconds 1000..3600000|5000|6000|999|3600001
 metrics-max-connections|a number 1..10000|8|9|0|10001
 metrics-timeout-ms|milliseconds 100..600000|1500|2500|99|600001
 metrics-max-request|a byte count 1024..1048576|2048|4096|1023|1048577
@@ -94,6 +95,7 @@ has "max-wait-ms = 60000"
 has "max-lease-scan = 4096"
 has "export-chunk-bytes = 262144"
 has "write-queue-high = 1048576"
+has "stall-timeout-ms = 60000"
 has "metrics-max-connections = 64"
 has "metrics-timeout-ms = 5000"
 has "metrics-max-request = 8192"
@@ -101,7 +103,7 @@ has "metrics-max-request = 8192"
 keys=$(sed -n 's/^\([a-z-]*\) = .*/\1/p' "$root/out")
 grep -q "^# tls-san: " "$root/out" || fail "no tls-san comment in the defaults"
 keys="$keys tls-san"
-[ "$(echo $keys | wc -w)" = 24 ] || fail "want 24 keys, --check-config printed: $keys"
+[ "$(echo $keys | wc -w)" = 25 ] || fail "want 25 keys, --check-config printed: $keys"
 
 echo "== the example config: its defaults, and every commented key is real"
 example=$LQ_SOURCE_DIR/deploy/labelqd.conf

@@ -1,7 +1,8 @@
 /* An export to a client that stops reading: the daemon holds back (reads
  * the next chunk only while the connection's unsent output is small), so
  * its memory stays flat while the reader stalls, other clients are served,
- * and closing the stalled connection leaves the daemon up. */
+ * and closing the stalled connection leaves the daemon up; a reader that
+ * stays stalled past --stall-timeout-ms is dropped by the daemon. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -204,10 +205,88 @@ static void stalled_export_keeps_memory_flat(void **state)
     lq_client_close(ann);
 }
 
+/* Counts the log lines containing what. */
+static int log_count(const char *what)
+{
+    FILE *f = fopen(D.log_path, "r");
+    char line[2048];
+    int n = 0;
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        n += strstr(line, what) != NULL;
+    fclose(f);
+    return n;
+}
+
+#define DROP_LOG "dropping a connection whose reader stopped reading"
+#define STALL_LIMIT_MS 1500
+
+/* With --stall-timeout-ms, a reader that takes nothing while its export
+ * waits is dropped: the daemon logs it and closes the connection (the
+ * client finds the end of the stream after what was already sent), and
+ * everyone else goes on. The project is the first test's. */
+static void stalled_reader_is_dropped(void **state)
+{
+    (void)state;
+    static const char *const args[] = {"--stall-timeout-ms", "1500", NULL};
+    it_daemon_stop_ok(&D);
+    D.extra_args = args;
+    it_daemon_restart(&D);
+    lq_client *admin = it_daemon_admin(&D);
+    char *token = it_annotator_add(admin, "watcher2");
+    lq_client_close(admin);
+    lq_client *ann = it_daemon_connect(&D, token);
+    free(token);
+    int drops0 = log_count(DROP_LOG);
+    assert_true(drops0 >= 0);
+
+    it_raw r;
+    it_raw_open(&r, &D);
+    it_raw_hello(&r, D.admin_token);
+    Labelq__Export ex = LABELQ__EXPORT__INIT;
+    ex.project = PROJECT;
+    ex.format = "jsonl";
+    Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
+    env.id = 3;
+    env.body_case = LABELQ__ENVELOPE__BODY_EXPORT;
+    env.export = &ex;
+    assert_true(it_raw_send(&r, &env));
+    long long t0 = it_now_ms();
+    while (log_count(DROP_LOG) == drops0 && it_now_ms() - t0 < 4 * STALL_LIMIT_MS)
+        it_sleep_ms(100);
+    long long waited = it_now_ms() - t0;
+    if (log_count(DROP_LOG) == drops0) {
+        it_daemon_dump_log(&D, 20);
+        fail_msg("a reader stalled for %lld ms was not dropped (limit %d ms)", waited,
+                 STALL_LIMIT_MS);
+    }
+    if (waited < STALL_LIMIT_MS - 200)
+        fail_msg("the reader was dropped after %lld ms, before its %d ms limit", waited,
+                 STALL_LIMIT_MS);
+    /* What was sent before the drop can still be read, then the stream ends
+     * without its last chunk. */
+    bool done = false;
+    it_raw_status st;
+    Labelq__Envelope *e = NULL;
+    while ((st = it_raw_read(&r, IT_RAW_READ_MS, &e)) == IT_RAW_ENVELOPE) {
+        done = done || (e->body_case == LABELQ__ENVELOPE__BODY_EXPORT_CHUNK && e->export_chunk->done);
+        labelq__envelope__free_unpacked(e, NULL);
+        e = NULL;
+    }
+    if (st != IT_RAW_CLOSED || done)
+        fail_msg("after the drop: read status %d, last chunk seen %d; want a closed stream "
+                 "without its end", (int)st, done);
+    it_raw_close(&r);
+    others_served(ann, "after a stalled reader was dropped");
+    lq_client_close(ann);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stalled_export_keeps_memory_flat),
+        cmocka_unit_test(stalled_reader_is_dropped),
         cmocka_unit_test(it_test_daemon_stops_cleanly),
     };
     return IT_RUN_WITH_DAEMON(&D, tests);

@@ -54,6 +54,7 @@ static const want WANT[] = {
     {"max-lease-scan", "4096", "a number", 1, 1048576, "100"},
     {"export-chunk-bytes", "262144", "a byte count", 512, 67108864, "4096"},
     {"write-queue-high", "1048576", "a byte count", 1024, 1073741824, "16384"},
+    {"stall-timeout-ms", "60000", "milliseconds", 1000, 3600000, "5000"},
     {"metrics-max-connections", "64", "a number", 1, 10000, "8"},
     {"metrics-timeout-ms", "5000", "milliseconds", 100, 600000, "1500"},
     {"metrics-max-request", "8192", "a byte count", 1024, 1048576, "2048"},
