@@ -8,13 +8,17 @@
 # are measured, the rounds going round the servers (all four stay up). Prints medians over the rounds: completed tasks/s, p50/p99
 # latency, the server's CPU (from /proc/PID/stat), and labelq's ratio to
 # each; for labelqd also fsyncs/s next to acks/s (strace). Then labelqd
-# again, open loop at half its median peak (labelq-bench --rate peak/2, same
-# workers, COMPARE_ROUNDS rounds of COMPARE_SECONDS): the tasks/s it achieved
+# again (--chain), open loop at half its median peak (labelq-bench --rate
+# peak/2, same workers, COMPARE_ROUNDS rounds of COMPARE_SECONDS): the tasks/s it achieved
 # and its p50/p99 from each cycle's scheduled start, against issue 4's
 # target of p99 <= 2 ms there.
 #
 #   labelqd           TLS, group commit with fsync, overlap 1 (labelq-bench
-#                     --connections W --inflight 1 --lease-batch 1)
+#                     --connections W --inflight 1 --lease-batch 1 --chain:
+#                     each Submit also leases the next task, one round trip
+#                     per task; the ratios are this row's)
+#   labelqd plain     the same without --chain: Lease then Submit, two round
+#                     trips per task as beanstalkd and Redis take
 #   beanstalkd -f 0   binlog, fsync on every write     (bench/beanstalk_load)
 #   beanstalkd -f 50  binlog, fsync at most every 50 ms
 #   redis always      Streams + consumer group, XREADGROUP COUNT 1 + XACK,
@@ -23,7 +27,9 @@
 # Settings (environment):
 #   BUILD_DIR        where labelq was built (default build)
 #   LABELQD          the daemon to run (default $BUILD_DIR/daemon/labelqd)
-#   COMPARE_TASKS    tasks preloaded into each server (default 200000)
+#   COMPARE_TASKS    tasks preloaded into each server (default 200000);
+#                    labelqd gets three times as many, as it runs three
+#                    series on one store (chained, plain, half peak)
 #   COMPARE_PAYLOAD  bytes per task (default 256)
 #   COMPARE_WORKERS  workers per server (default 64)
 #   COMPARE_SECONDS  length of one measured round (default 2: beanstalkd -f 50
@@ -36,6 +42,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BUILD_DIR=${BUILD_DIR:-build}
 TASKS=${COMPARE_TASKS:-200000}
+LQ_TASKS=$((TASKS * 3))
 PAYLOAD=${COMPARE_PAYLOAD:-256}
 WORKERS=${COMPARE_WORKERS:-64}
 SECONDS_PER_ROUND=${COMPARE_SECONDS:-2}
@@ -175,8 +182,8 @@ start_labelq() {
 	export LABELQ_TOKEN_FILE=$work/labelq-data/admin.token
 	unset LABELQ_TOKEN
 	"$LABELQ" project create compare --labels a,b,c --overlap 1 >/dev/null
-	echo "    preloading $TASKS tasks"
-	"$BENCH" compare --preload "$TASKS" --payload "$PAYLOAD" --json
+	echo "    preloading $LQ_TASKS tasks"
+	"$BENCH" compare --preload "$LQ_TASKS" --payload "$PAYLOAD" --json
 }
 
 # --- beanstalkd ----------------------------------------------------------------
@@ -246,6 +253,8 @@ start_redis
 for ((round = 1; round <= ROUNDS; round++)); do
 	echo "==> round $round of $ROUNDS"
 	measure labelq "$lq_pid" "$BENCH" compare --connections "$WORKERS" --inflight 1 \
+		--lease-batch 1 --chain --duration "$SECONDS_PER_ROUND" --json
+	measure labelq-plain "$lq_pid" "$BENCH" compare --connections "$WORKERS" --inflight 1 \
 		--lease-batch 1 --duration "$SECONDS_PER_ROUND" --json
 	for fsync in 0 50; do
 		measure "beanstalkd-f$fsync" "${bs_pid[$fsync]}" "$BEANSTALK_LOAD" 127.0.0.1 \
@@ -265,7 +274,7 @@ print(max(1, round(statistics.median(r["tasks_per_second"] for r in ok) / 2)))' 
 for ((round = 1; round <= ROUNDS; round++)); do
 	echo "==> labelqd at half its peak, $half tasks/s, round $round of $ROUNDS"
 	measure labelq-half "$lq_pid" "$BENCH" compare --connections "$WORKERS" --inflight 1 \
-		--lease-batch 1 --duration "$SECONDS_PER_ROUND" --rate "$half" --json
+		--lease-batch 1 --chain --duration "$SECONDS_PER_ROUND" --rate "$half" --json
 done
 # strace's log is complete once the daemon has exited.
 stop_all 2>/dev/null

@@ -5,6 +5,11 @@ summary plus server_cpu_s); labelqd.strace is strace -ttt's log of the
 daemon's fsync-family calls. Figures are medians over the rounds.
 labelq-half.jsonl, when there, holds labelqd's open-loop rounds at half its
 peak (labelq-bench --rate); they get a line of their own under the table.
+
+The labelq row is labelq-bench --chain (each Submit also leases the next
+task: one round trip per task) and its ratios are the "labelq x" column;
+labelq-plain is the same load with a Lease and a Submit per task (two
+round trips, as beanstalkd's reserve + delete and Redis's XREADGROUP + XACK).
 """
 import json
 import os
@@ -12,7 +17,8 @@ import statistics
 import sys
 
 ROWS = [
-    ("labelq", "labelqd (TLS, fsync, overlap 1)"),
+    ("labelq", "labelqd --chain (TLS, fsync, overlap 1)"),
+    ("labelq-plain", "labelqd plain (Lease, then Submit)"),
     ("beanstalkd-f0", "beanstalkd -f 0 (fsync each write)"),
     ("beanstalkd-f50", "beanstalkd -f 50 (fsync <= 50 ms)"),
     ("redis-always", "redis Streams, appendfsync always"),
@@ -78,24 +84,26 @@ def main():
     work, _ = sys.argv[1], sys.argv[2]
     got = {name: figures(name, rs) for name, _ in ROWS if (rs := rounds(work, name))}
     lq = got.get("labelq")
-    print(f"{'server':<38}{'tasks/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+    print(f"{'server':<42}{'tasks/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
           f"{'srv CPU us/task':>17}{'srv cores':>11}{'labelq x':>10}")
     for name, title in ROWS:
         if name not in got:
-            print(f"{title:<38}  (not run)")
+            print(f"{title:<42}  (not run)")
             continue
         g = got[name]
         ratio = f"{lq['rate'] / g['rate']:.2f}" if lq and g["rate"] else "-"
         flag = "  (%d rounds ran dry, left out)" % g["dry"] if g["dry"] else ""
-        print(f"{title:<38}{g['rate']:>9.0f}{g['p50']:>9.2f}{g['p99']:>9.2f}"
+        print(f"{title:<42}{g['rate']:>9.0f}{g['p50']:>9.2f}{g['p99']:>9.2f}"
               f"{g['cpu']:>17.1f}{g['cores']:>11.2f}{ratio:>10}{flag}")
     if lq:
         pairs = fsync_counts(work, rounds(work, "labelq"))
         fs = statistics.median(p[0] for p in pairs)
         acks = statistics.median(p[1] for p in pairs)
         print()
-        print(f"labelqd fsync-family calls: {fs:.0f}/s for {acks:.0f} acknowledged submits/s "
-              f"({acks / fs if fs else 0:.1f} acks per call)")
+        print(f"labelqd fsync-family calls (--chain rounds): {fs:.0f}/s for {acks:.0f} "
+              f"acknowledged submits/s ({acks / fs if fs else 0:.1f} acks per call)")
+        print("labelq x: labelqd --chain (one round trip per task: Submit carries the next "
+              "lease) over each row; the plain row is the two-round-trip cycle")
         print("client CPU (cores busy, median): " + ", ".join(
             f"{name} {g['client']:.2f}" for name, g in got.items()))
         half = rounds(work, "labelq-half")

@@ -106,6 +106,9 @@ static const char usage_text[] =
     "  --rate R                open loop: start R tasks' lease->submit cycles per\n"
     "                          second in all, on schedule (at most --inflight per\n"
     "                          connection); latency counts from the scheduled start\n"
+    "  --chain                 one round trip per task: each submit also asks for the\n"
+    "                          next tasks (Submit.next); a connection's first lease,\n"
+    "                          and one after an empty chained lease, is a plain Lease\n"
     "output:\n"
     "  --json                  print the summary as one JSON object; its\n"
     "                          annotators_detail lists each annotator's name,\n"
@@ -196,6 +199,7 @@ enum {
     OPT_PRELOAD,
     OPT_PAYLOAD,
     OPT_RATE,
+    OPT_CHAIN,
 };
 
 /* Applies one load-mode option; returns -1 to go on, else the exit status. */
@@ -226,6 +230,9 @@ static int apply_load_option(bench_config *cfg, int opt, const char *arg)
     case OPT_RATE:
         if (!parse_seconds(arg, &cfg->rate) || cfg->rate > MAX_RATE)
             return usage_error("--rate must be tasks per second above 0, up to 1e7, not '%s'", arg);
+        break;
+    case OPT_CHAIN:
+        cfg->chain = true;
         break;
     default:
         return usage_error("%s", "bad option");
@@ -331,6 +338,7 @@ static int parse_args(int argc, char **argv, bench_config *cfg)
         {"preload", required_argument, NULL, OPT_PRELOAD},
         {"payload", required_argument, NULL, OPT_PAYLOAD},
         {"rate", required_argument, NULL, OPT_RATE},
+        {"chain", no_argument, NULL, OPT_CHAIN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -347,6 +355,8 @@ static int parse_args(int argc, char **argv, bench_config *cfg)
         return usage_error("%s", "give --token or --token-file, not both");
     if (cfg->rate > 0 && !cfg->connections)
         return usage_error("%s", "--rate paces the load mode: give --connections too");
+    if (cfg->chain && !cfg->connections)
+        return usage_error("%s", "--chain changes the load mode's cycle: give --connections too");
     if (argc - optind != 1)
         return usage_error("%s", argc - optind ? "give exactly one PROJECT" : "missing PROJECT");
     cfg->project = argv[optind];

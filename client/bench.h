@@ -45,6 +45,7 @@ typedef struct bench_config {
     unsigned payload;     /* --payload: bytes of data per preloaded task */
     double rate;          /* --rate: target tasks/s over all connections (open
                              loop); 0: each connection as fast as it can */
+    bool chain;           /* --chain: each Submit also leases the next tasks */
 } bench_config;
 
 typedef struct bench_stats {

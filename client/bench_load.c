@@ -138,6 +138,7 @@ static int setup_project(load_run *r)
         .wait_ms = LEASE_WAIT_MS,
         .max_frame = (size_t)LQ_FRAME_DEFAULT_MAX * LQ_REPLY_FRAME_FACTOR,
         .paced = cfg->rate > 0,
+        .chain = cfg->chain,
     };
     return 0;
 }
@@ -173,8 +174,9 @@ static int setup_connections(load_run *r)
 static void pace(const load_run *r, load_loop *loop, unsigned k, int64_t start)
 {
     double loop_rate = r->cfg->rate * (double)loop->n / (double)r->n_conns;
-    loop->start_interval_ns = (double)r->cfg->lease_batch * NS_PER_S / loop_rate;
-    loop->first_start_ns = start + (int64_t)(loop->start_interval_ns * k / r->n_loops);
+    loop->pacer.interval_ns = (double)r->cfg->lease_batch * NS_PER_S / loop_rate;
+    loop->pacer.first_start_ns = start + (int64_t)(loop->pacer.interval_ns * k / r->n_loops);
+    loop->pacer.deadline_ns = loop->deadline_ns;
 }
 
 /* Runs the loops; *seconds gets the measured window, *cpu the client's CPU
@@ -238,6 +240,12 @@ static int report(const load_run *r, const load_stats *st, size_t dead, double s
         seconds > 0 ? cpu / seconds : 0, "client_cpu_us_per_task",
         st->completed ? cpu * 1e6 / (double)st->completed : 0, "window_unix_ms",
         (json_int_t)(r->window_start * 1000), (json_int_t)(r->window_end * 1000));
+    if (o && (json_object_set_new(o, "chain", json_boolean(cfg->chain)) < 0 ||
+              json_object_set_new(o, "chained_leases",
+                                  json_integer((json_int_t)st->chained_leases)) < 0)) {
+        json_decref(o);
+        o = NULL;
+    }
     if (o && cfg->rate > 0 && json_object_set_new(o, "target_rate", json_real(cfg->rate)) < 0) {
         json_decref(o);
         o = NULL;
@@ -253,6 +261,8 @@ static int report(const load_run *r, const load_stats *st, size_t dead, double s
                (unsigned long long)st->completed, seconds, rate);
         if (cfg->rate > 0)
             printf(" (target %.0f/s, latency from each cycle's scheduled start)", cfg->rate);
+        if (cfg->chain)
+            printf(" (chained: submit + next lease in one request)");
         putchar('\n');
         printf("latency         p50 %.0f us, p99 %.0f us, p99.9 %.0f us, max %.0f us\n",
                us(bench_histogram_quantile(h, 0.5)), us(bench_histogram_quantile(h, 0.99)),
@@ -306,6 +316,7 @@ int bench_load_main(bench_config *cfg, const volatile sig_atomic_t *cancel)
             all.completed += s->completed;
             all.leases += s->leases;
             all.empty_leases += s->empty_leases;
+            all.chained_leases += s->chained_leases;
             all.errors += s->errors;
             all.expired += s->expired;
             bench_histogram_merge(&all.latency, &s->latency);

@@ -15,6 +15,21 @@
 #define READ_CHUNK 65536
 #define NS_PER_MS 1000000
 
+int64_t load_pacer_next(const load_pacer *pacer)
+{
+    return pacer->first_start_ns + (int64_t)((double)pacer->started * pacer->interval_ns);
+}
+
+bool load_pacer_claim(load_pacer *pacer, int64_t now_ns, int64_t *at)
+{
+    int64_t due = load_pacer_next(pacer);
+    if (due > now_ns || due >= pacer->deadline_ns)
+        return false;
+    pacer->started++;
+    *at = due;
+    return true;
+}
+
 int load_conn_init(load_conn *lc, const load_params *p, lq_client *client, uint64_t seed,
                    unsigned index)
 {
@@ -66,9 +81,9 @@ static int broken(load_conn *lc, load_stats *st, int code, const char *why)
     return code;
 }
 
-/* Encodes env with a fresh id onto the output and takes a window slot. */
-static int queue_request(load_conn *lc, load_stats *st, Labelq__Envelope *env, uint64_t task_id,
-                         int64_t start_ns)
+/* Encodes env with a fresh id onto the output and takes a window slot,
+ * remembered as slot (whose id is set here). */
+static int queue_request(load_conn *lc, load_stats *st, Labelq__Envelope *env, load_pending slot)
 {
     uint8_t *frame;
     size_t len;
@@ -91,7 +106,8 @@ static int queue_request(load_conn *lc, load_stats *st, Labelq__Envelope *env, u
     memcpy(lc->out + lc->out_len, frame, len);
     lc->out_len += len;
     free(frame);
-    lc->pending[lc->n_pending++] = (load_pending){env->id, task_id, start_ns};
+    slot.id = env->id;
+    lc->pending[lc->n_pending++] = slot;
     return 0;
 }
 
@@ -104,18 +120,37 @@ static int send_lease(load_conn *lc, load_stats *st, int64_t now_ns)
     m.wait_ms = lc->p->wait_ms;
     lq_envelope_wrap(&env, 0, LABELQ__ENVELOPE__BODY_LEASE, &m);
     lc->lease_out = true;
-    return queue_request(lc, st, &env, 0, now_ns);
+    return queue_request(lc, st, &env, (load_pending){.start_ns = now_ns});
+}
+
+/* Whether the Submit about to go out should also lease: chained, no lease
+ * out and no other task in hand, and (paced) a cycle due, which it takes.
+ * *start_ns gets where the leased tasks' latency starts. */
+static bool chain_next(load_conn *lc, int64_t now_ns, int64_t *start_ns)
+{
+    if (!lc->p->chain || lc->lease_out || lc->q_len > 0)
+        return false;
+    *start_ns = now_ns;
+    return !lc->pacer || load_pacer_claim(lc->pacer, now_ns, start_ns);
 }
 
 static int send_submit(load_conn *lc, load_stats *st, const load_pending *task, int64_t now_ns)
 {
     Labelq__Submit m = LABELQ__SUBMIT__INIT;
+    Labelq__Lease next = LABELQ__LEASE__INIT;
     Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
+    load_pending slot = {.task_id = task->task_id, .start_ns = task->start_ns};
     m.task_id = task->task_id;
     m.label = lc->p->labels[bench_rng_below(&lc->rng, lc->p->n_labels)];
     m.duration_ms = (uint32_t)((now_ns - task->start_ns) / NS_PER_MS);
+    if (chain_next(lc, now_ns, &slot.next_start_ns)) {
+        next.max_tasks = lc->p->lease_batch; /* project "": the task's */
+        m.next = &next;
+        slot.chained = true;
+        lc->lease_out = true;
+    }
     lq_envelope_wrap(&env, 0, LABELQ__ENVELOPE__BODY_SUBMIT, &m);
-    return queue_request(lc, st, &env, task->task_id, task->start_ns);
+    return queue_request(lc, st, &env, slot);
 }
 
 /* Writes the output; sets wants_write when the socket is full. */
@@ -188,6 +223,19 @@ static bool take_pending(load_conn *lc, uint64_t id, load_pending *out)
     return false;
 }
 
+/* Queues the tasks of a lease (a LeaseReply or a SubmitReply's next). */
+static void take_leased(load_conn *lc, load_stats *st, const Labelq__LeaseReply *r,
+                        int64_t start_ns)
+{
+    st->leases++;
+    if (r->n_tasks == 0)
+        st->empty_leases++;
+    for (size_t i = 0; i < r->n_tasks && lc->q_len < lc->q_cap; i++) {
+        size_t at = (lc->q_head + lc->q_len++) % lc->q_cap;
+        lc->queue[at] = (load_pending){.task_id = r->tasks[i]->task_id, .start_ns = start_ns};
+    }
+}
+
 static void on_lease_reply(load_conn *lc, load_stats *st, const Labelq__Envelope *env,
                            int64_t start_ns)
 {
@@ -196,14 +244,39 @@ static void on_lease_reply(load_conn *lc, load_stats *st, const Labelq__Envelope
         st->errors++;
         return;
     }
-    const Labelq__LeaseReply *r = env->lease_reply;
-    st->leases++;
-    if (r->n_tasks == 0)
-        st->empty_leases++;
-    for (size_t i = 0; i < r->n_tasks && lc->q_len < lc->q_cap; i++) {
-        size_t at = (lc->q_head + lc->q_len++) % lc->q_cap;
-        lc->queue[at] = (load_pending){0, r->tasks[i]->task_id, start_ns};
+    take_leased(lc, st, env->lease_reply, start_ns);
+}
+
+/* Whether a lease error means that leasing again cannot help. */
+static bool lease_hopeless(int code)
+{
+    return code == LQ_ENOTFOUND || code == LQ_EPERM || code == LQ_EUNAUTH;
+}
+
+/* The lease part of a chained Submit's reply. An Error reply stored
+ * nothing and leased nothing: the next lease is a plain one. Returns 0 or
+ * a negative code (leasing cannot go on). */
+static int on_chained_lease(load_conn *lc, load_stats *st, const Labelq__Envelope *env,
+                            int64_t start_ns)
+{
+    lc->lease_out = false;
+    if (env->body_case != LABELQ__ENVELOPE__BODY_SUBMIT_REPLY)
+        return 0;
+    const Labelq__SubmitReply *r = env->submit_reply;
+    if (r->next) {
+        st->chained_leases++;
+        take_leased(lc, st, r->next, start_ns);
+        return 0;
     }
+    const Labelq__Error *e = r->next_error;
+    if (!e)
+        return broken(lc, st, LQ_EPROTO,
+                      "the server ignored Submit.next (is it older than --chain?)");
+    int code = lq_error_from_wire(e->code);
+    if (lease_hopeless(code))
+        return broken(lc, st, code, e->message);
+    st->errors++;
+    return 0;
 }
 
 static void on_submit_reply(load_stats *st, const Labelq__Envelope *env, int64_t start_ns,
@@ -236,12 +309,14 @@ static int on_reply(load_conn *lc, load_stats *st, const Labelq__Envelope *env, 
         if (env->body_case == LABELQ__ENVELOPE__BODY_ERROR && env->error) {
             int code = lq_error_from_wire(env->error->code);
             /* The project is gone or we may not lease: retrying cannot help. */
-            if (code == LQ_ENOTFOUND || code == LQ_EPERM || code == LQ_EUNAUTH)
+            if (lease_hopeless(code))
                 return broken(lc, st, code, env->error->message);
         }
         on_lease_reply(lc, st, env, req.start_ns);
     } else {
         on_submit_reply(st, env, req.start_ns, bench_now_ns(), deadline_ns);
+        if (req.chained)
+            return on_chained_lease(lc, st, env, req.next_start_ns);
     }
     return 0;
 }

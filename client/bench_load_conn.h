@@ -9,7 +9,15 @@
  * the acknowledgement of its Submit: the whole "hand a task to a worker,
  * the worker completes it" cycle. Paced (--rate), the connection leases
  * only when its loop tells it to (load_conn_start), and the latency runs
- * from the moment the schedule meant the cycle to start. */
+ * from the moment the schedule meant the cycle to start.
+ *
+ * Chained (--chain), the Submit of the last task in hand also asks for the
+ * next ones (Submit.next: "store this label, then lease me more"), so that
+ * a cycle takes one round trip instead of two; a connection's first lease,
+ * and one after a chained lease came back empty, is a plain Lease. The
+ * chained tasks' latency runs from sending that Submit (paced: the Submit
+ * carries a lease only when a cycle of its loop's schedule is due, taken
+ * from the schedule, and its tasks count from when that cycle was due). */
 #ifndef LQ_BENCH_LOAD_CONN_H
 #define LQ_BENCH_LOAD_CONN_H
 
@@ -24,6 +32,22 @@
 #include "labelq.h"
 #include "proto/frame.h"
 
+/* A loop's open-loop schedule (--rate), shared by its connections (one
+ * thread): cycle k is due at first_start_ns + k * interval_ns. */
+typedef struct load_pacer {
+    int64_t first_start_ns; /* when cycle 0 is due */
+    double interval_ns;     /* between due cycles; 0: closed loop */
+    uint64_t started;       /* cycles started so far */
+    int64_t deadline_ns;    /* no cycle is due at or after this */
+} load_pacer;
+
+/* When the next cycle of pacer is due. Cannot fail. */
+int64_t load_pacer_next(const load_pacer *pacer);
+
+/* Takes the next cycle when it is due by now_ns and before the deadline:
+ * *at gets when it was due. Returns false (nothing taken) otherwise. */
+bool load_pacer_claim(load_pacer *pacer, int64_t now_ns, int64_t *at);
+
 /* What every connection of a run shares; read-only while it runs. */
 typedef struct load_params {
     const char *project;
@@ -34,14 +58,16 @@ typedef struct load_params {
     unsigned wait_ms;     /* long poll of each Lease */
     size_t max_frame;     /* largest reply accepted */
     bool paced;           /* --rate: Leases only through load_conn_start */
+    bool chain;           /* --chain: Submits also lease (Submit.next) */
 } load_params;
 
 /* What one event loop counts; each loop owns its own. */
 typedef struct load_stats {
     uint64_t completed;      /* acknowledged submits, before the deadline */
-    uint64_t leases;         /* Lease replies */
+    uint64_t leases;         /* Lease replies and chained leases (SubmitReply.next) */
     uint64_t empty_leases;   /* of those, without tasks */
-    uint64_t errors;         /* Error replies and broken connections */
+    uint64_t chained_leases; /* of the leases, SubmitReply.next ones (--chain) */
+    uint64_t errors;         /* Error replies, chained lease errors, broken connections */
     uint64_t expired;        /* of the errors, LEASE_EXPIRED on a submit */
     bench_histogram latency; /* nanoseconds, lease sent to submit acknowledged */
 } load_stats;
@@ -51,10 +77,13 @@ typedef struct load_pending {
     uint64_t task_id; /* 0 for a Lease */
     int64_t start_ns; /* when the Lease that got the task was sent (paced:
                          when the schedule meant to send it) */
+    bool chained;     /* a Submit that also leases */
+    int64_t next_start_ns; /* then: the start_ns of the tasks it leases */
 } load_pending;
 
 typedef struct load_conn {
     const load_params *p;
+    load_pacer *pacer; /* paced: the loop's schedule, set by the loop */
     lq_client *client; /* owns fd and ssl; closed by load_conn_free */
     int fd;
     void *ssl; /* SSL *, kept opaque so that users need not include OpenSSL */

@@ -41,12 +41,6 @@ static int wait_ms(const load_loop *loop)
     return left < TICK_MS ? (int)(left > 0 ? left : 0) : TICK_MS;
 }
 
-/* When paced cycle k is due. */
-static int64_t due_at(const load_loop *loop, uint64_t k)
-{
-    return loop->first_start_ns + (int64_t)((double)k * loop->start_interval_ns);
-}
-
 /* The next idle connection after the last one started, or NULL. */
 static load_conn *next_idle(load_loop *loop)
 {
@@ -65,16 +59,16 @@ static load_conn *next_idle(load_loop *loop)
 static void start_due(load_loop *loop, int epfd, bool *watching_out, int64_t now)
 {
     for (;;) {
-        int64_t at = due_at(loop, loop->started);
+        int64_t at = load_pacer_next(&loop->pacer);
         load_conn *lc;
-        if (at > now || at >= loop->deadline_ns || !(lc = next_idle(loop)))
+        if (at > now || at >= loop->pacer.deadline_ns || !(lc = next_idle(loop)))
             return;
         if (load_conn_start(lc, &loop->stats, at) < 0) {
             drop(loop, epfd, lc);
             continue; /* the cycle goes to another connection */
         }
         watch(epfd, lc, &watching_out[lc - loop->conns]);
-        loop->started++;
+        loop->pacer.started++;
     }
 }
 
@@ -83,11 +77,11 @@ static void start_due(load_loop *loop, int epfd, bool *watching_out, int64_t now
  * charged to the server. */
 static int wait_events(load_loop *loop, int epfd, struct epoll_event *events)
 {
-    if (loop->start_interval_ns <= 0)
+    if (loop->pacer.interval_ns <= 0)
         return epoll_wait(epfd, events, MAX_EVENTS, wait_ms(loop));
     int64_t now = bench_now_ns();
     int64_t until = now + (int64_t)TICK_MS * NS_PER_MS;
-    int64_t due = due_at(loop, loop->started);
+    int64_t due = load_pacer_next(&loop->pacer);
     if (due > now && due < until)
         until = due; /* when it is already due, only an event can help */
     if (loop->deadline_ns < until)
@@ -115,6 +109,7 @@ void *load_loop_main(void *arg)
         load_conn *lc = &loop->conns[i];
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = lc};
         watching_out[i] = false;
+        lc->pacer = loop->pacer.interval_ns > 0 ? &loop->pacer : NULL;
         if (epoll_ctl(epfd, EPOLL_CTL_ADD, lc->fd, &ev) < 0 ||
             load_conn_pump(lc, &loop->stats, bench_now_ns()) < 0)
             drop(loop, epfd, lc);
@@ -122,7 +117,7 @@ void *load_loop_main(void *arg)
             watch(epfd, lc, &watching_out[i]);
     }
     while (!*loop->cancel && bench_now_ns() < loop->deadline_ns && loop->dead < loop->n) {
-        if (loop->start_interval_ns > 0)
+        if (loop->pacer.interval_ns > 0)
             start_due(loop, epfd, watching_out, bench_now_ns());
         int n = wait_events(loop, epfd, events);
         if (n < 0 && errno != EINTR)

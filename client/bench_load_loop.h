@@ -3,8 +3,8 @@
  * until the run's deadline.
  *
  * Paced (--rate), each loop keeps its own schedule, one token bucket for
- * all its connections: cycle k is due at first_start_ns + k *
- * start_interval_ns and goes to the next idle connection (round robin).
+ * all its connections (load_pacer): a due cycle goes to the next idle
+ * connection (round robin), or to a chained Submit (--chain) that claims it.
  * When none is idle the due cycles wait, and their latency still counts
  * from when they were due, so a server that falls behind is charged for
  * the queueing (no coordinated omission). */
@@ -24,9 +24,7 @@ typedef struct load_loop {
     size_t n;
     int64_t deadline_ns;                 /* stop counting and return then */
     const volatile sig_atomic_t *cancel; /* non-zero: return at once */
-    int64_t first_start_ns;              /* paced: when cycle 0 is due */
-    double start_interval_ns;            /* paced: between due cycles; 0: closed loop */
-    uint64_t started;                    /* paced: cycles started so far */
+    load_pacer pacer;                    /* paced: the schedule; interval 0: closed loop */
     size_t cursor;                       /* paced: where the idle search goes on */
     load_stats stats;                    /* this loop's counts */
     size_t dead;                         /* connections that failed */

@@ -373,6 +373,50 @@ int lq_submit(lq_client *c, uint64_t task_id, const char *label, uint32_t durati
     return 0;
 }
 
+int lq_submit_lease(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
+                    const char *project, unsigned max_tasks, bool *duplicate,
+                    Labelq__LeaseReply **next, int *lease_rc)
+{
+    Labelq__Submit m = LABELQ__SUBMIT__INIT;
+    Labelq__Lease want = LABELQ__LEASE__INIT;
+    Labelq__SubmitReply *reply;
+    *next = NULL;
+    if (lease_rc)
+        *lease_rc = 0;
+    m.task_id = task_id;
+    m.label = (char *)label;
+    m.duration_ms = duration_ms;
+    want.project = (char *)(project ? project : "");
+    want.max_tasks = max_tasks;
+    m.next = &want;
+    int rc = call_take(c, LABELQ__ENVELOPE__BODY_SUBMIT, &m, LABELQ__ENVELOPE__BODY_SUBMIT_REPLY,
+                       -1, &reply);
+    if (rc < 0)
+        return rc;
+    if (duplicate)
+        *duplicate = reply->duplicate;
+    int lrc = 0;
+    if (reply->next_error) {
+        const Labelq__Error *e = reply->next_error;
+        lrc = lq_error_from_wire(e->code);
+        lrc = lq__client_fail(c, lrc ? lrc : LQ_EPROTO, "%s",
+                              e->message[0] ? e->message : lq_strerror(lrc));
+    } else if (reply->next) {
+        *next = reply->next; /* taken out of the reply */
+        reply->next = NULL;
+    } else {
+        /* The server stored the label but ignored the lease part: an old
+         * server that does not know Submit.next. */
+        lrc = lq__client_fail(c, LQ_EPROTO,
+                              "the server stored the label but did not lease "
+                              "(it may predate Submit.next)");
+    }
+    if (lease_rc)
+        *lease_rc = lrc;
+    labelq__submit_reply__free_unpacked(reply, NULL);
+    return 0;
+}
+
 int lq_extend(lq_client *c, uint64_t task_id, unsigned seconds, uint64_t *deadline_ms)
 {
     Labelq__Extend m = LABELQ__EXTEND__INIT;

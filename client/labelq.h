@@ -272,6 +272,26 @@ int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wai
  * (nothing was; retry). */
 int lq_submit(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
               bool *duplicate);
+/* lq_submit, then, once the label is stored, a lease in the same round
+ * trip: "store this label, then lease me up to max_tasks more" (0 means 1;
+ * the server caps it at its max-lease-batch). project NULL or "" means the
+ * submitted task's project. The lease is the one lq_lease with wait_ms 0
+ * makes (same order, distinct annotators, gold, batches); it never waits
+ * for work. A retry answered as a duplicate leases too (tasks leased for a
+ * reply that was lost stay leased to you until their deadline).
+ *
+ * The return value is about the label alone, as lq_submit's: 0 means
+ * stored, any error means as for lq_submit, and then no lease was taken
+ * (*next NULL, *lease_rc 0). After a 0 return, *lease_rc (may be NULL)
+ * says how the lease went: 0 with *next the reply (possibly empty: no work
+ * for you now), or LQ_ENOTFOUND (no such project), LQ_EPERM (blocked from
+ * the project by its gold check), LQ_EUNAVAIL or LQ_EEXHAUSTED (or LQ_EPROTO
+ * from a server that predates Submit.next and ignored it), with *next
+ * NULL and the server's reason in lq_client_error. The caller frees *next
+ * with labelq__lease_reply__free_unpacked. */
+int lq_submit_lease(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
+                    const char *project, unsigned max_tasks, bool *duplicate,
+                    Labelq__LeaseReply **next, int *lease_rc);
 /* Extends this annotator's lease on task_id to seconds from now (0: the
  * project's lease TTL; capped at a day); *deadline_ms (may be NULL) gets
  * the new deadline in unix ms. LQ_EEXPIRED without a live lease;

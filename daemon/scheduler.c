@@ -25,6 +25,13 @@ typedef struct lq_waiter {
     struct lq_waiter *prev, *next;
 } lq_waiter;
 
+/* What a Submit asked to lease once its label is stored (Submit.next). */
+typedef struct next_lease {
+    bool wanted;
+    const char *project; /* NULL or "": the submitted task's project */
+    unsigned max_tasks;
+} next_lease;
+
 typedef struct submit_op {
     lq_write_op op;
     lq_conn *conn;
@@ -35,6 +42,8 @@ typedef struct submit_op {
     char *label;
     uint32_t duration_ms;
     uint64_t arrived;       /* lq_metrics_clock() when the request came */
+    next_lease next;        /* next.project points into next_project */
+    char *next_project;     /* owned; NULL when none was named */
 } submit_op;
 
 static bool task_leased(const lq_task *t)
@@ -249,89 +258,126 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
     return got;
 }
 
-/* Reads the payloads of granted leases and replies. Leases whose payload
- * does not fit the reply or cannot be read are given back. */
-static void reply_leases(lq_conn *c, uint64_t id, lq_lease **leases, size_t n)
+/* A LeaseReply made from granted leases. Its strings point into recs, so
+ * it lives until lease_build_free. */
+typedef struct lease_build {
+    Labelq__LeaseReply reply;
+    Labelq__LeasedTask *tasks;
+    Labelq__LeasedTask **ptrs;
+    Labelq__TaskRecord **recs;
+} lease_build;
+
+static void lease_build_free(lease_build *b)
 {
-    lq_server *srv = c->srv;
-    Labelq__LeasedTask *tasks = calloc(n ? n : 1, sizeof(*tasks));
-    Labelq__LeasedTask **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
-    Labelq__TaskRecord **recs = calloc(n ? n : 1, sizeof(*recs));
+    for (size_t i = 0; i < b->reply.n_tasks; i++)
+        labelq__task_record__free_unpacked(b->recs[i], NULL);
+    free(b->recs);
+    free(b->ptrs);
+    free(b->tasks);
+}
+
+/* Reads the payloads of granted leases into b->reply. Leases whose payload
+ * does not fit the reply or cannot be read are given back. Returns 0 (free
+ * b with lease_build_free), or LQ_EUNAVAIL when nothing could be read
+ * (every lease given back, b needs no freeing). */
+static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lease_build *b)
+{
     lq_txn *txn = NULL;
     size_t sent = 0, bytes = 0;
-    if (!tasks || !ptrs || !recs || (n && lq_store_read_begin(srv->store, &txn) < 0)) {
+    labelq__lease_reply__init(&b->reply);
+    b->tasks = calloc(n ? n : 1, sizeof(*b->tasks));
+    b->ptrs = calloc(n ? n : 1, sizeof(*b->ptrs));
+    b->recs = calloc(n ? n : 1, sizeof(*b->recs));
+    if (!b->tasks || !b->ptrs || !b->recs || (n && lq_store_read_begin(srv->store, &txn) < 0)) {
         for (size_t i = 0; i < n; i++)
             drop_lease(srv, leases[i], false);
-        lq_conn_send_error(c, id, LQ_EUNAVAIL, "cannot read tasks from storage");
-        goto out;
+        lease_build_free(b);
+        arm_timer(srv);
+        return LQ_EUNAVAIL;
     }
     for (size_t i = 0; i < n; i++) {
         lq_lease *l = leases[i];
-        int rc = lq_store_get_task(txn, l->task->batch->project->id, l->task->id, &recs[sent]);
-        size_t size = rc == 0 ? strlen(recs[sent]->data_json) + 64 : 0;
+        int rc = lq_store_get_task(txn, l->task->batch->project->id, l->task->id, &b->recs[sent]);
+        size_t size = rc == 0 ? strlen(b->recs[sent]->data_json) + 64 : 0;
         /* Keep the reply well inside a client's default frame limit. */
         if (rc < 0 || (sent > 0 && bytes + size > srv->cfg->max_frame / 2)) {
             if (rc == 0)
-                labelq__task_record__free_unpacked(recs[sent], NULL);
+                labelq__task_record__free_unpacked(b->recs[sent], NULL);
             else
                 lq_log(LQ_LOG_ERROR, "leased task missing from storage", "task=%lu error=%s",
                        (unsigned long)l->task->id, lq_strerror(rc));
-            recs[sent] = NULL;
+            b->recs[sent] = NULL;
             drop_lease(srv, l, false);
             continue;
         }
         bytes += size;
-        Labelq__LeasedTask *lt = &tasks[sent];
+        Labelq__LeasedTask *lt = &b->tasks[sent];
         labelq__leased_task__init(lt);
         lt->task_id = l->task->id;
-        lt->external_id = recs[sent]->external_id;
-        lt->data_json = recs[sent]->data_json;
+        lt->external_id = b->recs[sent]->external_id;
+        lt->data_json = b->recs[sent]->data_json;
         lt->deadline_ms = lq_server_unix_ms(srv, l->deadline);
-        ptrs[sent] = lt;
+        b->ptrs[sent] = lt;
         sent++;
     }
-    Labelq__LeaseReply reply = LABELQ__LEASE_REPLY__INIT;
-    reply.n_tasks = sent;
-    reply.tasks = ptrs;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &reply);
-out:
     if (txn)
-        lq_store_read_end(txn);
-    for (size_t i = 0; i < sent; i++)
-        labelq__task_record__free_unpacked(recs[i], NULL);
-    free(recs);
-    free(ptrs);
-    free(tasks);
+        lq_store_read_end(txn); /* the records are unpacked copies */
+    b->reply.n_tasks = sent;
+    b->reply.tasks = b->ptrs;
     arm_timer(srv);
+    return 0;
+}
+
+/* Takes up to max tasks of p for c's annotator and builds their reply in
+ * b: the one lease path of Lease and of Submit.next. Returns how many
+ * tasks were taken (b then to free with lease_build_free, holding those
+ * whose payload fit), or a negative code with why set and nothing leased:
+ * LQ_EPERM (blocked from p by its gold check), LQ_EEXHAUSTED (out of
+ * memory) or LQ_EUNAVAIL (payloads unreadable). */
+static int lease_tasks(lq_conn *c, lq_project *p, unsigned max, lease_build *b, char *why,
+                       size_t len)
+{
+    lq_server *srv = c->srv;
+    lq_standing *st = lq_standing_find(&srv->standings, p->id, c->who->id);
+    if (st && st->blocked) {
+        snprintf(why, len,
+                 "you are blocked from project %s: %u of your %u answers on gold "
+                 "items were right, below the project's minimum of %.0f%%",
+                 p->config->name, st->gold_correct, st->gold_seen,
+                 100.0 * p->config->min_gold_accuracy);
+        return LQ_EPERM;
+    }
+    lq_lease *stack[64];
+    lq_lease **leases = max <= 64 ? stack : malloc(max * sizeof(*leases));
+    if (!leases) {
+        snprintf(why, len, "out of memory");
+        return LQ_EEXHAUSTED;
+    }
+    size_t got = take_tasks(srv, p, c->who->id, max, leases);
+    int rc = build_leases(srv, leases, got, b);
+    if (leases != stack)
+        free(leases);
+    if (rc < 0) {
+        snprintf(why, len, "cannot read tasks from storage");
+        return rc;
+    }
+    return (int)got;
 }
 
 /* Leases for c, replies, and returns how many tasks it got (0: no reply sent). */
 static size_t serve(lq_conn *c, uint64_t id, lq_project *p, unsigned max, bool reply_empty)
 {
-    lq_server *srv = c->srv;
-    lq_lease *stack[64];
-    lq_lease **leases = max <= 64 ? stack : malloc(max * sizeof(*leases));
-    if (!leases) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+    lease_build b;
+    char why[512];
+    int got = lease_tasks(c, p, max, &b, why, sizeof why);
+    if (got < 0) {
+        lq_conn_send_error(c, id, got, "%s", why);
         return 1;
     }
-    lq_standing *st = lq_standing_find(&srv->standings, p->id, c->who->id);
-    if (st && st->blocked) {
-        lq_conn_send_error(c, id, LQ_EPERM,
-                           "you are blocked from project %s: %u of your %u answers on gold "
-                           "items were right, below the project's minimum of %.0f%%",
-                           p->config->name, st->gold_correct, st->gold_seen,
-                           100.0 * p->config->min_gold_accuracy);
-        if (leases != stack)
-            free(leases);
-        return 1;
-    }
-    size_t got = take_tasks(srv, p, c->who->id, max, leases);
     if (got > 0 || reply_empty)
-        reply_leases(c, id, leases, got);
-    if (leases != stack)
-        free(leases);
-    return got;
+        lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &b.reply);
+    lease_build_free(&b);
+    return (size_t)got;
 }
 
 static void waiter_closed(uv_handle_t *h)
@@ -422,15 +468,20 @@ static lq_project *project_for(lq_conn *c, uint64_t id, const char *name)
     return p;
 }
 
+/* A request's max_tasks as served: 0 means 1, capped at max-lease-batch. */
+static unsigned lease_max(const lq_config *cfg, unsigned requested)
+{
+    unsigned max = requested ? requested : 1;
+    return max > cfg->max_lease_batch ? cfg->max_lease_batch : max;
+}
+
 void lq_sched_lease(lq_conn *c, uint64_t id, const Labelq__Lease *req)
 {
     lq_project *p = project_for(c, id, req->project);
     if (!p)
         return;
     const lq_config *cfg = c->srv->cfg;
-    unsigned max = req->max_tasks ? req->max_tasks : 1;
-    if (max > cfg->max_lease_batch)
-        max = cfg->max_lease_batch;
+    unsigned max = lease_max(cfg, req->max_tasks);
     unsigned wait = req->wait_ms > cfg->max_wait_ms ? cfg->max_wait_ms : req->wait_ms;
     uint64_t arrived = lq_metrics_clock();
     if (serve(c, id, p, max, wait == 0) == 0 && wait > 0)
@@ -448,16 +499,55 @@ static lq_task *task_for(lq_conn *c, uint64_t id, uint64_t task_id)
     return t;
 }
 
-static void send_submit_reply(lq_conn *c, uint64_t id, bool duplicate)
+/* Runs a stored submit's lease part as a Lease{project, max_tasks} with
+ * wait_ms 0 would (the same path, so the same rules), into b. Returns 0,
+ * or a negative code with why set and nothing leased: LQ_ENOTFOUND for an
+ * unknown project, else as lease_tasks. */
+static int lease_next(lq_conn *c, const lq_task *t, const next_lease *next, lease_build *b,
+                      char *why, size_t len)
+{
+    lq_project *p = t->batch->project;
+    if (next->project && next->project[0] && !(p = lq_server_project(c->srv, next->project))) {
+        snprintf(why, len, "no project named '%s'", next->project);
+        return LQ_ENOTFOUND;
+    }
+    int got = lease_tasks(c, p, lease_max(c->srv->cfg, next->max_tasks), b, why, len);
+    return got < 0 ? got : 0;
+}
+
+/* Says the label for t is stored. With next wanted, then leases and puts
+ * the tasks in the reply's next, or the lease's failure in next_error: a
+ * SubmitReply always means "stored", whatever the lease part did. No
+ * lease is taken for a connection that is closing (no one would get it). */
+static void send_submit_reply(lq_conn *c, uint64_t id, bool duplicate, const lq_task *t,
+                              const next_lease *next)
 {
     Labelq__SubmitReply reply = LABELQ__SUBMIT_REPLY__INIT;
+    Labelq__Error error = LABELQ__ERROR__INIT;
+    lease_build b;
+    char why[512];
+    bool built = false;
     reply.duplicate = duplicate;
+    if (next && next->wanted && !c->closing) {
+        int rc = lease_next(c, t, next, &b, why, sizeof why);
+        if (rc < 0) {
+            error.code = (Labelq__ErrorCode)lq_error_to_wire(rc);
+            error.message = why;
+            reply.next_error = &error;
+        } else {
+            reply.next = &b.reply;
+            built = true;
+        }
+    }
     lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_SUBMIT_REPLY, &reply);
+    if (built)
+        lease_build_free(&b);
 }
 
 /* Answers a submit for a task the annotator already labeled: the same label
  * is a retry and succeeds again; another label is a conflict. */
-static void answer_labeled(lq_conn *c, uint64_t id, lq_task *t, const char *label)
+static void answer_labeled(lq_conn *c, uint64_t id, lq_task *t, const char *label,
+                           const next_lease *next)
 {
     lq_txn *txn;
     Labelq__LabelRecord *rec = NULL;
@@ -471,7 +561,7 @@ static void answer_labeled(lq_conn *c, uint64_t id, lq_task *t, const char *labe
         lq_conn_send_error(c, id, LQ_EINTERNAL, "label of task %lu cannot be read: %s",
                            (unsigned long)t->id, lq_strerror(rc));
     else if (strcmp(rec->value, label) == 0)
-        send_submit_reply(c, id, true);
+        send_submit_reply(c, id, true, t, next);
     else
         lq_conn_send_error(c, id, LQ_ECONFLICT, "task %lu already has your label '%s'",
                            (unsigned long)t->id, rec->value);
@@ -479,11 +569,12 @@ static void answer_labeled(lq_conn *c, uint64_t id, lq_task *t, const char *labe
         labelq__label_record__free_unpacked(rec, NULL);
 }
 
-static void answer_unleased(lq_conn *c, uint64_t id, lq_task *t, const char *label)
+static void answer_unleased(lq_conn *c, uint64_t id, lq_task *t, const char *label,
+                            const next_lease *next)
 {
     lq_seen *s = lq_task_seen(t, c->who->id);
     if (s && s->labeled)
-        answer_labeled(c, id, t, label);
+        answer_labeled(c, id, t, label, next);
     else
         lq_conn_send_error(c, id, LQ_EEXPIRED,
                            "you hold no lease on task %lu (it expired, was released, or "
@@ -576,10 +667,10 @@ static void submit_done(lq_write_op *op, int status)
                                "label for task %lu is not stored yet; submit again",
                                (unsigned long)s->task->id);
         else
-            answer_unleased(s->conn, s->req_id, s->task, s->label);
+            answer_unleased(s->conn, s->req_id, s->task, s->label, &s->next);
     } else if (status == 0) {
         submit_commit(srv, s);
-        send_submit_reply(s->conn, s->req_id, false);
+        send_submit_reply(s->conn, s->req_id, false, s->task, &s->next);
     } else {
         /* Nothing was stored: the lease stays the annotator's so a retry works. */
         lq_lease *l = s->lease;
@@ -595,6 +686,7 @@ static void submit_done(lq_write_op *op, int status)
     }
     lq_conn_unref(s->conn);
     free(s->label);
+    free(s->next_project);
     free(s);
 }
 
@@ -663,19 +755,27 @@ void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req)
     char *label = checked_label(c, id, t, req->label);
     if (!label)
         return;
+    const Labelq__Lease *nx = req->next;
+    next_lease next = {nx != NULL, nx ? nx->project : NULL, nx ? nx->max_tasks : 0};
     lq_lease *l = lq_task_lease(t, c->who->id);
     if (!l || refuse_canceled(c, id, l)) {
         if (!l)
-            answer_unleased(c, id, t, label);
+            answer_unleased(c, id, t, label, &next);
         free(label);
         return;
     }
     submit_op *s = calloc(1, sizeof(*s));
-    if (!s) {
+    char *next_project = next.project && next.project[0] ? strdup(next.project) : NULL;
+    if (!s || (next.project && next.project[0] && !next_project)) {
+        free(s);
+        free(next_project);
         free(label);
         lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
+    s->next = next;
+    s->next.project = next_project;
+    s->next_project = next_project;
     s->label = label;
     s->op.apply = submit_apply;
     s->op.done = submit_done;

@@ -276,6 +276,38 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert "target_rate" not in r and r["completed"] > 0, r
 ' "$root/unpaced.json" || fail "labelq-bench without --rate: $(cat "$root/unpaced.json")"
+echo "== labelq-bench --connections --chain (submit + next lease in one request)"
+run "$LABELQ_CLI" project create chained --labels a,b --overlap 1 >/dev/null ||
+    fail "project create chained"
+run "$LABELQ_BENCH" chained --preload 20000 --payload 64 >/dev/null 2>"$root/chain.err" ||
+    fail "labelq-bench --preload: $(tail -n 5 "$root/chain.err")"
+run "$LABELQ_BENCH" chained --connections 4 --inflight 1 --lease-batch 1 --chain --duration 0.5 \
+    --json >"$root/chain.json" 2>"$root/chain.err" ||
+    fail "labelq-bench --chain: $(tail -n 5 "$root/chain.err")"
+$PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["chain"] is True and r["completed"] > 0, r
+assert r["errors"] == 0 and r["empty_leases"] == 0 and r["dead_connections"] == 0, r
+# One plain Lease per connection to start; every later task came with the
+# submit before it.
+assert r["leases"] - r["chained_leases"] == r["connections"], r
+assert r["chained_leases"] >= r["completed"] - r["connections"], r
+assert 0 < r["latency_us"]["p50"] <= r["latency_us"]["p99"] <= r["latency_us"]["max"], r
+' "$root/chain.json" || fail "labelq-bench --chain: $(cat "$root/chain.json")"
+run "$LABELQ_CLI" status chained --json >"$root/chain-status.json" || fail "status chained --json"
+$PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
+assert s["project"] == "chained", s
+# Every acknowledged submit is a stored label (a few more may have been
+# acknowledged after the measured window).
+assert s["labels"] >= r["completed"], (s, r)
+' "$root/chain.json" "$root/chain-status.json" || fail "labels stored under --chain: $(cat "$root/chain-status.json")"
+status=0
+run "$LABELQ_BENCH" chained --chain >/dev/null 2>&1 || status=$?
+[ "$status" = 2 ] || fail "labelq-bench --chain without --connections exited $status, want 2"
 status=0
 run "$LABELQ_BENCH" paced --rate 100 >/dev/null 2>&1 || status=$?
 [ "$status" = 2 ] || fail "labelq-bench --rate without --connections exited $status, want 2"
