@@ -1,6 +1,7 @@
 /* Writes fuzz_frame's seed inputs into DIR: a mode byte (see fuzz_frame.c)
  * then encoded frames, one file per conversation. Run by `run.sh seeds`;
  * the results are committed under corpus/fuzz_frame/. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,114 @@ int main(int argc, char **argv)
     named(&s, LABELQ__ENVELOPE__BODY_REPORT, "p");
     named(&s, LABELQ__ENVELOPE__BODY_EXPORT, "q");
     named(&s, LABELQ__ENVELOPE__BODY_REPORT, "nope");
+    close_seed(&s);
+
+    /* Batches: create (plain and append), import into one, list, get, every
+     * change, and the refusals (unknown batch, resume after cancel). */
+    open_seed(&s, dir, "valid-batches", AS_ADMIN);
+    Labelq__CreateBatch cb = LABELQ__CREATE_BATCH__INIT;
+    cb.project = "p";
+    cb.name = "mon";
+    cb.has_priority = true;
+    cb.priority = 5;
+    put(&s, LABELQ__ENVELOPE__BODY_CREATE_BATCH, &cb);
+    cb.append = true;
+    put(&s, LABELQ__ENVELOPE__BODY_CREATE_BATCH, &cb);
+    char *blines[] = {"{\"id\":\"b1\",\"data\":{\"text\":\"batch\"}}"};
+    Labelq__ImportLine bl = LABELQ__IMPORT_LINE__INIT, *blp = &bl;
+    bl.line_no = 1;
+    bl.json = blines[0];
+    Labelq__ImportChunk bc = LABELQ__IMPORT_CHUNK__INIT;
+    bc.project = "p";
+    bc.batch = "mon";
+    bc.lines = &blp;
+    bc.n_lines = 1;
+    put(&s, LABELQ__ENVELOPE__BODY_IMPORT_CHUNK, &bc);
+    Labelq__ListBatches lb = LABELQ__LIST_BATCHES__INIT;
+    lb.project = "p";
+    put(&s, LABELQ__ENVELOPE__BODY_LIST_BATCHES, &lb);
+    Labelq__GetBatch gb = LABELQ__GET_BATCH__INIT;
+    gb.project = "p";
+    gb.name = "mon";
+    put(&s, LABELQ__ENVELOPE__BODY_GET_BATCH, &gb);
+    Labelq__UpdateBatch ub = LABELQ__UPDATE_BATCH__INIT;
+    ub.project = "p";
+    ub.name = "mon";
+    Labelq__UpdateBatch__Action acts[] = {
+        LABELQ__UPDATE_BATCH__ACTION__PAUSE, LABELQ__UPDATE_BATCH__ACTION__RESUME,
+        LABELQ__UPDATE_BATCH__ACTION__PRIORITY, LABELQ__UPDATE_BATCH__ACTION__CANCEL,
+        LABELQ__UPDATE_BATCH__ACTION__RESUME};
+    for (size_t i = 0; i < sizeof(acts) / sizeof(*acts); i++) {
+        ub.action = acts[i];
+        ub.priority = (int32_t)i - 2;
+        put(&s, LABELQ__ENVELOPE__BODY_UPDATE_BATCH, &ub);
+    }
+    gb.name = "nope";
+    put(&s, LABELQ__ENVELOPE__BODY_GET_BATCH, &gb);
+    close_seed(&s);
+
+    /* Typed projects: one of each kind, an item for spans, and labels of
+     * every shape submitted (most to tasks that are not leased: the value
+     * checks run first). */
+    open_seed(&s, dir, "valid-typed-projects", AS_ADMIN);
+    static const struct {
+        char *name;
+        Labelq__LabelType type;
+    } kinds[] = {{"tm", LABELQ__LABEL_TYPE__MULTI},   {"to", LABELQ__LABEL_TYPE__ORDINAL},
+                 {"tn", LABELQ__LABEL_TYPE__NUMERIC}, {"tt", LABELQ__LABEL_TYPE__TEXT},
+                 {"ts", LABELQ__LABEL_TYPE__SPANS},   {"tb", LABELQ__LABEL_TYPE__BOXES}};
+    char *tlabels[] = {"PER", "LOC", "ORG"};
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+        Labelq__ProjectConfig tc = LABELQ__PROJECT_CONFIG__INIT;
+        tc.name = kinds[i].name;
+        tc.type = kinds[i].type;
+        tc.overlap = 1;
+        if (tc.type == LABELQ__LABEL_TYPE__NUMERIC) {
+            tc.number_min = -1;
+            tc.number_max = 10;
+        } else if (tc.type != LABELQ__LABEL_TYPE__TEXT) {
+            tc.labels = tlabels;
+            tc.n_labels = 3;
+        }
+        Labelq__CreateProject tcp = LABELQ__CREATE_PROJECT__INIT;
+        tcp.config = &tc;
+        put(&s, LABELQ__ENVELOPE__BODY_CREATE_PROJECT, &tcp);
+    }
+    char *slines[] = {"{\"id\":\"s1\",\"data\":{\"text\":\"Ada met Bob in Rome\"}}",
+                      "{\"id\":\"s2\",\"data\":{\"image\":\"http://x/1.png\"}}"};
+    import(&s, "ts", slines, 1);
+    import(&s, "tb", slines + 1, 1);
+    lease(&s, "ts", 1, 0);
+    char *values[] = {"[\"PER\",\"ORG\"]", "LOC", "4.5", "caf\xc3\xa9",
+                      "[{\"start\":0,\"end\":3,\"label\":\"PER\"}]",
+                      "[{\"x\":1,\"y\":2,\"w\":3,\"h\":4,\"label\":\"ORG\"}]"};
+    for (uint64_t t = 1; t <= 12; t++)
+        submit(&s, t, values[t % 6]);
+    close_seed(&s);
+
+    /* Submit with next, and a token revoked and renewed. */
+    open_seed(&s, dir, "valid-submit-next", AS_ANN1);
+    lease(&s, "p", 2, 0);
+    Labelq__Lease next = LABELQ__LEASE__INIT;
+    next.max_tasks = 2;
+    Labelq__Submit sn = LABELQ__SUBMIT__INIT;
+    sn.task_id = 1;
+    sn.label = "a";
+    sn.next = &next;
+    put(&s, LABELQ__ENVELOPE__BODY_SUBMIT, &sn);
+    sn.task_id = 2;
+    next.project = "nope";
+    put(&s, LABELQ__ENVELOPE__BODY_SUBMIT, &sn);
+    close_seed(&s);
+
+    open_seed(&s, dir, "valid-revoke", AS_ADMIN);
+    Labelq__RevokeToken rt = LABELQ__REVOKE_TOKEN__INIT;
+    rt.name = "ann2";
+    put(&s, LABELQ__ENVELOPE__BODY_REVOKE_TOKEN, &rt);
+    rt.new_token = true;
+    put(&s, LABELQ__ENVELOPE__BODY_REVOKE_TOKEN, &rt);
+    rt.name = "admin";
+    put(&s, LABELQ__ENVELOPE__BODY_REVOKE_TOKEN, &rt);
     close_seed(&s);
 
     open_seed(&s, dir, "invalid-request-before-hello", AS_NOBODY);
