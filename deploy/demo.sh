@@ -96,8 +96,9 @@ step "creating project '$PROJECT' (labels pos,neg,neutral; 3 labels per item)"
 	--instructions "Read the product review and pick its sentiment. pos: the writer is happy with the product. neg: the writer is unhappy. neutral: facts only, or praise and complaint in equal measure."
 "$LABELQ" project list
 
-step "importing $ITEMS ($(wc -l <"$ITEMS") reviews)"
-"$LABELQ" import "$PROJECT" "$ITEMS"
+step "importing $ITEMS ($(wc -l <"$ITEMS") reviews) as batch reviews-1"
+"$LABELQ" import "$PROJECT" "$ITEMS" --batch reviews-1
+"$LABELQ" batch list "$PROJECT"
 
 step "labeling with 8 simulated annotators (accuracy 60-95 %) until every item is done"
 # --json keeps each annotator's drawn accuracy for the quality check below.
@@ -112,8 +113,9 @@ print("%d labels by %d annotators in %.1f s (%.0f/s), %d errors; accuracy on the
          "yes" if b["done"] else "no"))
 ' "$OUT/bench.json"
 
-step "labelq status $PROJECT"
+step "labelq status $PROJECT, and its batch"
 "$LABELQ" status "$PROJECT"
+"$LABELQ" batch show "$PROJECT" reviews-1
 
 step "labelq report $PROJECT: agreement, consensus, annotators, confidence"
 "$LABELQ" report "$PROJECT"
