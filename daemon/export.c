@@ -1,6 +1,7 @@
 #include "daemon/export.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,11 +15,17 @@
 #include "proto/error.h"
 #include "quality/majority.h"
 
-/* A real number as jansson last wrote it (see append_real). */
+/* Real numbers as jansson wrote them (see append_real), direct-mapped by
+ * their bits: a project's confidences take a few dozen values (one per
+ * annotator and label under Dawid-Skene, say) that alternate from item to
+ * item, so one remembered value would miss most of the time. */
+enum { REAL_MEMO_BITS = 6, REAL_MEMO_SLOTS = 1 << REAL_MEMO_BITS };
 typedef struct real_memo {
-    double v;
-    bool set;
-    char text[40];
+    struct {
+        uint64_t bits;
+        bool set;
+        char text[40];
+    } slot[REAL_MEMO_SLOTS];
 } real_memo;
 
 typedef struct lq_export {
@@ -59,42 +66,11 @@ typedef struct lq_export {
     real_memo memo[3];               /* confidence, agreement, seconds: worker thread only */
 } lq_export;
 
+/* A task's labels: the labels cursor's records, valid until its next call. */
 typedef struct task_labels {
-    Labelq__LabelRecord **v;
-    size_t n, cap;
+    Labelq__LabelRecord *const *v;
+    size_t n;
 } task_labels;
-
-static int collect_label(void *ctx, const Labelq__LabelRecord *rec)
-{
-    task_labels *tl = ctx;
-    if (tl->n == tl->cap) {
-        size_t cap = tl->cap ? tl->cap * 2 : 8;
-        Labelq__LabelRecord **v = realloc(tl->v, cap * sizeof(*v));
-        if (!v)
-            return LQ_ENOMEM;
-        tl->v = v;
-        tl->cap = cap;
-    }
-    /* The record dies after the callback; keep a copy of what we need. */
-    Labelq__LabelRecord *copy = malloc(sizeof(*copy));
-    if (!copy || !(copy->value = strdup(rec->value))) {
-        free(copy);
-        return LQ_ENOMEM;
-    }
-    copy->annotator_id = rec->annotator_id;
-    copy->duration_ms = rec->duration_ms;
-    tl->v[tl->n++] = copy;
-    return 0;
-}
-
-static void labels_clear(task_labels *tl)
-{
-    for (size_t i = 0; i < tl->n; i++) {
-        free(tl->v[i]->value);
-        free(tl->v[i]);
-    }
-    tl->n = 0;
-}
 
 static int append(lq_export *e, const char *s, size_t n)
 {
@@ -148,7 +124,8 @@ typedef struct verdict {
 
 /* The item's consensus: the stored estimate (Dawid-Skene once the project
  * has enough labels) when there is one, else the majority vote. */
-static verdict verdict_of(lq_export *e, lq_txn *txn, const Labelq__TaskRecord *task, lq_vote vote)
+static verdict verdict_of(lq_export *e, lq_store_cursor *results, const Labelq__TaskRecord *task,
+                          lq_vote vote)
 {
     verdict v = {vote.label >= 0 ? e->config->labels[vote.label] : NULL, vote.confidence,
                  vote.agreement, "majority"};
@@ -156,15 +133,13 @@ static verdict verdict_of(lq_export *e, lq_txn *txn, const Labelq__TaskRecord *t
         v = (verdict){task->gold, 1.0, vote.agreement, "gold"};
         return v;
     }
-    Labelq__ResultRecord *res = NULL;
-    if (lq_store_get_result(txn, task->id, &res) == 0 && res->label < e->config->n_labels) {
+    const Labelq__ResultRecord *res;
+    if (lq_store_cursor_result(results, task->id, &res) == 0 && res->label < e->config->n_labels) {
         v.label = e->config->labels[res->label];
         v.confidence = res->confidence;
-        /* A static string: the record is freed below. */
+        /* A static string: the record dies at the cursor's next call. */
         v.method = strcmp(res->method, "dawid-skene") == 0 ? "dawid-skene" : "majority";
     }
-    if (res)
-        labelq__result_record__free_unpacked(res, NULL);
     return v;
 }
 
@@ -247,24 +222,29 @@ static int append_json_string(lq_export *e, const char *s)
 }
 
 /* v as jansson writes a real at 6 digits, remembered in *memo: the same few
- * values (1.0, 0.666667, ...) come again and again. Returns 0 or LQ_ENOMEM
+ * values (1.0, 0.666667, ...) come again and again. Values are matched by
+ * their bits (0.0 and -0.0 are written differently). Returns 0 or LQ_ENOMEM
  * (also for a value jansson cannot write, as json_pack would fail). */
 static int append_real(lq_export *e, real_memo *memo, double v)
 {
-    if (!memo->set || memo->v != v) {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    /* Fibonacci hashing: the top bits of bits * 2^64/phi. */
+    size_t at = (size_t)((bits * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - REAL_MEMO_BITS));
+    if (!memo->slot[at].set || memo->slot[at].bits != bits) {
         json_t *j = json_real(v);
         char *text = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6)) : NULL;
         json_decref(j);
-        if (!text || strlen(text) >= sizeof(memo->text)) {
+        if (!text || strlen(text) >= sizeof(memo->slot[at].text)) {
             free(text);
             return LQ_ENOMEM;
         }
-        strcpy(memo->text, text);
+        strcpy(memo->slot[at].text, text);
         free(text);
-        memo->v = v;
-        memo->set = true;
+        memo->slot[at].bits = bits;
+        memo->slot[at].set = true;
     }
-    return append_str(e, memo->text);
+    return append_str(e, memo->slot[at].text);
 }
 
 /* One JSONL line for a done task, written directly: the same bytes as
@@ -322,9 +302,12 @@ static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_l
     return rc;
 }
 
+/* One chunk's scan: the tasks in id order, and a cursor on the labels and
+ * one on the results following it (store.h "merge cursors"). */
 typedef struct scan {
     lq_export *e;
     lq_txn *txn;
+    lq_store_cursor *label_cur, *result_cur;
     task_labels labels;
 } scan;
 
@@ -356,15 +339,15 @@ static int emit_item(lq_export *e, scan *s, const Labelq__TaskRecord *task, lq_v
 {
     verdict v = {0};
     if (lq_label_indexed(e->config))
-        v = verdict_of(e, s->txn, task, vote);
+        v = verdict_of(e, s->result_cur, task, vote);
     lq_export_index_verdict iv = {v.label, v.confidence, v.agreement, v.method};
     lq_export_pass p = {e->format, e->pass == 1, &e->format_state, e->min_confidence,
                         e->config, e->names, e->n_names};
     const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
     lq_outbuf o = {e->buf, e->len, e->cap};
     bool written;
-    int rc = lq_export_item_write(&p, &o, s->txn, task, batch, s->labels.v, s->labels.n, &iv,
-                                  &written);
+    int rc = lq_export_item_write(&p, &o, s->result_cur, task, batch, s->labels.v, s->labels.n,
+                                  &iv, &written);
     e->buf = o.buf;
     e->len = o.len;
     e->cap = o.cap;
@@ -399,8 +382,7 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
         e->after_id = task->id; /* another part of the split, or not in pass 0 */
         return 0;
     }
-    labels_clear(&s->labels);
-    int rc = lq_store_each_task_label(s->txn, task->id, collect_label, &s->labels);
+    int rc = lq_store_cursor_labels(s->label_cur, task->id, &s->labels.v, &s->labels.n);
     if (rc)
         return rc;
     lq_vote vote = vote_of(e, &s->labels);
@@ -411,7 +393,7 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
         if ((rc = emit_item(e, s, task, vote)) < 0)
             return rc;
     } else if (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n, vote.agreement)) {
-        verdict v = verdict_of(e, s->txn, task, vote);
+        verdict v = verdict_of(e, s->result_cur, task, vote);
         if (v.confidence >= e->min_confidence) {
             if ((rc = write_line(e, task, &s->labels, &v)) < 0)
                 return rc;
@@ -469,11 +451,15 @@ static void read_chunk(uv_work_t *w)
     if (rc == 0)
         rc = lq_store_read_begin(e->store, &s.txn);
     if (rc == 0) {
-        rc = lq_store_each_task(s.txn, e->project_id, e->after_id, export_task, &s);
+        rc = lq_store_cursor_open_labels(s.txn, &s.label_cur);
+        if (rc == 0)
+            rc = lq_store_cursor_open_results(s.txn, &s.result_cur);
+        if (rc == 0)
+            rc = lq_store_each_task(s.txn, e->project_id, e->after_id, export_task, &s);
+        lq_store_cursor_close(s.label_cur);
+        lq_store_cursor_close(s.result_cur);
         lq_store_read_end(s.txn);
     }
-    labels_clear(&s.labels);
-    free(s.labels.v);
     if (rc == 0 || rc == 2)
         rc = scan_ended(e);
     e->status = rc < 0 ? rc : 0;

@@ -18,7 +18,7 @@ static int write_it(const lq_export_pass *p, lq_outbuf *o, lq_export_item *it,
     return rc;
 }
 
-int lq_export_item_write(const lq_export_pass *p, lq_outbuf *o, lq_txn *txn,
+int lq_export_item_write(const lq_export_pass *p, lq_outbuf *o, lq_store_cursor *results,
                          const Labelq__TaskRecord *task, const char *batch,
                          Labelq__LabelRecord *const *labels, size_t n,
                          const lq_export_index_verdict *iv, bool *written)
@@ -54,7 +54,7 @@ int lq_export_item_write(const lq_export_pass *p, lq_outbuf *o, lq_txn *txn,
         if (cfg->type == LABELQ__LABEL_TYPE__ORDINAL)
             it.median = lq_export_median(cfg, values, n);
     } else if (rc == 0) {
-        rc = lq_export_typed_verdict(txn, cfg, task, values, who, n, &tv);
+        rc = lq_export_typed_verdict(results, cfg, task, values, who, n, &tv);
         it.label = tv.value;
         it.confidence = tv.confidence;
         it.agreement = tv.agreement;

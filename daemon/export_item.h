@@ -33,9 +33,10 @@ typedef struct lq_export_index_verdict {
 /* Writes task (of batch batch, NULL when unknown) with its n labels to o
  * through p->format, unless its confidence is below p->min_confidence on
  * a first pass. iv is the consensus for single-choice and ordinal
- * projects; other types' is found here (export_verdict.h). *written says
+ * projects; other types' is found here (export_verdict.h), the stored
+ * one through results (a results cursor of the scan). *written says
  * whether the item went out. Returns 0, LQ_ENOMEM or a storage error. */
-int lq_export_item_write(const lq_export_pass *p, lq_outbuf *o, lq_txn *txn,
+int lq_export_item_write(const lq_export_pass *p, lq_outbuf *o, lq_store_cursor *results,
                          const Labelq__TaskRecord *task, const char *batch,
                          Labelq__LabelRecord *const *labels, size_t n,
                          const lq_export_index_verdict *iv, bool *written);

@@ -65,24 +65,21 @@ static int from_labels(const Labelq__ProjectConfig *cfg, const Labelq__TaskRecor
     return rc;
 }
 
-int lq_export_typed_verdict(lq_txn *txn, const Labelq__ProjectConfig *cfg,
+int lq_export_typed_verdict(lq_store_cursor *results, const Labelq__ProjectConfig *cfg,
                             const Labelq__TaskRecord *task, const char *const *values,
                             const uint32_t *annotators, size_t n, lq_typed_verdict *out)
 {
     memset(out, 0, sizeof(*out));
     out->method = "majority";
-    Labelq__ResultRecord *res = NULL;
-    if (lq_store_get_result(txn, task->id, &res) == 0 && res->method[0]) {
+    const Labelq__ResultRecord *res;
+    if (lq_store_cursor_result(results, task->id, &res) == 0 && res->method[0]) {
         out->value = strdup(res->value);
         out->confidence = res->confidence;
         out->agreement = res->agreement;
         out->spread = res->spread;
         out->method = method_name(res->method);
-        labelq__result_record__free_unpacked(res, NULL);
         return out->value ? 0 : LQ_ENOMEM;
     }
-    if (res)
-        labelq__result_record__free_unpacked(res, NULL);
     return from_labels(cfg, task, values, annotators, n, out);
 }
 

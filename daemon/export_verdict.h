@@ -20,9 +20,10 @@ typedef struct lq_typed_verdict {
     const char *method; /* static */
 } lq_typed_verdict;
 
-/* Fills out for task, whose n labels are values[i] by annotators[i].
+/* Fills out for task, whose n labels are values[i] by annotators[i]; the
+ * stored result is read through results (a results cursor, store.h).
  * Returns 0 or LQ_ENOMEM; free out->value either way. */
-int lq_export_typed_verdict(lq_txn *txn, const Labelq__ProjectConfig *cfg,
+int lq_export_typed_verdict(lq_store_cursor *results, const Labelq__ProjectConfig *cfg,
                             const Labelq__TaskRecord *task, const char *const *values,
                             const uint32_t *annotators, size_t n, lq_typed_verdict *out);
 

@@ -15,6 +15,7 @@
 typedef struct reading {
     lq_quality_run *run;
     lq_txn *txn;
+    lq_store_cursor *labels; /* follows the task scan (store.h "merge cursors") */
     uint32_t unit;
     unsigned counts[LQ_MAX_LABELS];
     uint32_t n;
@@ -132,8 +133,13 @@ static int read_task(void *ctx, const Labelq__TaskRecord *task)
     rd->unit = q->ratings.n_units++;
     memset(rd->counts, 0, sizeof(rd->counts));
     rd->n = 0;
-    if ((rc = lq_store_each_task_label(rd->txn, task->id, read_label, rd)) < 0)
+    Labelq__LabelRecord *const *labels;
+    size_t n;
+    if ((rc = lq_store_cursor_labels(rd->labels, task->id, &labels, &n)) < 0)
         return rc;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = read_label(rd, labels[i])) < 0)
+            return rc;
     if (q->typed_run && q->config->type == LABELQ__LABEL_TYPE__SPANS &&
         (rc = keep_text(q, rd->unit, task)) < 0)
         return rc;
@@ -256,8 +262,10 @@ static void run_work(uv_work_t *w)
     int rc = lq_store_read_begin(q->store, &rd.txn);
     if (rc == 0) {
         uint64_t after = q->one_batch ? q->first_task - 1 : 0;
-        if (!q->one_batch || q->first_task > 0)
+        rc = lq_store_cursor_open_labels(rd.txn, &rd.labels);
+        if (rc == 0 && (!q->one_batch || q->first_task > 0))
             rc = lq_store_each_task(rd.txn, q->project_id, after, read_task, &rd);
+        lq_store_cursor_close(rd.labels);
         lq_store_read_end(rd.txn);
         if (rc == 1)
             rc = 0;

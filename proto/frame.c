@@ -124,3 +124,28 @@ Labelq__Envelope *lq_frame_decode(const uint8_t *frame, size_t len)
 {
     return labelq__envelope__unpack(NULL, len, frame);
 }
+
+/* protobuf-c's allocator over an lq_frame_arena: NULL when full, which
+ * fails the unpack. */
+static void *arena_alloc(void *data, size_t size)
+{
+    lq_frame_arena *a = data;
+    size_t at = (a->used + 15) & ~(size_t)15; /* max_align_t on the targets we build */
+    if (at > a->cap || size > a->cap - at)
+        return NULL;
+    a->used = at + size;
+    return a->buf + at;
+}
+
+static void arena_free(void *data, void *ptr)
+{
+    (void)data;
+    (void)ptr; /* emptied as a whole by the next decode */
+}
+
+Labelq__Envelope *lq_frame_decode_arena(lq_frame_arena *a, const uint8_t *frame, size_t len)
+{
+    ProtobufCAllocator alloc = {arena_alloc, arena_free, a};
+    a->used = 0;
+    return labelq__envelope__unpack(&alloc, len, frame);
+}

@@ -68,4 +68,19 @@ void lq_frame_buf_free(lq_frame_buf *b);
  * Envelope. */
 Labelq__Envelope *lq_frame_decode(const uint8_t *frame, size_t len);
 
+/* Memory for decoding one request at a time without malloc: a bump
+ * allocator over buf (cap bytes, the caller's), emptied by each decode. */
+typedef struct lq_frame_arena {
+    uint8_t *buf;
+    size_t cap;
+    size_t used;
+} lq_frame_arena;
+
+/* Decodes one frame payload into a (emptied first). Returns the message,
+ * valid until the next decode into a and never to be freed, or NULL when it
+ * is not a valid Envelope or does not fit in a (decode it with
+ * lq_frame_decode then, which also tells the two apart). Nothing of the
+ * message may be kept past its use: copy what must outlive it. */
+Labelq__Envelope *lq_frame_decode_arena(lq_frame_arena *a, const uint8_t *frame, size_t len);
+
 #endif

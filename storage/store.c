@@ -58,6 +58,16 @@ static void gate_leave_exclusive(lq_store *st)
 
 /* ---- open / close ---- */
 
+/* Frees a read transaction that is reset or was never begun. */
+static void read_txn_free(lq_txn *txn)
+{
+    if (!txn)
+        return;
+    if (txn->mdb)
+        mdb_txn_abort(txn->mdb);
+    free(txn);
+}
+
 static void set_err(char *errbuf, size_t errlen, const char *what, const char *dir, int rc)
 {
     if (errbuf && errlen)
@@ -195,6 +205,8 @@ void lq_store_close(lq_store *st)
 {
     if (!st)
         return;
+    read_txn_free(st->spare);
+    st->spare = NULL;
     if (st->env)
         mdb_env_close(st->env);
     pthread_cond_destroy(&st->gate_cv);
@@ -219,34 +231,66 @@ void lq_store_usage(lq_store *st, size_t *map_size, size_t *used)
 
 /* ---- read transactions ---- */
 
+/* Takes the parked reset read transaction, if any, while entering the
+ * gate: one lock round trip for both. Returns it or NULL. */
+static lq_txn *gate_enter_take_spare(lq_store *st)
+{
+    pthread_mutex_lock(&st->gate_mu);
+    while (st->gate_growing)
+        pthread_cond_wait(&st->gate_cv, &st->gate_mu);
+    st->gate_active++;
+    lq_txn *txn = st->spare;
+    st->spare = NULL;
+    pthread_mutex_unlock(&st->gate_mu);
+    return txn;
+}
+
+/* Leaves the gate and parks txn (reset, or NULL) as the spare when the
+ * slot is free. Returns txn when it was not parked: the caller frees it. */
+static lq_txn *gate_leave_park(lq_store *st, lq_txn *txn)
+{
+    pthread_mutex_lock(&st->gate_mu);
+    if (txn && !st->spare) {
+        st->spare = txn;
+        txn = NULL;
+    }
+    if (--st->gate_active == 0)
+        pthread_cond_broadcast(&st->gate_cv);
+    pthread_mutex_unlock(&st->gate_mu);
+    return txn;
+}
+
 int lq_store_read_begin(lq_store *st, lq_txn **out)
 {
-    lq_txn *txn = calloc(1, sizeof(*txn));
-    int rc;
-
     *out = NULL;
+    lq_txn *txn = gate_enter_take_spare(st);
+    if (txn && mdb_txn_renew(txn->mdb) == 0) {
+        *out = txn;
+        return 0;
+    }
+    read_txn_free(txn); /* a spare LMDB would not renew: begin afresh */
+    txn = calloc(1, sizeof(*txn));
     if (!txn)
-        return LQ_EINTERNAL;
+        goto fail;
     txn->st = st;
     txn->read_only = true;
-    gate_enter_shared(st);
-    rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn->mdb);
-    if (rc) {
-        gate_leave_shared(st);
-        free(txn);
-        return LQ_EINTERNAL;
+    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn->mdb) == 0) {
+        *out = txn;
+        return 0;
     }
-    *out = txn;
-    return 0;
+    free(txn);
+fail:
+    gate_leave_shared(st);
+    return LQ_EINTERNAL;
 }
 
 void lq_store_read_end(lq_txn *txn)
 {
     if (!txn)
         return;
-    mdb_txn_abort(txn->mdb);
-    gate_leave_shared(txn->st);
-    free(txn);
+    /* Reset before leaving the gate: no snapshot may outlive the entry. */
+    mdb_txn_reset(txn->mdb);
+    read_txn_free(gate_leave_park(txn->st, txn));
 }
 
 /* ---- copies ---- */

@@ -61,10 +61,15 @@ int lq_store_copy_fd(lq_store *st, int fd);
 
 /* ---- transactions ---- */
 
-/* Begins a read transaction (a consistent snapshot). Returns 0 or LQ_EINTERNAL. */
+/* Begins a read transaction (a consistent snapshot). Returns 0 or LQ_EINTERNAL.
+ * Cheap enough for one per request: the store keeps the last ended read
+ * transaction reset (a reader slot, no snapshot, not counted by the map
+ * gate) and renews it here, so no allocation or reader-table lock is taken.
+ * Hold it for one piece of work, never across event-loop iterations: map
+ * growth waits until no transaction is open. */
 int lq_store_read_begin(lq_store *st, lq_txn **out);
 
-/* Ends a read transaction. Cannot fail. */
+/* Ends a read transaction; its values are gone. Cannot fail. */
 void lq_store_read_end(lq_txn *txn);
 
 /* ---- records: gets ----
@@ -123,5 +128,36 @@ int lq_store_each_label(lq_txn *txn, lq_label_fn fn, void *ctx);
 /* Largest ids in use (0 when none), so new ids continue after a restart. */
 int lq_store_max_ids(lq_txn *txn, uint32_t *project_id, uint32_t *annotator_id,
                      uint64_t *task_id);
+
+/* ---- merge cursors ----
+ * For a scan that visits tasks in increasing id order (lq_store_each_task)
+ * and wants each task's labels or result: one LMDB cursor that follows the
+ * scan forward (labels and results are keyed by task id first), instead of
+ * a new cursor or a tree lookup per task. Ids may also go back; that costs
+ * a seek. Records are unpacked into the cursor's own memory and stay valid
+ * until the next call on the same cursor or its close: do not free them.
+ * A cursor belongs to txn (read transactions only) and to one thread at a
+ * time; close it before the transaction ends. */
+
+typedef struct lq_store_cursor lq_store_cursor;
+
+/* Opens a cursor over the labels (or results) database. Returns 0 and
+ * *out, LQ_ENOMEM or LQ_EINTERNAL (*out NULL). */
+int lq_store_cursor_open_labels(lq_txn *txn, lq_store_cursor **out);
+int lq_store_cursor_open_results(lq_txn *txn, lq_store_cursor **out);
+
+/* Closes c; NULL is ignored. Cannot fail. */
+void lq_store_cursor_close(lq_store_cursor *c);
+
+/* The labels of task_id in annotator-id order: *labels gets an array of *n
+ * records (n 0 when the task has none). Labels cursor only. Returns 0,
+ * LQ_ENOMEM or LQ_EINTERNAL (*n 0). */
+int lq_store_cursor_labels(lq_store_cursor *c, uint64_t task_id,
+                           Labelq__LabelRecord *const **labels, size_t *n);
+
+/* The stored result of task_id into *out. Results cursor only. Returns 0,
+ * LQ_ENOTFOUND (*out NULL), LQ_ENOMEM or LQ_EINTERNAL. */
+int lq_store_cursor_result(lq_store_cursor *c, uint64_t task_id,
+                           const Labelq__ResultRecord **out);
 
 #endif

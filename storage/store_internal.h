@@ -30,6 +30,11 @@ struct lq_store {
     pthread_cond_t gate_cv;
     unsigned gate_active; /* open transactions */
     bool gate_growing;    /* a remap is in progress */
+    /* A reset read transaction kept for the next lq_store_read_begin (under
+     * gate_mu): renewing it skips the allocation and LMDB's reader-table
+     * lock. Reset, it holds a reader slot but no snapshot and no gate
+     * entry, so growth does not wait for it. NULL when none is parked. */
+    struct lq_txn *spare;
 };
 
 struct lq_txn {

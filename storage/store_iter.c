@@ -1,14 +1,53 @@
 /* Ordered scans over the databases, and the largest ids in use. */
 #include "storage/store.h"
 
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/error.h"
 #include "storage/keys.h"
 #include "storage/store_internal.h"
 
-/* Called per record by scan(); non-zero stops the scan and is returned. */
-typedef int (*visit_fn)(void *arg, const MDB_val *val);
+/* Where a scan unpacks its records: a block on the scan's stack, reused
+ * for every record, so that unpacking a small record allocates nothing.
+ * What does not fit is malloc'd and freed one by one as usual. */
+enum { UNPACK_BLOCK = 4096 };
+typedef struct unpack_arena {
+    ProtobufCAllocator alloc;
+    size_t used;
+    max_align_t block[UNPACK_BLOCK / sizeof(max_align_t)];
+} unpack_arena;
+
+static void *arena_alloc(void *data, size_t size)
+{
+    unpack_arena *a = data;
+    size_t need = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    if (sizeof(a->block) - a->used < need)
+        return malloc(size);
+    void *p = (char *)a->block + a->used;
+    a->used += need;
+    return p;
+}
+
+/* Pieces in the block go when the record does (arena_reset). */
+static void arena_free(void *data, void *p)
+{
+    unpack_arena *a = data;
+    uintptr_t at = (uintptr_t)p, start = (uintptr_t)a->block;
+    if (at < start || at >= start + sizeof(a->block))
+        free(p);
+}
+
+static void arena_reset(unpack_arena *a)
+{
+    a->used = 0;
+}
+
+/* Called per record by scan(), which owns a; non-zero stops the scan and is
+ * returned. */
+typedef int (*visit_fn)(void *arg, unpack_arena *a, const MDB_val *val);
 
 /* Visits, in key order, every record of dbi whose key starts with
  * prefix[0..prefix_len-1], beginning at the first key >= start (NULL: at the
@@ -18,17 +57,20 @@ static int scan(lq_txn *txn, MDB_dbi dbi, const void *prefix, size_t prefix_len,
 {
     MDB_cursor *cur = NULL;
     MDB_val k = {start_len, (void *)start}, v;
+    unpack_arena arena;
     int rc = mdb_cursor_open(txn->mdb, dbi, &cur);
 
     if (rc)
         return LQ_EINTERNAL;
     if (!start && prefix_len)
         k = (MDB_val){prefix_len, (void *)prefix};
+    arena.alloc = (ProtobufCAllocator){arena_alloc, arena_free, &arena};
+    arena.used = 0;
     rc = mdb_cursor_get(cur, &k, &v, k.mv_size ? MDB_SET_RANGE : MDB_FIRST);
     while (rc == 0) {
         if (prefix_len && (k.mv_size < prefix_len || memcmp(k.mv_data, prefix, prefix_len) != 0))
             break;
-        rc = visit(arg, &v);
+        rc = visit(arg, &arena, &v);
         if (rc)
             goto out;
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -39,23 +81,26 @@ out:
     return rc;
 }
 
-/* One visitor per record kind: unpack, hand to the caller's fn, free. */
+/* One visitor per record kind: unpack into the scan's arena, hand to the
+ * caller's fn, free. */
 
 struct project_visit {
     lq_project_fn fn;
     void *ctx;
 };
 
-static int visit_project(void *arg, const MDB_val *val)
+static int visit_project(void *arg, unpack_arena *a, const MDB_val *val)
 {
     struct project_visit *pv = arg;
-    Labelq__ProjectRecord *rec = labelq__project_record__unpack(NULL, val->mv_size, val->mv_data);
+    Labelq__ProjectRecord *rec =
+        labelq__project_record__unpack(&a->alloc, val->mv_size, val->mv_data);
     int rc;
 
     if (!rec)
         return LQ_EINTERNAL;
     rc = pv->fn(pv->ctx, rec);
-    labelq__project_record__free_unpacked(rec, NULL);
+    labelq__project_record__free_unpacked(rec, &a->alloc);
+    arena_reset(a);
     return rc;
 }
 
@@ -64,17 +109,18 @@ struct annotator_visit {
     void *ctx;
 };
 
-static int visit_annotator(void *arg, const MDB_val *val)
+static int visit_annotator(void *arg, unpack_arena *a, const MDB_val *val)
 {
     struct annotator_visit *av = arg;
     Labelq__AnnotatorRecord *rec =
-        labelq__annotator_record__unpack(NULL, val->mv_size, val->mv_data);
+        labelq__annotator_record__unpack(&a->alloc, val->mv_size, val->mv_data);
     int rc;
 
     if (!rec)
         return LQ_EINTERNAL;
     rc = av->fn(av->ctx, rec);
-    labelq__annotator_record__free_unpacked(rec, NULL);
+    labelq__annotator_record__free_unpacked(rec, &a->alloc);
+    arena_reset(a);
     return rc;
 }
 
@@ -83,16 +129,17 @@ struct task_visit {
     void *ctx;
 };
 
-static int visit_task(void *arg, const MDB_val *val)
+static int visit_task(void *arg, unpack_arena *a, const MDB_val *val)
 {
     struct task_visit *tv = arg;
-    Labelq__TaskRecord *rec = labelq__task_record__unpack(NULL, val->mv_size, val->mv_data);
+    Labelq__TaskRecord *rec = labelq__task_record__unpack(&a->alloc, val->mv_size, val->mv_data);
     int rc;
 
     if (!rec)
         return LQ_EINTERNAL;
     rc = tv->fn(tv->ctx, rec);
-    labelq__task_record__free_unpacked(rec, NULL);
+    labelq__task_record__free_unpacked(rec, &a->alloc);
+    arena_reset(a);
     return rc;
 }
 
@@ -101,16 +148,17 @@ struct label_visit {
     void *ctx;
 };
 
-static int visit_label(void *arg, const MDB_val *val)
+static int visit_label(void *arg, unpack_arena *a, const MDB_val *val)
 {
     struct label_visit *lv = arg;
-    Labelq__LabelRecord *rec = labelq__label_record__unpack(NULL, val->mv_size, val->mv_data);
+    Labelq__LabelRecord *rec = labelq__label_record__unpack(&a->alloc, val->mv_size, val->mv_data);
     int rc;
 
     if (!rec)
         return LQ_EINTERNAL;
     rc = lv->fn(lv->ctx, rec);
-    labelq__label_record__free_unpacked(rec, NULL);
+    labelq__label_record__free_unpacked(rec, &a->alloc);
+    arena_reset(a);
     return rc;
 }
 
@@ -133,16 +181,17 @@ struct batch_visit {
     void *ctx;
 };
 
-static int visit_batch(void *arg, const MDB_val *val)
+static int visit_batch(void *arg, unpack_arena *a, const MDB_val *val)
 {
     struct batch_visit *bv = arg;
-    Labelq__BatchRecord *rec = labelq__batch_record__unpack(NULL, val->mv_size, val->mv_data);
+    Labelq__BatchRecord *rec = labelq__batch_record__unpack(&a->alloc, val->mv_size, val->mv_data);
     int rc;
 
     if (!rec)
         return LQ_EINTERNAL;
     rc = bv->fn(bv->ctx, rec);
-    labelq__batch_record__free_unpacked(rec, NULL);
+    labelq__batch_record__free_unpacked(rec, &a->alloc);
+    arena_reset(a);
     return rc;
 }
 

@@ -127,6 +127,7 @@ typedef enum {
     OP_ANNOTATOR,
     OP_TASK,
     OP_LABEL,
+    OP_RESULT,
     OP_TASK_THEN_CONFLICT, /* puts its task, then a duplicate ext id: must vanish */
     OP_BLOCK,              /* waits in apply until released: holds the batch open */
 } op_kind;
@@ -150,6 +151,7 @@ typedef struct test_op {
     Labelq__AnnotatorRecord annotator;
     Labelq__TaskRecord task;
     Labelq__LabelRecord label;
+    Labelq__ResultRecord result;
     char ext[32], dup_ext[32], name[32];
     blocker *block;
     done_log *log;
@@ -172,6 +174,8 @@ static int op_apply(lq_write_op *wop, lq_txn *txn)
         return lq_store_put_task(txn, &t->task);
     case OP_LABEL:
         return lq_store_put_label(txn, &t->label);
+    case OP_RESULT:
+        return lq_store_put_result(txn, &t->result);
     case OP_TASK_THEN_CONFLICT:
         rc = lq_store_put_task(txn, &t->task);
         if (rc)
@@ -256,6 +260,17 @@ static void op_label(test_op *t, uint64_t task, uint32_t annotator, const char *
     t->label.annotator_id = annotator;
     t->label.value = t->name;
     t->label.duration_ms = 1234;
+}
+
+static void op_result(test_op *t, uint64_t task, uint32_t label, const char *method)
+{
+    op_init(t, OP_RESULT);
+    labelq__result_record__init(&t->result);
+    snprintf(t->name, sizeof(t->name), "%s", method);
+    t->result.task_id = task;
+    t->result.label = label;
+    t->result.confidence = 0.5 + (double)label / 10.0;
+    t->result.method = t->name;
 }
 
 static void op_block(test_op *t, blocker *b)
@@ -589,6 +604,123 @@ static void test_iteration_order_and_prefixes(void **state)
     lq_store_read_end(txn);
 }
 
+/* The merge cursors follow a task scan: each task gets exactly its own
+ * labels (none when it has none, whatever its neighbours have) and its own
+ * result, also when the scan skips tasks, when another project's tasks sit
+ * between (their labels are in the same database), when a task's labels
+ * outnumber the cursor's first allocation, and when ids go back. */
+static void test_merge_cursors_follow_task_scan(void **state)
+{
+    harness *h = *state;
+    /* Project 1: 10, 11, 13, 20, 21; project 2 (interleaved ids): 12, 14, 22. */
+    static const struct {
+        uint32_t project;
+        uint64_t id;
+    } tasks[] = {{1, 10}, {1, 11}, {2, 12}, {1, 13}, {2, 14}, {1, 20}, {1, 21}, {2, 22}};
+    enum { NT = sizeof(tasks) / sizeof(tasks[0]), MANY = 40 };
+    /* Labels: 10 has 2, 11 none, 12 (project 2) 3, 13 MANY, 14 1, 20 none,
+     * 21 1, 22 2. Results: 10, 12, 14, 21, 22 (13, 11, 20 have none). */
+    static const struct {
+        uint64_t task;
+        uint32_t annotator;
+    } labels[] = {{10, 7}, {10, 3}, {12, 1}, {12, 2}, {12, 3}, {14, 9}, {21, 4}, {22, 1}, {22, 2}};
+    enum { NL = sizeof(labels) / sizeof(labels[0]) };
+    static const uint64_t results[] = {10, 12, 14, 21, 22};
+    enum { NR = sizeof(results) / sizeof(results[0]) };
+    test_op ops[NT + NL + MANY + NR];
+    size_t n = 0;
+    for (size_t i = 0; i < NT; i++) {
+        char ext[32];
+        snprintf(ext, sizeof(ext), "e%llu", (unsigned long long)tasks[i].id);
+        op_task(&ops[n++], tasks[i].project, tasks[i].id, ext, NULL);
+    }
+    for (size_t i = 0; i < NL; i++)
+        op_label(&ops[n++], labels[i].task, labels[i].annotator, "v");
+    for (uint32_t a = 0; a < MANY; a++) {
+        char v[16];
+        snprintf(v, sizeof(v), "value-%u", a);
+        op_label(&ops[n++], 13, 1000 - a, v);
+    }
+    for (size_t i = 0; i < NR; i++)
+        op_result(&ops[n++], results[i], (uint32_t)(results[i] % 3), "dawid-skene");
+    run_ops(h, ops, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(ops[i].status, 0);
+
+    lq_txn *txn;
+    lq_store_cursor *lc, *rc;
+    Labelq__LabelRecord *const *v;
+    const Labelq__ResultRecord *res;
+    size_t nv;
+    assert_int_equal(lq_store_read_begin(h->st, &txn), 0);
+    assert_int_equal(lq_store_cursor_open_labels(txn, &lc), 0);
+    assert_int_equal(lq_store_cursor_open_results(txn, &rc), 0);
+
+    /* Project 1's scan, in id order: 10, 11, 13, 20, 21. */
+    assert_int_equal(lq_store_cursor_labels(lc, 10, &v, &nv), 0);
+    assert_int_equal(nv, 2);
+    assert_int_equal(v[0]->annotator_id, 3);
+    assert_int_equal(v[1]->annotator_id, 7);
+    assert_true(v[0]->task_id == 10 && v[1]->task_id == 10);
+    assert_int_equal(lq_store_cursor_result(rc, 10, &res), 0);
+    assert_true(res->task_id == 10 && res->label == 1);
+    assert_string_equal(res->method, "dawid-skene");
+
+    assert_int_equal(lq_store_cursor_labels(lc, 11, &v, &nv), 0);
+    assert_int_equal(nv, 0);
+    assert_int_equal(lq_store_cursor_result(rc, 11, &res), LQ_ENOTFOUND);
+    assert_null(res);
+
+    /* 12 is project 2's: its labels and result must not show up as 13's. */
+    assert_int_equal(lq_store_cursor_labels(lc, 13, &v, &nv), 0);
+    assert_int_equal(nv, MANY);
+    for (size_t i = 0; i < MANY; i++) {
+        char want[16];
+        snprintf(want, sizeof(want), "value-%zu", MANY - 1 - i);
+        assert_true(v[i]->task_id == 13);
+        assert_int_equal(v[i]->annotator_id, 1000 - (MANY - 1 - i));
+        assert_string_equal(v[i]->value, want);
+    }
+    assert_int_equal(lq_store_cursor_result(rc, 13, &res), LQ_ENOTFOUND);
+
+    /* 20: no labels, no result, though 14 (before) and 21 (after) have. */
+    assert_int_equal(lq_store_cursor_labels(lc, 20, &v, &nv), 0);
+    assert_int_equal(nv, 0);
+    assert_int_equal(lq_store_cursor_result(rc, 20, &res), LQ_ENOTFOUND);
+
+    /* 21: the result without asking for its labels first. */
+    assert_int_equal(lq_store_cursor_result(rc, 21, &res), 0);
+    assert_true(res->task_id == 21 && res->label == 0);
+    assert_int_equal(lq_store_cursor_labels(lc, 21, &v, &nv), 0);
+    assert_int_equal(nv, 1);
+    assert_int_equal(v[0]->annotator_id, 4);
+
+    /* Past the last key of both databases. */
+    assert_int_equal(lq_store_cursor_labels(lc, 23, &v, &nv), 0);
+    assert_int_equal(nv, 0);
+    assert_int_equal(lq_store_cursor_result(rc, 23, &res), LQ_ENOTFOUND);
+
+    /* Back to project 2's scan (ids go back: a seek), 12, 14, 22. */
+    assert_int_equal(lq_store_cursor_labels(lc, 12, &v, &nv), 0);
+    assert_int_equal(nv, 3);
+    assert_int_equal(lq_store_cursor_result(rc, 12, &res), 0);
+    assert_true(res->task_id == 12);
+    assert_int_equal(lq_store_cursor_labels(lc, 14, &v, &nv), 0);
+    assert_int_equal(nv, 1);
+    assert_int_equal(v[0]->annotator_id, 9);
+    assert_int_equal(lq_store_cursor_result(rc, 14, &res), 0);
+    assert_true(res->task_id == 14 && res->label == 2);
+    assert_int_equal(lq_store_cursor_labels(lc, 22, &v, &nv), 0);
+    assert_int_equal(nv, 2);
+    assert_int_equal(lq_store_cursor_result(rc, 22, &res), 0);
+    assert_true(res->task_id == 22);
+
+    lq_store_cursor_close(lc);
+    lq_store_cursor_close(rc);
+    lq_store_cursor_close(NULL);
+    lq_store_read_end(txn);
+}
+
 static void read_max_ids(harness *h, uint32_t *p, uint32_t *a, uint64_t *t)
 {
     lq_txn *txn;
@@ -681,6 +813,39 @@ static void test_read_txn_ends_on_other_thread(void **state)
     run_ops(h, &op, 1);
     assert_int_equal(op.status, 0);
     free(big);
+}
+
+/* lq_store_read_begin reuses the last ended read transaction: a reused one
+ * must see the commits made since it was parked, two may be open at once
+ * (one reused, one new), and a parked one must not hold up map growth. */
+static void test_read_txn_reuse_sees_new_commits(void **state)
+{
+    harness *h = *state;
+    test_op op;
+    lq_txn *a, *b;
+    uint64_t id;
+
+    assert_int_equal(lq_store_read_begin(h->st, &a), 0);
+    assert_int_equal(lq_store_find_task(a, 1, "x", &id), LQ_ENOTFOUND);
+    lq_store_read_end(a); /* parked */
+
+    char *big = malloc(1 << 20); /* outgrows the small map: growth with one parked */
+    assert_non_null(big);
+    memset(big, 'q', (1 << 20) - 1);
+    big[(1 << 20) - 1] = '\0';
+    op_task(&op, 1, 7, "x", big);
+    run_ops(h, &op, 1);
+    assert_int_equal(op.status, 0);
+    free(big);
+
+    assert_int_equal(lq_store_read_begin(h->st, &a), 0); /* the parked one */
+    assert_int_equal(lq_store_read_begin(h->st, &b), 0); /* a new one */
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(lq_store_find_task(a, 1, "x", &id), 0);
+    assert_int_equal(id, 7);
+    assert_int_equal(lq_store_find_task(b, 1, "x", &id), 0);
+    lq_store_read_end(a);
+    lq_store_read_end(b); /* the spare slot is taken: freed */
 }
 
 /* ---- writer ---- */
@@ -1081,9 +1246,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_put_get_each_kind, setup_default, teardown),
         cmocka_unit_test_setup_teardown(test_conflicts_leave_no_trace, setup_default, teardown),
         cmocka_unit_test_setup_teardown(test_iteration_order_and_prefixes, setup_default, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_cursors_follow_task_scan, setup_default,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_max_ids_survive_reopen, setup_default, teardown),
         cmocka_unit_test_setup_teardown(test_open_missing_dir_fails, setup_default, teardown),
         cmocka_unit_test_setup_teardown(test_read_txn_ends_on_other_thread, setup_small_map,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_read_txn_reuse_sees_new_commits, setup_small_map,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_writer_group_commit_in_order, setup_default, teardown),
         cmocka_unit_test_setup_teardown(test_failing_op_is_undone_alone, setup_default, teardown),
