@@ -372,6 +372,32 @@ static Labelq__Envelope *decode_request(const uint8_t *frame, size_t len, bool *
     return *in_arena ? env : lq_frame_decode(frame, len);
 }
 
+/* Requests a second from which a connection keeps OpenSSL's record
+ * buffers instead of freeing them after every record. */
+#define BUSY_REQUESTS_PER_S 32
+
+/* The TLS context frees a connection's record buffers (~34 KB) whenever
+ * they empty (SSL_MODE_RELEASE_BUFFERS), so thousands of quiet annotators
+ * cost little. A connection sending many requests a second would free and
+ * allocate them for every record: it keeps them while it stays that busy,
+ * and releases them again after a quieter second. */
+static void note_request(lq_conn *c)
+{
+    uint64_t now = uv_now(c->srv->loop);
+    if (now - c->burst_start >= 1000) {
+        if (c->tls_buffers_kept && c->burst_requests < BUSY_REQUESTS_PER_S) {
+            SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
+            c->tls_buffers_kept = false;
+        }
+        c->burst_start = now;
+        c->burst_requests = 0;
+    }
+    if (++c->burst_requests == BUSY_REQUESTS_PER_S && !c->tls_buffers_kept) {
+        SSL_clear_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
+        c->tls_buffers_kept = true;
+    }
+}
+
 /* Hands every whole frame to the dispatcher. */
 static void process_frames(lq_conn *c)
 {
@@ -394,6 +420,7 @@ static void process_frames(lq_conn *c)
             lq_conn_close(c, "undecodable frame");
             return;
         }
+        note_request(c);
         lq_dispatch(c, env);
         if (!in_arena)
             labelq__envelope__free_unpacked(env, NULL);

@@ -53,6 +53,9 @@ struct lq_conn {
     uint64_t held_id;          /* ...for this request */
     int held_code;
     char held_msg[128];
+    bool tls_buffers_kept;     /* busy: OpenSSL keeps its record buffers */
+    uint64_t burst_start;      /* uv_now() of the first request of this second */
+    unsigned burst_requests;   /* requests since burst_start */
     lq_frame_buf out;          /* replies of this loop iteration, not yet encrypted */
     size_t write_pending;      /* bytes handed to uv_write not yet written */
     struct lq_export *export;  /* the export running on this connection, if any */

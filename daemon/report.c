@@ -262,6 +262,11 @@ void lq_results_note_label(lq_server *srv, lq_project *p)
     uint64_t due = p->labels / 10 > RESULTS_MIN_NEW_LABELS ? p->labels / 10 : RESULTS_MIN_NEW_LABELS;
     bool finished = p->tasks > 0 && p->done == p->tasks;
     bool quiet = p->estimating || uv_now(srv->loop) < p->estimate_quiet_until;
-    if ((p->labels_since_estimate >= due && !quiet) || finished)
+    /* With one label per item there is nothing to estimate while labels
+     * arrive: no agreement to measure, and Dawid-Skene cannot tell an
+     * annotator's errors from the truth, so the consensus is that label.
+     * Such a project (a plain work queue) is estimated once, when done. */
+    bool single = p->config->max_overlap <= 1;
+    if ((p->labels_since_estimate >= due && !quiet && !single) || finished)
         lq_results_refresh(srv, p);
 }
