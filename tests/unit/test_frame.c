@@ -1,4 +1,5 @@
-/* Frame codec: whole, split and oversize frames. */
+/* Frame codec: whole, split and oversize frames, the reply buffer, and
+ * decoding into an arena. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,6 +120,54 @@ static void garbage_is_not_an_envelope(void **state)
     labelq__envelope__free_unpacked(env, NULL);
 }
 
+/* A frame decodes into an arena as with malloc, the arena is emptied by
+ * each decode (so it never grows), every block is aligned for any field,
+ * and a message that does not fit, or garbage, gives NULL (the ASan build
+ * checks that nothing is written past the arena). */
+static void arena_decode(void **state)
+{
+    (void)state;
+    static _Alignas(16) uint8_t mem[512];
+    lq_frame_arena a = {mem, sizeof mem, 0};
+    size_t len;
+    uint8_t *buf = encode_hello("secret", &len);
+    for (int round = 0; round < 3; round++) {
+        Labelq__Envelope *env = lq_frame_decode_arena(&a, buf + LQ_FRAME_HEADER,
+                                                      len - LQ_FRAME_HEADER);
+        assert_non_null(env);
+        assert_int_equal(env->id, 42);
+        assert_string_equal(env->hello->token, "secret");
+        assert_true((uint8_t *)env >= mem && (uint8_t *)env < mem + sizeof mem);
+        assert_int_equal((uintptr_t)env % 16, 0);
+        assert_true(a.used > 0 && a.used <= a.cap);
+    }
+    size_t used_one = a.used;
+    free(buf);
+
+    /* A token bigger than the arena: NULL, nothing written beyond it. */
+    char big[1024];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    buf = encode_hello(big, &len);
+    assert_null(lq_frame_decode_arena(&a, buf + LQ_FRAME_HEADER, len - LQ_FRAME_HEADER));
+    assert_true(a.used <= a.cap);
+    /* ...while the malloc decoder takes it. */
+    Labelq__Envelope *env = lq_frame_decode(buf + LQ_FRAME_HEADER, len - LQ_FRAME_HEADER);
+    assert_non_null(env);
+    assert_int_equal(strlen(env->hello->token), sizeof big - 1);
+    labelq__envelope__free_unpacked(env, NULL);
+    free(buf);
+
+    static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff};
+    assert_null(lq_frame_decode_arena(&a, garbage, sizeof garbage));
+
+    /* After a failure the arena starts over: the small one fits again. */
+    buf = encode_hello("secret", &len);
+    assert_non_null(lq_frame_decode_arena(&a, buf + LQ_FRAME_HEADER, len - LQ_FRAME_HEADER));
+    assert_int_equal(a.used, used_one);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +175,7 @@ int main(void)
         cmocka_unit_test(partial_and_coalesced),
         cmocka_unit_test(oversize_rejected),
         cmocka_unit_test(garbage_is_not_an_envelope),
+        cmocka_unit_test(arena_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
