@@ -49,29 +49,15 @@ typedef enum method { METHOD_NONE, METHOD_MAJORITY, METHOD_DAWID_SKENE } method;
 typedef struct options {
     method method;
     const char *method_name; /* as given, for the other types */
-    bool json;
-    typed_kind kind;
-    const char *scale;
+    cli_typed_options typed; /* --json, --type, --scale */
 } options;
 
 static int option(void *ctx, int opt, const char *arg)
 {
     options *o = ctx;
-    if (opt == 'j') {
-        o->json = true;
-        return 0;
-    }
-    if (opt == 't') {
-        if (typed_kind_parse(arg, &o->kind) < 0)
-            return cli_bad_arg("--type must be single, multi, ordinal, numeric, text, spans or "
-                               "boxes, not '%s'",
-                               arg);
-        return 0;
-    }
-    if (opt == 's') {
-        o->scale = arg;
-        return 0;
-    }
+    int rc = cli_typed_option(&o->typed, opt, arg);
+    if (rc != CLI_GO_ON)
+        return rc;
     if (opt != 'm')
         return CLI_USAGE;
     o->method_name = arg;
@@ -351,19 +337,20 @@ int cli_aggregate(cli *g, int argc, char **argv)
     int rc = cli_parse(g, argc, argv, "hm:jt:s:", opts, usage, option, &o, &args);
     if (rc != CLI_GO_ON)
         return rc;
-    if (o.kind == TYPED_SINGLE && (rc = single_method(&o)) != 0)
+    if (o.typed.kind == TYPED_SINGLE && (rc = single_method(&o)) != 0)
         return rc;
     if (argc - args != 1)
         return cli_usage_error(usage, "aggregate takes one FILE.csv");
-    if (o.scale && o.kind != TYPED_ORDINAL)
+    if (o.typed.scale && o.typed.kind != TYPED_ORDINAL)
         return cli_bad_arg("--scale is for --type ordinal");
-    if (o.kind != TYPED_SINGLE) {
-        const char *how = cli_aggregate_method(o.kind, o.method_name);
+    if (o.typed.kind != TYPED_SINGLE) {
+        const char *how = cli_aggregate_method(o.typed.kind, o.method_name);
         if (!how)
             return cli_bad_arg("--method for --type %s must be %s, not '%s'",
-                               typed_kind_name(o.kind), cli_aggregate_methods(o.kind),
+                               typed_kind_name(o.typed.kind), cli_aggregate_methods(o.typed.kind),
                                o.method_name);
-        return cli_aggregate_typed(argv[args], o.kind, o.scale, how, o.json);
+        return cli_aggregate_typed(argv[args], o.typed.kind, o.typed.scale, how,
+                                   o.typed.json);
     }
     if (o.method == METHOD_NONE)
         return cli_usage_error(usage, "--method is required: majority or dawid-skene");
@@ -385,7 +372,7 @@ int cli_aggregate(cli *g, int argc, char **argv)
         rc = cli_fail("%s: %s", path, lq_strerror(err_code));
         goto out;
     }
-    if (o.json) {
+    if (o.typed.json) {
         rc = print_json(&d, &c, &t, o.method);
     } else {
         print_tables(&d, &c, &t, o.method);

@@ -58,29 +58,15 @@ static const struct metric_name {
 typedef struct options {
     const struct metric_name *metric;
     bool metric_given;
-    bool json;
-    typed_kind kind;
-    const char *scale;
+    cli_typed_options typed; /* --json, --type, --scale */
 } options;
 
 static int option(void *ctx, int opt, const char *arg)
 {
     options *o = ctx;
-    if (opt == 'j') {
-        o->json = true;
-        return 0;
-    }
-    if (opt == 't') {
-        if (typed_kind_parse(arg, &o->kind) < 0)
-            return cli_bad_arg("--type must be single, multi, ordinal, numeric, text, spans or "
-                               "boxes, not '%s'",
-                               arg);
-        return 0;
-    }
-    if (opt == 's') {
-        o->scale = arg;
-        return 0;
-    }
+    int rc = cli_typed_option(&o->typed, opt, arg);
+    if (rc != CLI_GO_ON)
+        return rc;
     if (opt != 'm')
         return CLI_USAGE;
     o->metric_given = true;
@@ -273,14 +259,14 @@ int cli_agreement(cli *g, int argc, char **argv)
     if (argc - args != 1)
         return cli_usage_error(usage, "agreement takes one FILE.csv");
     const char *path = argv[args];
-    if (o.scale && o.kind != TYPED_ORDINAL)
+    if (o.typed.scale && o.typed.kind != TYPED_ORDINAL)
         return cli_bad_arg("--scale is for --type ordinal");
-    if (o.kind != TYPED_SINGLE) {
+    if (o.typed.kind != TYPED_SINGLE) {
         if (o.metric_given)
             return cli_bad_arg("--metric is for --type single; --type %s reports its own "
                                "metrics",
-                               typed_kind_name(o.kind));
-        return cli_agreement_typed(path, o.kind, o.scale, o.json);
+                               typed_kind_name(o.typed.kind));
+        return cli_agreement_typed(path, o.typed.kind, o.typed.scale, o.typed.json);
     }
     snprintf(numeric_for, sizeof(numeric_for), "--metric %s", o.metric->name);
     bool numeric = o.metric->metric != LQ_METRIC_NOMINAL;
@@ -296,7 +282,7 @@ int cli_agreement(cli *g, int argc, char **argv)
         rc = cli_fail("%s: %s", path, lq_strerror(err_code));
         goto out;
     }
-    if (o.json) {
+    if (o.typed.json) {
         rc = print_json(&d, o.metric->name, &res);
     } else {
         print_block(strcmp(path, "-") == 0 ? "stdin" : path, &d, o.metric->name, &res);

@@ -8,6 +8,17 @@
 
 #include "client/typed_ratings.h"
 
+/* The options both commands take: --json, --type and --scale. */
+typedef struct cli_typed_options {
+    bool json;
+    typed_kind kind;   /* TYPED_SINGLE unless --type says otherwise */
+    const char *scale; /* --scale: ordinal step names, or NULL */
+} cli_typed_options;
+
+/* Handles opt when it is one of those ('j', 't', 's'): returns 0, or
+ * CLI_USAGE after reporting a bad --type; CLI_GO_ON for any other opt. */
+int cli_typed_option(cli_typed_options *o, int opt, const char *arg);
+
 /* Reads path as ratings of kind (scale for ordinal, may be NULL) and
  * prints the type's agreement metrics, as text or JSON. Returns the exit
  * status (CLI_FAIL after reporting bad input). */
