@@ -11,35 +11,9 @@ set -euo pipefail
 LABELQ=${1:-${LABELQ_CLI:?path of labelq}}
 PY=/usr/bin/python3
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/labelq-offline-XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-# check FILE PYTHON: runs PYTHON with d = the JSON in FILE; it asserts.
-check() {
-    $PY -c "
-import json, math, sys
-d = json.load(open(sys.argv[1]))
-def near(x, want, tol=1e-9):
-    assert x is not None and abs(x - want) <= tol, (x, want)
-$2
-" "$1" || fail "check on $1: $2 (output: $(head -c 2000 "$1"))"
-}
-
-# expect_fail STATUS PATTERN ARGS...: labelq ARGS must exit STATUS with
-# PATTERN (a fixed string) in its stderr.
-expect_fail() {
-    local want=$1 pattern=$2 status=0
-    shift 2
-    "$LABELQ" "$@" >out.txt 2>err.txt || status=$?
-    [ "$status" = "$want" ] || fail "labelq $* exited $status, not $want: $(cat err.txt)"
-    grep -qF -- "$pattern" err.txt || fail "labelq $*: stderr lacks '$pattern': $(cat err.txt)"
-}
+CHECK_PRELUDE=''
+# shellcheck source=SCRIPTDIR/offline.sh
+. "$(dirname "${BASH_SOURCE[0]}")/offline.sh"
 
 # --- Two annotators, ten units, labels worked out by hand -----------------
 # ann: y y y y y y n n n n     bob: y y y y n n n n n y

@@ -13,36 +13,10 @@ set -euo pipefail
 LABELQ=${1:-${LABELQ_CLI:?path of labelq}}
 PY=/usr/bin/python3
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/labelq-offline-typed-XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-cd "$dir"
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-# check FILE PYTHON: runs PYTHON with d = the JSON in FILE (and NLTK's
-# AnnotationTask and distances at hand); it asserts.
-check() {
-    $PY -c "
-import json, math, sys
-from nltk.metrics.agreement import AnnotationTask
-from nltk.metrics.distance import masi_distance, jaccard_distance, binary_distance, interval_distance, edit_distance
-d = json.load(open(sys.argv[1]))
-def near(x, want, tol=1e-9):
-    assert x is not None and abs(x - want) <= tol, (x, want)
-$2
-" "$1" || fail "check on $1: $2 (output: $(head -c 2000 "$1"))"
-}
-
-expect_fail() {
-    local want=$1 pattern=$2 status=0
-    shift 2
-    "$LABELQ" "$@" >out.txt 2>err.txt || status=$?
-    [ "$status" = "$want" ] || fail "labelq $* exited $status, not $want: $(cat err.txt)"
-    grep -qF -- "$pattern" err.txt || fail "labelq $*: stderr lacks '$pattern': $(cat err.txt)"
-}
+CHECK_PRELUDE='from nltk.metrics.agreement import AnnotationTask
+from nltk.metrics.distance import masi_distance, jaccard_distance, binary_distance, interval_distance, edit_distance'
+# shellcheck source=SCRIPTDIR/offline.sh
+. "$(dirname "${BASH_SOURCE[0]}")/offline.sh"
 
 # --- multi: both cell forms (';' and a JSON array) -------------------------
 cat >multi.csv <<'EOF'

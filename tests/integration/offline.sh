@@ -1,0 +1,38 @@
+# shellcheck shell=bash
+# What the offline-command scripts (offline_cli.sh, offline_typed.sh) share,
+# sourced after `set -euo pipefail` with LABELQ (the labelq binary), PY
+# (a python3) and CHECK_PRELUDE (Python lines run before each check, e.g.
+# imports; may be empty) set: a work dir removed at exit, fail, check and
+# expect_fail.
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/labelq-offline-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# check FILE PYTHON: runs PYTHON with d = the JSON in FILE (after
+# CHECK_PRELUDE); it asserts.
+check() {
+    $PY -c "
+import json, math, sys
+$CHECK_PRELUDE
+d = json.load(open(sys.argv[1]))
+def near(x, want, tol=1e-9):
+    assert x is not None and abs(x - want) <= tol, (x, want)
+$2
+" "$1" || fail "check on $1: $2 (output: $(head -c 2000 "$1"))"
+}
+
+# expect_fail STATUS PATTERN ARGS...: labelq ARGS must exit STATUS with
+# PATTERN (a fixed string) in its stderr.
+expect_fail() {
+    local want=$1 pattern=$2 status=0
+    shift 2
+    "$LABELQ" "$@" >out.txt 2>err.txt || status=$?
+    [ "$status" = "$want" ] || fail "labelq $* exited $status, not $want: $(cat err.txt)"
+    grep -qF -- "$pattern" err.txt || fail "labelq $*: stderr lacks '$pattern': $(cat err.txt)"
+}
