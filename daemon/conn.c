@@ -362,12 +362,17 @@ static bool arena_kind(Labelq__Envelope__BodyCase kind)
 
 /* Decodes a request frame: the hot kinds into a static arena (one loop
  * thread, one request dispatched at a time), which saves an allocation and
- * free per field. Sets *in_arena; an arena message is not to be freed. */
+ * free per field. The kind is read off the wire first, so other requests
+ * (an import chunk of a megabyte) are decoded once, with malloc. Sets
+ * *in_arena; an arena message is not to be freed. */
 static Labelq__Envelope *decode_request(const uint8_t *frame, size_t len, bool *in_arena)
 {
     static _Alignas(16) uint8_t mem[DECODE_ARENA_BYTES]; /* as arena_alloc aligns */
     static lq_frame_arena arena = {mem, sizeof(mem), 0};
-    Labelq__Envelope *env = lq_frame_decode_arena(&arena, frame, len);
+    Labelq__Envelope *env = NULL;
+    if (arena_kind((Labelq__Envelope__BodyCase)lq_frame_peek_body(frame, len)))
+        env = lq_frame_decode_arena(&arena, frame, len);
+    /* Checked again: a frame that repeats the oneof decodes to its last. */
     *in_arena = env && arena_kind(env->body_case);
     return *in_arena ? env : lq_frame_decode(frame, len);
 }

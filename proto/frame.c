@@ -1,5 +1,6 @@
 #include "proto/frame.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,53 @@ void lq_frame_buf_free(lq_frame_buf *b)
 Labelq__Envelope *lq_frame_decode(const uint8_t *frame, size_t len)
 {
     return labelq__envelope__unpack(NULL, len, frame);
+}
+
+/* Reads a base-128 varint at *at; false when it runs off the end or past
+ * 64 bits. */
+static bool read_varint(const uint8_t *p, size_t len, size_t *at, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64 && *at < len; shift += 7) {
+        uint8_t b = p[(*at)++];
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+int lq_frame_peek_body(const uint8_t *frame, size_t len)
+{
+    size_t at = 0;
+    uint64_t key, n;
+    while (at < len) {
+        if (!read_varint(frame, len, &at, &key))
+            return 0;
+        uint64_t field = key >> 3;
+        if (field >= 2) /* Envelope has the id (1), then only the oneof */
+            return field <= INT32_MAX ? (int)field : 0;
+        /* Skip the id's value by its wire type: varint, 64-bit,
+         * length-delimited or 32-bit. */
+        uint64_t type = key & 7;
+        if (type == 0) {
+            if (!read_varint(frame, len, &at, &n))
+                return 0;
+            continue;
+        }
+        if (type == 1)
+            n = 8;
+        else if (type == 5)
+            n = 4;
+        else if (type != 2 || !read_varint(frame, len, &at, &n))
+            return 0;
+        if (n > len - at)
+            return 0;
+        at += n;
+    }
+    return 0;
 }
 
 /* protobuf-c's allocator over an lq_frame_arena: NULL when full, which

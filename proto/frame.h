@@ -68,6 +68,13 @@ void lq_frame_buf_free(lq_frame_buf *b);
  * Envelope. */
 Labelq__Envelope *lq_frame_decode(const uint8_t *frame, size_t len);
 
+/* The Envelope body a frame payload carries, read off the wire without
+ * decoding: the field number of its first field after the id, which is the
+ * Labelq__Envelope__BodyCase it decodes to unless the frame repeats the
+ * oneof (then the last one wins on decoding). 0 when there is none or the
+ * bytes are malformed. Cannot fail. */
+int lq_frame_peek_body(const uint8_t *frame, size_t len);
+
 /* Memory for decoding one request at a time without malloc: a bump
  * allocator over buf (cap bytes, the caller's), emptied by each decode. */
 typedef struct lq_frame_arena {

@@ -168,6 +168,42 @@ static void arena_decode(void **state)
     free(buf);
 }
 
+/* The body kind read off the wire matches what decoding gives, with or
+ * without an id, and malformed bytes give 0. */
+static void peek_body(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = encode_hello("secret", &len);
+    assert_int_equal(lq_frame_peek_body(buf + LQ_FRAME_HEADER, len - LQ_FRAME_HEADER),
+                     LABELQ__ENVELOPE__BODY_HELLO);
+    /* Cut inside the body's length: still a Hello by its tag. */
+    assert_int_equal(lq_frame_peek_body(buf + LQ_FRAME_HEADER, 3), LABELQ__ENVELOPE__BODY_HELLO);
+    /* Cut inside the id: no body yet. */
+    assert_int_equal(lq_frame_peek_body(buf + LQ_FRAME_HEADER, 1), 0);
+    free(buf);
+
+    Labelq__Lease lease = LABELQ__LEASE__INIT;
+    lease.project = "p";
+    Labelq__Envelope env = LABELQ__ENVELOPE__INIT; /* id 0: not on the wire */
+    env.body_case = LABELQ__ENVELOPE__BODY_LEASE;
+    env.lease = &lease;
+    assert_int_equal(lq_frame_encode(&env, LQ_FRAME_DEFAULT_MAX, &buf, &len), 0);
+    assert_int_equal(lq_frame_peek_body(buf + LQ_FRAME_HEADER, len - LQ_FRAME_HEADER),
+                     LABELQ__ENVELOPE__BODY_LEASE);
+    free(buf);
+
+    static const uint8_t only_id[] = {0x08, 0x2a};           /* id 42, no body */
+    static const uint8_t bad_varint[] = {0x08, 0xff, 0xff};  /* runs off the end */
+    static const uint8_t bad_wire[] = {0x0b, 0x00};          /* wire type 3 */
+    static const uint8_t long_skip[] = {0x0a, 0x10, 0x00};   /* field 1 as 16 bytes, 1 there */
+    assert_int_equal(lq_frame_peek_body(only_id, sizeof only_id), 0);
+    assert_int_equal(lq_frame_peek_body(bad_varint, sizeof bad_varint), 0);
+    assert_int_equal(lq_frame_peek_body(bad_wire, sizeof bad_wire), 0);
+    assert_int_equal(lq_frame_peek_body(long_skip, sizeof long_skip), 0);
+    assert_int_equal(lq_frame_peek_body(NULL, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +212,7 @@ int main(void)
         cmocka_unit_test(oversize_rejected),
         cmocka_unit_test(garbage_is_not_an_envelope),
         cmocka_unit_test(arena_decode),
+        cmocka_unit_test(peek_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
