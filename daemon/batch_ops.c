@@ -176,6 +176,17 @@ static void batch_changed(lq_write_op *op, int status)
     batch_op_free(o);
 }
 
+/* Refuses new items for b when it was canceled. Returns whether it did. */
+static bool refuse_items(lq_conn *c, uint64_t id, const lq_batch *b)
+{
+    if (b->state != LABELQ__BATCH_STATE__BATCH_CANCELED)
+        return false;
+    lq_conn_send_error(c, id, LQ_ECONFLICT,
+                       "batch '%s' of project %s was canceled; it takes no more items", b->name,
+                       b->project->config->name);
+    return true;
+}
+
 /* Refuses a change to b while b cannot take one. Returns whether it did. */
 static bool busy(lq_conn *c, uint64_t id, const lq_batch *b)
 {
@@ -207,12 +218,8 @@ void lq_batch_create(lq_conn *c, uint64_t id, const Labelq__CreateBatch *req)
         return;
     }
     if (b) {
-        if (b->state == LABELQ__BATCH_STATE__BATCH_CANCELED) {
-            lq_conn_send_error(c, id, LQ_ECONFLICT,
-                               "batch '%s' of project %s was canceled; it takes no more items",
-                               b->name, p->config->name);
+        if (refuse_items(c, id, b))
             return;
-        }
         if (busy(c, id, b))
             return;
         if (req->has_priority && req->priority != b->priority)
@@ -315,11 +322,5 @@ lq_batch *lq_batch_for_import(lq_conn *c, uint64_t id, lq_project *p, const char
     }
     if (!b) /* id 0 when free: the batch stores made before batches used */
         b = new_batch(c, id, p, lq_batch_by_id(p, 0) ? p->next_batch_id : 0, want, 0);
-    if (b && b->state == LABELQ__BATCH_STATE__BATCH_CANCELED) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT,
-                           "batch '%s' of project %s was canceled; it takes no more items",
-                           b->name, p->config->name);
-        return NULL;
-    }
-    return b;
+    return b && !refuse_items(c, id, b) ? b : NULL;
 }
