@@ -83,7 +83,7 @@ bench-scale: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/scale.sh
 
 # bench/compare.sh alone: labelqd next to beanstalkd and Redis Streams
-# (installs them, hiredis and strace if missing). About 5 minutes.
+# (installs them, hiredis and perf if missing). About 1.5 minutes.
 compare: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/compare.sh
 

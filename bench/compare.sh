@@ -7,7 +7,9 @@
 # one cycle in flight; then COMPARE_ROUNDS rounds of COMPARE_SECONDS each
 # are measured, the rounds going round the servers (all four stay up). Prints medians over the rounds: completed tasks/s, p50/p99
 # latency, the server's CPU (from /proc/PID/stat), and labelq's ratio to
-# each; for labelqd also fsyncs/s next to acks/s (strace). Then labelqd
+# each; for labelqd also fsyncs/s and device cache flushes/s next to acks/s,
+# counted by the kernel (perf stat on tracepoints; nothing stops the daemon,
+# unlike strace, which cost it a fifth of its rate). Then labelqd
 # again (--chain), open loop at half its median peak (labelq-bench --rate
 # peak/2, same workers, COMPARE_ROUNDS rounds of COMPARE_SECONDS): the tasks/s it achieved
 # and its p50/p99 from each cycle's scheduled start, against issue 4's
@@ -69,7 +71,7 @@ die() {
 # --- what this script needs beyond labelq's own dependencies ---------------
 install_extras() {
 	local missing=() pkg
-	for pkg in beanstalkd redis-server libhiredis-dev strace; do
+	for pkg in beanstalkd redis-server libhiredis-dev linux-perf; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
 	done
 	((${#missing[@]})) || return 0
@@ -95,13 +97,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/labelq-compare.XXXXXX")
 pids=()
 lq_pid=
 
-# Stops every server this script started, by PID: labelqd first (strace,
-# whose PID is in pids, exits with it and only then has written its log),
-# then the rest; SIGKILL for any still there after 15 s.
+# Stops every server this script started, by PID: labelqd first, then the
+# rest; SIGKILL for any still there after 15 s.
 stop_all() {
 	local pid watchdog
 	[[ -z $lq_pid ]] || kill -TERM "$lq_pid" 2>/dev/null || true
 	lq_pid=
+	perf_stop
 	for pid in "${pids[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -168,19 +170,15 @@ print(json.dumps(o))' "$work/$name.round" "$before" "$after" "$(getconf CLK_TCK)
 }
 
 # --- labelqd -----------------------------------------------------------------
-# Sets lq_pid (the daemon's PID; strace's is in pids) and LABELQ_* for it.
+# Sets lq_pid (the daemon's PID) and LABELQ_* for it.
 start_labelq() {
-	local port spid i
+	local port i
 	port=$(free_port)
-	echo "==> labelqd on 127.0.0.1:$port (TLS, group commit + fsync, overlap 1) under strace"
-	# seccomp-bpf: only the traced calls stop the daemon, not every syscall.
-	strace -f --seccomp-bpf -qq -ttt -e trace=fsync,fdatasync,msync -o "$work/labelqd.strace" \
-		"$LABELQD" --data "$work/labelq-data" --listen "127.0.0.1:$port" >"$work/labelqd.log" 2>&1 &
-	spid=$!
-	pids+=("$spid")
-	wait_port "$port" "$spid"
-	lq_pid=$(pgrep -P "$spid" | head -n 1)
-	[[ -n $lq_pid ]] || die "labelqd's PID not found under strace $spid"
+	echo "==> labelqd on 127.0.0.1:$port (TLS, group commit + fsync, overlap 1)"
+	"$LABELQD" --data "$work/labelq-data" --listen "127.0.0.1:$port" >"$work/labelqd.log" 2>&1 &
+	lq_pid=$!
+	pids+=("$lq_pid")
+	wait_port "$port" "$lq_pid"
 	for ((i = 0; i < 50; i++)); do
 		[[ -s $work/labelq-data/admin.token ]] && break
 		sleep 0.1
@@ -191,6 +189,47 @@ start_labelq() {
 	"$LABELQ" project create compare --labels a,b,c --overlap 1 >/dev/null
 	echo "    preloading $LQ_TASKS tasks"
 	"$BENCH" compare --preload "$LQ_TASKS" --payload "$PAYLOAD" --json
+}
+
+# --- counting labelqd's syncs ----------------------------------------------------
+# The kernel counts them, so the daemon runs untouched: perf stat on the
+# syscall tracepoints of labelqd's threads (fsync, fdatasync, msync), and,
+# machine-wide, on the block layer's requests that carry a cache flush (what
+# an fdatasync and LMDB's O_DSYNC write of the meta page each cost the disk).
+# Both print 100 ms intervals; compare_table.py adds up those inside each
+# round's measured window. perf_ok is set by perf_check.
+perf_ok=0
+perf_pids=()
+SYNC_EVENTS=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_msync
+perf_check() {
+	if perf stat -x, -e "$SYNC_EVENTS" -e block:block_rq_issue --filter 'rwbs ~ "*F*"' -a \
+		-o "$work/perf-check" -- true 2>/dev/null; then
+		perf_ok=1
+	else
+		echo "    perf cannot count tracepoints here (needs root or kernel.perf_event_paranoid <= -1):" \
+			"fsyncs are not counted" >&2
+	fi
+}
+# Starts the counters for round N; each file's first line is the Unix time
+# just before its perf started (perf's interval times count from there).
+perf_start() {
+	((perf_ok)) || return 0
+	local n=$1
+	bash -c 'date +%s.%N >"$1"; exec perf stat -I 100 -x, -p "$2" -e "$3" --append -o "$1"' \
+		_ "$work/syncs.$n.csv" "$lq_pid" "$SYNC_EVENTS" &
+	perf_pids+=($!)
+	bash -c 'date +%s.%N >"$1"; exec perf stat -I 100 -x, -a -e block:block_rq_issue --filter "rwbs ~ \"*F*\"" --append -o "$1"' \
+		_ "$work/flushes.$n.csv" &
+	perf_pids+=($!)
+	sleep 0.2 # perf's own start-up, before the window opens
+}
+perf_stop() {
+	local pid
+	for pid in "${perf_pids[@]}"; do
+		kill -INT "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	perf_pids=()
 }
 
 # --- beanstalkd ----------------------------------------------------------------
@@ -252,6 +291,7 @@ start_redis() {
 echo "compare: $TASKS tasks of $PAYLOAD bytes, $WORKERS workers (one cycle in flight each)," \
 	"$ROUNDS rounds of ${SECONDS_PER_ROUND}s per server; $(nproc) CPUs"
 start_labelq
+perf_check
 start_beanstalk
 start_redis
 
@@ -259,8 +299,10 @@ start_redis
 # busy machine (other load, a slow disk) as the others.
 for ((round = 1; round <= ROUNDS; round++)); do
 	echo "==> round $round of $ROUNDS"
+	perf_start "$round"
 	measure labelq "$lq_pid" "$BENCH" compare --connections "$WORKERS" --inflight 1 \
 		--lease-batch 1 --chain --duration "$SECONDS_PER_ROUND" --json
+	perf_stop
 	measure labelq-plain "$lq_pid" "$BENCH" compare --connections "$WORKERS" --inflight 1 \
 		--lease-batch 1 --duration "$SECONDS_PER_ROUND" --json
 	for fsync in 0 50; do
@@ -284,7 +326,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		--lease-batch 1 --chain --threads "$HALF_THREADS" --duration "$SECONDS_PER_ROUND" \
 		--rate "$half" --json
 done
-# strace's log is complete once the daemon has exited.
 stop_all 2>/dev/null
 
 echo
