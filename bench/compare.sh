@@ -174,8 +174,10 @@ print(json.dumps(o))' "$work/$name.round" "$before" "$after" "$(getconf CLK_TCK)
 start_labelq() {
 	local port i
 	port=$(free_port)
+	lq_metrics=127.0.0.1:$(free_port)
 	echo "==> labelqd on 127.0.0.1:$port (TLS, group commit + fsync, overlap 1)"
-	"$LABELQD" --data "$work/labelq-data" --listen "127.0.0.1:$port" >"$work/labelqd.log" 2>&1 &
+	"$LABELQD" --data "$work/labelq-data" --listen "127.0.0.1:$port" \
+		--metrics-listen "$lq_metrics" >"$work/labelqd.log" 2>&1 &
 	lq_pid=$!
 	pids+=("$lq_pid")
 	wait_port "$port" "$lq_pid"
@@ -189,6 +191,14 @@ start_labelq() {
 	"$LABELQ" project create compare --labels a,b,c --overlap 1 >/dev/null
 	echo "    preloading $LQ_TASKS tasks"
 	"$BENCH" compare --preload "$LQ_TASKS" --payload "$PAYLOAD" --json
+}
+
+# Saves labelqd's /metrics page to FILE: its labelq_commit_seconds before and
+# after a round give the daemon's own view of the round's submits.
+scrape() {
+	python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen("http://" + sys.argv[1] + "/metrics", timeout=10).read().decode())' \
+		"$lq_metrics" >"$1"
 }
 
 # --- counting labelqd's syncs ----------------------------------------------------
@@ -322,9 +332,11 @@ ok = [r for r in rs if not r["empty_leases"]] or rs
 print(max(1, round(statistics.median(r["tasks_per_second"] for r in ok) / 2)))' "$work/labelq.jsonl")
 for ((round = 1; round <= ROUNDS; round++)); do
 	echo "==> labelqd at half its peak, $half tasks/s, round $round of $ROUNDS"
+	scrape "$work/half.$round.before"
 	measure labelq-half "$lq_pid" "$BENCH" compare --connections "$WORKERS" --inflight 1 \
 		--lease-batch 1 --chain --threads "$HALF_THREADS" --duration "$SECONDS_PER_ROUND" \
 		--rate "$half" --json
+	scrape "$work/half.$round.after"
 done
 stop_all 2>/dev/null
 

@@ -23,8 +23,8 @@ typedef enum lq_metric_hist {
     LQ_H_N
 } lq_metric_hist;
 
-/* Upper bounds of the histogram buckets: 0.0005 s .. 5 s, then +Inf. */
-#define LQ_HIST_BUCKETS 13
+/* Upper bounds of the histogram buckets: 0.0001 s .. 5 s, then +Inf. */
+#define LQ_HIST_BUCKETS 18
 
 typedef struct lq_histogram {
     uint64_t counts[LQ_HIST_BUCKETS + 1]; /* per bucket, not cumulative; last: +Inf */
