@@ -9,7 +9,7 @@
 # latency, the server's CPU (from /proc/PID/stat), and labelq's ratio to
 # each; for labelqd also fsyncs/s and device cache flushes/s next to acks/s,
 # counted by the kernel (perf stat on tracepoints; nothing stops the daemon,
-# unlike strace, which cost it a fifth of its rate). Then labelqd
+# unlike strace, which cost it 10 to 20 % of its rate). Then labelqd
 # again (--chain), open loop at half its median peak (labelq-bench --rate
 # peak/2, same workers, COMPARE_ROUNDS rounds of COMPARE_SECONDS): the tasks/s it achieved
 # and its p50/p99 from each cycle's scheduled start, against issue 4's
@@ -216,7 +216,8 @@ perf_check() {
 		-o "$work/perf-check" -- true 2>/dev/null; then
 		perf_ok=1
 	else
-		echo "    perf cannot count tracepoints here (needs root or kernel.perf_event_paranoid <= -1):" \
+		echo "    perf stat cannot count tracepoints here (not installed, or not root and" \
+			"kernel.perf_event_paranoid > -1):" \
 			"fsyncs are not counted" >&2
 	fi
 }
