@@ -162,12 +162,23 @@ static int group_checked(const lq_box_data *d, const lq_box_options *o, lq_unit_
     return rc;
 }
 
+/* What lq_box_f1 scores each pair of a unit's annotations with. */
+typedef struct box_pairs {
+    const lq_box_data *d;
+    double iou_threshold;
+} box_pairs;
+
+static int box_pair_f1(const void *ctx, size_t i, size_t j, double *out)
+{
+    const box_pairs *bp = ctx;
+    const lq_box_annotation *a = &bp->d->v[i], *b = &bp->d->v[j];
+    return pair_f1(a->boxes, a->n_boxes, b->boxes, b->n_boxes, bp->iou_threshold, out, NULL);
+}
+
 int lq_box_f1(const lq_box_data *d, const lq_box_options *o, double *unit_f1, double *overall)
 {
     lq_box_options def;
     lq_unit_groups g;
-    double total = 0.0;
-    size_t pairs = 0;
     int rc;
 
     if (!o) {
@@ -176,31 +187,9 @@ int lq_box_f1(const lq_box_data *d, const lq_box_options *o, double *unit_f1, do
     }
     if ((rc = group_checked(d, o, &g)) != 0)
         return rc;
-    for (uint32_t u = 0; u < d->n_units && rc == 0; u++) {
-        size_t lo = g.start[u], m = g.start[u + 1] - lo;
-        double sum = 0.0;
-
-        unit_f1[u] = -1.0;
-        for (size_t i = 0; i < m && rc == 0; i++)
-            for (size_t j = i + 1; j < m && rc == 0; j++) {
-                const lq_box_annotation *a = &d->v[g.order[lo + i]], *b = &d->v[g.order[lo + j]];
-                double f1 = 0.0;
-
-                rc = pair_f1(a->boxes, a->n_boxes, b->boxes, b->n_boxes, o->iou_threshold, &f1,
-                             NULL);
-                sum += f1;
-            }
-        if (m >= 2) {
-            unit_f1[u] = sum / (double)(m * (m - 1) / 2);
-            total += sum;
-            pairs += m * (m - 1) / 2;
-        }
-    }
+    box_pairs bp = {d, o->iou_threshold};
+    rc = lq_unit_groups_mean_pairs(&g, d->n_units, box_pair_f1, &bp, unit_f1, overall);
     lq_unit_groups_free(&g);
-    if (rc == 0 && pairs == 0)
-        rc = LQ_EBADREQ;
-    if (rc == 0)
-        *overall = total / (double)pairs;
     return rc;
 }
 

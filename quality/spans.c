@@ -241,39 +241,22 @@ static int group_checked(const lq_span_data *d, lq_unit_groups *g)
     return rc;
 }
 
+static int span_pair_f1(const void *ctx, size_t i, size_t j, double *out)
+{
+    const lq_span_data *d = ctx;
+    const lq_span_annotation *a = &d->v[i], *b = &d->v[j];
+    return lq_span_pair_f1(a->spans, a->n_spans, b->spans, b->n_spans, out);
+}
+
 int lq_span_f1(const lq_span_data *d, double *unit_f1, double *overall)
 {
     lq_unit_groups g;
-    double total = 0.0;
-    size_t pairs = 0;
     int rc;
 
     if ((rc = group_checked(d, &g)) != 0)
         return rc;
-    for (uint32_t u = 0; u < d->n_units && rc == 0; u++) {
-        size_t lo = g.start[u], m = g.start[u + 1] - lo;
-        double sum = 0.0;
-
-        unit_f1[u] = -1.0;
-        for (size_t i = 0; i < m && rc == 0; i++)
-            for (size_t j = i + 1; j < m && rc == 0; j++) {
-                const lq_span_annotation *a = &d->v[g.order[lo + i]], *b = &d->v[g.order[lo + j]];
-                double f1 = 0.0;
-
-                rc = lq_span_pair_f1(a->spans, a->n_spans, b->spans, b->n_spans, &f1);
-                sum += f1;
-            }
-        if (m >= 2) {
-            unit_f1[u] = sum / (double)(m * (m - 1) / 2);
-            total += sum;
-            pairs += m * (m - 1) / 2;
-        }
-    }
+    rc = lq_unit_groups_mean_pairs(&g, d->n_units, span_pair_f1, d, unit_f1, overall);
     lq_unit_groups_free(&g);
-    if (rc == 0 && pairs == 0)
-        rc = LQ_EBADREQ;
-    if (rc == 0)
-        *overall = total / (double)pairs;
     return rc;
 }
 

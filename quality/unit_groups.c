@@ -71,6 +71,38 @@ out:
     return rc;
 }
 
+int lq_unit_groups_mean_pairs(const lq_unit_groups *g, uint32_t n_units, lq_pair_score_fn score,
+                              const void *ctx, double *unit_mean, double *overall)
+{
+    double total = 0.0;
+    size_t pairs = 0;
+    int rc = 0;
+
+    for (uint32_t u = 0; u < n_units && rc == 0; u++) {
+        size_t lo = g->start[u], m = g->start[u + 1] - lo;
+        double sum = 0.0;
+
+        unit_mean[u] = -1.0;
+        for (size_t i = 0; i < m && rc == 0; i++)
+            for (size_t j = i + 1; j < m && rc == 0; j++) {
+                double s = 0.0;
+
+                rc = score(ctx, g->order[lo + i], g->order[lo + j], &s);
+                sum += s;
+            }
+        if (m >= 2) {
+            unit_mean[u] = sum / (double)(m * (m - 1) / 2);
+            total += sum;
+            pairs += m * (m - 1) / 2;
+        }
+    }
+    if (rc == 0 && pairs == 0)
+        rc = LQ_EBADREQ;
+    if (rc == 0)
+        *overall = total / (double)pairs;
+    return rc;
+}
+
 void lq_unit_groups_free(lq_unit_groups *g)
 {
     free(g->start);

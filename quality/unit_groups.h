@@ -29,6 +29,17 @@ int lq_unit_groups_build(const void *base, size_t n, size_t stride, size_t unit_
                          size_t annotator_off, uint32_t n_units, uint32_t n_annotators, bool unique,
                          lq_unit_groups *g);
 
+/* Scores records i and j (indexes into the caller's array) of one unit
+ * into *out; returns 0 or a negative LQ_E* code. */
+typedef int (*lq_pair_score_fn)(const void *ctx, size_t i, size_t j, double *out);
+
+/* Mean of score over every pair of records inside each unit:
+ * unit_mean[u] gets unit u's (-1 for a unit with fewer than two records)
+ * and *overall the mean over all pairs of all units. Returns 0, the first
+ * error score returned, or LQ_EBADREQ when no unit has a pair. */
+int lq_unit_groups_mean_pairs(const lq_unit_groups *g, uint32_t n_units, lq_pair_score_fn score,
+                              const void *ctx, double *unit_mean, double *overall);
+
 /* Frees g's arrays; g may be zeroed or already freed. Cannot fail. */
 void lq_unit_groups_free(lq_unit_groups *g);
 
