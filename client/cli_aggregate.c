@@ -217,9 +217,7 @@ static const char *method_name(method how)
     return how == METHOD_MAJORITY ? "majority" : "dawid-skene";
 }
 
-/* Writes `KEY: VALUE` on one line after indent spaces, then after, and
- * drops v. Returns false if v is NULL (out of memory) or stdout fails. */
-static bool put_member(int indent, const char *key, json_t *v, const char *after)
+bool cli_put_member(int indent, const char *key, json_t *v, const char *after)
 {
     json_t *k = json_string(key);
     bool ok = k && v && printf("%*s", indent, "") >= 0 &&
@@ -238,18 +236,18 @@ static int print_json(const ratings_csv *d, const lq_consensus *c, const tally *
 {
     bool converged = c->converged || how == METHOD_MAJORITY; /* nothing to iterate */
     bool ok = fputs("{\n", stdout) >= 0;
-    ok = ok && put_member(2, "method", json_string(method_name(how)), ",\n");
-    ok = ok && put_member(2, "iterations", json_integer(c->iterations), ",\n");
-    ok = ok && put_member(2, "converged", json_boolean(converged), ",\n");
-    ok = ok && put_member(2, "class_priors", by_label_json(d, c->priors), ",\n");
+    ok = ok && cli_put_member(2, "method", json_string(method_name(how)), ",\n");
+    ok = ok && cli_put_member(2, "iterations", json_integer(c->iterations), ",\n");
+    ok = ok && cli_put_member(2, "converged", json_boolean(converged), ",\n");
+    ok = ok && cli_put_member(2, "class_priors", by_label_json(d, c->priors), ",\n");
     ok = ok && fputs("  \"annotators\": {\n", stdout) >= 0;
     for (uint32_t a = 0; ok && a < d->r.n_annotators; a++)
-        ok = put_member(4, d->annotator_names[a], annotator_json(d, c, t, a),
-                        a + 1 < d->r.n_annotators ? ",\n" : "\n");
+        ok = cli_put_member(4, d->annotator_names[a], annotator_json(d, c, t, a),
+                            a + 1 < d->r.n_annotators ? ",\n" : "\n");
     ok = ok && fputs("  },\n  \"units\": {\n", stdout) >= 0;
     for (uint32_t u = 0; ok && u < d->r.n_units; u++)
-        ok = put_member(4, d->unit_names[u], unit_json(d, c, u),
-                        u + 1 < d->r.n_units ? ",\n" : "\n");
+        ok = cli_put_member(4, d->unit_names[u], unit_json(d, c, u),
+                            u + 1 < d->r.n_units ? ",\n" : "\n");
     ok = ok && fputs("  }\n}\n", stdout) >= 0 && fflush(stdout) == 0;
     if (!ok)
         return cli_fail(ferror(stdout) ? "cannot write to stdout" : "out of memory");
@@ -349,8 +347,7 @@ int cli_aggregate(cli *g, int argc, char **argv)
             return cli_bad_arg("--method for --type %s must be %s, not '%s'",
                                typed_kind_name(o.typed.kind), cli_aggregate_methods(o.typed.kind),
                                o.method_name);
-        return cli_aggregate_typed(argv[args], o.typed.kind, o.typed.scale, how,
-                                   o.typed.json);
+        return cli_aggregate_typed(argv[args], o.typed.kind, o.typed.scale, how, o.typed.json);
     }
     if (o.method == METHOD_NONE)
         return cli_usage_error(usage, "--method is required: majority or dawid-skene");

@@ -376,29 +376,17 @@ static json_t *unit_json(const outcome *o, uint32_t u)
     return j;
 }
 
-/* Writes `KEY: VALUE` after indent spaces, then after, and drops v. */
-static bool put_member(int indent, const char *key, json_t *v, const char *after)
-{
-    json_t *k = json_string(key);
-    bool ok = k && v && printf("%*s", indent, "") >= 0 &&
-              json_dumpf(k, stdout, JSON_ENCODE_ANY) == 0 && fputs(": ", stdout) >= 0 &&
-              json_dumpf(v, stdout, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) == 0 &&
-              fputs(after, stdout) >= 0;
-    json_decref(k);
-    json_decref(v);
-    return ok;
-}
-
 /* One unit a line, written as it goes, as the single-choice output is. */
 static int print_json(const outcome *o)
 {
     const ratings_csv *d = &o->t->csv;
     bool ok = fputs("{\n", stdout) >= 0;
-    ok = ok && put_member(2, "type", json_string(typed_kind_name(o->t->kind)), ",\n");
-    ok = ok && put_member(2, "method", json_string(o->method), ",\n");
+    ok = ok && cli_put_member(2, "type", json_string(typed_kind_name(o->t->kind)), ",\n");
+    ok = ok && cli_put_member(2, "method", json_string(o->method), ",\n");
     ok = ok && fputs("  \"units\": {\n", stdout) >= 0;
     for (uint32_t u = 0; ok && u < d->r.n_units; u++)
-        ok = put_member(4, d->unit_names[u], unit_json(o, u), u + 1 < d->r.n_units ? ",\n" : "\n");
+        ok = cli_put_member(4, d->unit_names[u], unit_json(o, u),
+                            u + 1 < d->r.n_units ? ",\n" : "\n");
     ok = ok && fputs("  }\n}\n", stdout) >= 0 && fflush(stdout) == 0;
     if (!ok)
         return cli_fail(ferror(stdout) ? "cannot write to stdout" : "out of memory");

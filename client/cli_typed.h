@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "client/typed_ratings.h"
 
 /* The options both commands take: --json, --type and --scale. */
@@ -37,5 +39,10 @@ const char *cli_aggregate_methods(typed_kind kind);
  * status. */
 int cli_aggregate_typed(const char *path, typed_kind kind, const char *scale, const char *method,
                         bool json);
+
+/* Writes `KEY: VALUE` on one line after indent spaces, then after, and
+ * drops v: the streamed --json output of both aggregate halves. Returns
+ * false if v is NULL (out of memory) or stdout fails. */
+bool cli_put_member(int indent, const char *key, json_t *v, const char *after);
 
 #endif
