@@ -21,23 +21,8 @@ set -euo pipefail
 STEP_TIMEOUT=20
 HANDSHAKE_MS=1500 # how long an idle accepted session lasts, so s_client ends
 
-root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-client-ca-XXXXXX")
-data=$root/data
-log=$root/labelqd.log
+test_workdir client_ca
 pki=$root/pki
-daemon_pid=
-passed=0
-
-cleanup() {
-    kill_reap "$daemon_pid"
-    if [ "$passed" = 1 ]; then
-        rm -rf "$root"
-    else
-        echo "client_ca failed; labelqd log: $log (work dir $root)" >&2
-        tail -n 30 "$log" >&2 || true
-    fi
-}
-trap cleanup EXIT
 
 command -v openssl >/dev/null || fail "no openssl command"
 command -v curl >/dev/null || fail "no curl command"

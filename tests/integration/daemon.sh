@@ -62,21 +62,29 @@ wait_cli_ready() {
     fail "$what not ready within $((START_TRIES / 10)) s"
 }
 
-# cli_daemon_start NAME [LABELQD ARGS...]: the set-up every CLI test shares.
-# Makes a work dir (root) and starts labelqd on it (data, log, pid) on a free
-# loopback port (port) without a metrics listener, exports LABELQ_SERVER,
-# LABELQ_CA and LABELQ_TOKEN for the CLI, and sets an EXIT trap that kills
-# the daemon and removes the work dir once the test set passed=1, or else
-# keeps it and shows the log's tail. Needs LABELQD and LABELQ_CLI.
-cli_daemon_start() {
+# test_workdir NAME: makes a work dir (root) with the daemon's data dir and
+# log paths in it (data, log), clears pid, daemon_pid and passed, and sets an
+# EXIT trap that kills the daemon (its PID in pid, or in daemon_pid where
+# labelqd_start started it) and removes the work dir once the test set
+# passed=1, or else keeps it and shows the log's tail.
+test_workdir() {
     cli_test_name=$1
-    shift
     root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-$cli_test_name-XXXXXX")
     data=$root/data
     log=$root/labelqd.log
     pid=
+    daemon_pid=
     passed=0
     trap cli_daemon_cleanup EXIT
+}
+
+# cli_daemon_start NAME [LABELQD ARGS...]: the set-up every CLI test shares.
+# Makes the work dir (test_workdir NAME) and starts labelqd on it on a free
+# loopback port (port) without a metrics listener, exports LABELQ_SERVER,
+# LABELQ_CA and LABELQ_TOKEN for the CLI. Needs LABELQD and LABELQ_CLI.
+cli_daemon_start() {
+    test_workdir "$1"
+    shift
     port=$(free_port)
     "$LABELQD" --data "$data" --listen "127.0.0.1:$port" --metrics-listen "" "$@" >"$log" 2>&1 &
     pid=$!
@@ -86,9 +94,9 @@ cli_daemon_start() {
     export LABELQ_TOKEN
 }
 
-# The EXIT trap of cli_daemon_start.
+# The EXIT trap of test_workdir.
 cli_daemon_cleanup() {
-    kill_reap "$pid"
+    kill_reap "$pid" "$daemon_pid"
     if [ "$passed" = 1 ]; then
         rm -rf "$root"
     else

@@ -14,22 +14,7 @@ set -euo pipefail
 : "${LABELQD:?path of labelqd}"
 STEP_TIMEOUT=10
 
-root=$(mktemp -d "${TMPDIR:-/tmp}/labelq-tls-XXXXXX")
-data=$root/data
-log=$root/labelqd.log
-daemon_pid=
-passed=0
-
-cleanup() {
-    kill_reap "$daemon_pid"
-    if [ "$passed" = 1 ]; then
-        rm -rf "$root"
-    else
-        echo "tls_openssl failed; labelqd log: $log (work dir $root)" >&2
-        tail -n 30 "$log" >&2 || true
-    fi
-}
-trap cleanup EXIT
+test_workdir tls_openssl
 
 command -v openssl >/dev/null || fail "no openssl command"
 
