@@ -132,10 +132,13 @@ trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# labelqd_start, labelqd_wait_ready and port_open (for wait_port below).
+# shellcheck source=deploy/labelqd_control.sh
+. deploy/labelqd_control.sh
+
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() {
 	local port=$1 pid=$2 i
 	for ((i = 0; i < 150; i++)); do
@@ -172,19 +175,15 @@ print(json.dumps(o))' "$work/$name.round" "$before" "$after" "$(getconf CLK_TCK)
 # --- labelqd -----------------------------------------------------------------
 # Sets lq_pid (the daemon's PID) and LABELQ_* for it.
 start_labelq() {
-	local port i
+	local port
 	port=$(free_port)
 	lq_metrics=127.0.0.1:$(free_port)
 	echo "==> labelqd on 127.0.0.1:$port (TLS, group commit + fsync, overlap 1)"
-	"$LABELQD" --data "$work/labelq-data" --listen "127.0.0.1:$port" \
-		--metrics-listen "$lq_metrics" >"$work/labelqd.log" 2>&1 &
-	lq_pid=$!
+	labelqd_start "$LABELQD" "$work/labelq-data" "$port" "$work/labelqd.log" \
+		--metrics-listen "$lq_metrics"
+	lq_pid=$daemon_pid
 	pids+=("$lq_pid")
-	wait_port "$port" "$lq_pid"
-	for ((i = 0; i < 50; i++)); do
-		[[ -s $work/labelq-data/admin.token ]] && break
-		sleep 0.1
-	done
+	labelqd_wait_ready "$work/labelq-data" "$port"
 	export LABELQ_SERVER=127.0.0.1:$port LABELQ_CA=$work/labelq-data/tls/ca.pem
 	export LABELQ_TOKEN_FILE=$work/labelq-data/admin.token
 	unset LABELQ_TOKEN
