@@ -62,6 +62,9 @@ def figures(name, rs):
     }
 
 
+INTERVAL_S = 0.1  # perf stat -I 100
+
+
 def interval_counts(path, lo, hi):
     """Events per second, by event name, in perf stat -I's intervals that lie
     wholly inside [lo, hi) (Unix seconds); None when the file is missing."""
@@ -84,9 +87,6 @@ def interval_counts(path, lo, hi):
             ends.add(round(end, 3))
     covered = len(ends) * INTERVAL_S
     return {k: v / covered for k, v in sums.items()} if covered else {}
-
-
-INTERVAL_S = 0.1
 
 
 def sync_counts(work, rs):
