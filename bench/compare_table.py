@@ -7,7 +7,8 @@ fsync-family calls; the machine's block requests carrying a cache flush),
 each headed by the Unix time its perf started. Figures are medians over
 the rounds.
 labelq-half.jsonl, when there, holds labelqd's open-loop rounds at half its
-peak (labelq-bench --rate); they get a line of their own under the table.
+peak (labelq-bench --rate); they get a line of their own under the table,
+and hiccup.json (bench/hiccup) the machine's own stalls next to it.
 
 The labelq row is labelq-bench --chain (each Submit also leases the next
 task: one round trip per task) and its ratios are the "labelq x" column;
@@ -140,6 +141,7 @@ def main():
         half = rounds(work, "labelq-half")
         if half:
             print_half_peak(work, half)
+            print_stalls(work)
 
 
 def commit_buckets(path):
@@ -191,6 +193,28 @@ def print_half_peak(work, rs):
               f"after the group commit): p50 \u2264 {view[0]:g} ms, p99 \u2264 {view[1]:g} ms; "
               "a chained cycle waits for two commits (the previous submit's, which carries "
               "its lease, and its own)")
+
+
+
+def print_stalls(work):
+    """The machine's stalls (bench/hiccup), which bound the half-peak p99
+    from below: a cycle that meets a stall on its event loop's or its
+    client's CPU waits as long as the stall."""
+    path = os.path.join(work, "hiccup.json")
+    if not os.path.exists(path):
+        print("  the machine's stalls: not measured (bench/hiccup failed)")
+        return
+    with open(path) as f:
+        h = json.load(f)
+    secs = h["seconds"]
+    per_cpu = "; ".join(
+        f"CPU {c['cpu']} {c['stalls_over_1ms'] / secs:.1f}/s over 1 ms, longest {c['longest_ms']:.1f} ms, "
+        f"{c['stalled_ms'] / (secs * 10):.2f} % of the time"
+        for c in h["cpus"])
+    print(f"  the machine's stalls with every CPU busy (bench/hiccup, {secs} s, gaps over "
+          f"{h['stall_threshold_ms']:g} ms): {per_cpu}. A cycle that meets one waits as long as "
+          "it lasts; once the stalled share of the CPUs a cycle crosses nears 1 %, so many "
+          "cycles meet one that the p99 carries them")
 
 
 main()
