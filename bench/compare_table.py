@@ -213,8 +213,9 @@ def print_stalls(work):
         for c in h["cpus"])
     print(f"  the machine's stalls with every CPU busy (bench/hiccup, {secs} s, gaps over "
           f"{h['stall_threshold_ms']:g} ms): {per_cpu}. A cycle that meets one waits as long as "
-          "it lasts; once the stalled share of the CPUs a cycle crosses nears 1 %, so many "
-          "cycles meet one that the p99 carries them")
+          "it lasts, so these set a floor under the p99 (once the stalled share of the CPUs a "
+          "cycle crosses nears 1 %, the p99 is made of them); the rest of the tail is where the "
+          "scheduler puts three busy threads on these CPUs (bench/README.md)")
 
 
 main()
