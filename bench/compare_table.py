@@ -209,7 +209,7 @@ def print_stalls(work):
     secs = h["seconds"]
     per_cpu = "; ".join(
         f"CPU {c['cpu']} {c['stalls_over_1ms'] / secs:.1f}/s over 1 ms, longest {c['longest_ms']:.1f} ms, "
-        f"{c['stalled_ms'] / (secs * 10):.2f} % of the time"
+        f"{100 * c['stalled_ms'] / (secs * 1000):.2f} % of the time"
         for c in h["cpus"])
     print(f"  the machine's stalls with every CPU busy (bench/hiccup, {secs} s, gaps over "
           f"{h['stall_threshold_ms']:g} ms): {per_cpu}. A cycle that meets one waits as long as "
