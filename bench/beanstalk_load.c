@@ -21,8 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bench_histogram.h"
-#include "bench_clock.h"
+#include "bench/kit/histogram.h"
+#include "bench/kit/clock.h"
 #include "load_result.h"
 
 #define IN_CAP (1u << 20)

@@ -60,7 +60,7 @@ HALF_THREADS=${COMPARE_HALF_THREADS:-1}
 
 LABELQD=${LABELQD:-$BUILD_DIR/daemon/labelqd}
 LABELQ=$BUILD_DIR/client/labelq
-BENCH=$BUILD_DIR/client/labelq-bench
+BENCH=$BUILD_DIR/bench/labelq-bench
 BEANSTALK_LOAD=$BUILD_DIR/bench/beanstalk_load
 REDIS_LOAD=$BUILD_DIR/bench/redis_load
 HICCUP=$BUILD_DIR/bench/hiccup

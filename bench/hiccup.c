@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_clock.h"
+#include "bench/kit/clock.h"
 
 #define STALL_NS 500000LL /* 0.5 ms: far above a read's cost or a timer tick's work */
 #define MAX_SECONDS 600

@@ -3,7 +3,7 @@
 #ifndef LQ_LOAD_RESULT_H
 #define LQ_LOAD_RESULT_H
 
-#include "bench_histogram.h"
+#include "bench/kit/histogram.h"
 
 /* Prints completed cycles, empty reads (the queue ran dry), wall seconds,
  * the latency quantiles of h (nanoseconds, printed in µs) and the client's

@@ -23,8 +23,8 @@
 
 #include <hiredis/hiredis.h>
 
-#include "bench_histogram.h"
-#include "bench_clock.h"
+#include "bench/kit/histogram.h"
+#include "bench/kit/clock.h"
 #include "load_result.h"
 
 #define STREAM "labelq-compare"

@@ -23,7 +23,7 @@ PROJECT=bench
 
 LABELQD=$BUILD_DIR/daemon/labelqd
 LABELQ=$BUILD_DIR/client/labelq
-BENCH=$BUILD_DIR/client/labelq-bench
+BENCH=$BUILD_DIR/bench/labelq-bench
 
 die() {
 	printf 'bench: %s\n' "$*" >&2

@@ -42,7 +42,7 @@ EXPORT_HEAD=$((EXPORT < 100000 ? EXPORT : 100000))
 
 LABELQD=$BUILD_DIR/daemon/labelqd
 LABELQ=$BUILD_DIR/client/labelq
-BENCH=$BUILD_DIR/client/labelq-bench
+BENCH=$BUILD_DIR/bench/labelq-bench
 GEN=$BUILD_DIR/bench/jsonl_gen
 PROBE=$BUILD_DIR/bench/scale_probe
 

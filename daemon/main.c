@@ -6,12 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "daemon/config.h"
-#include "daemon/log.h"
-#include "daemon/notify.h"
-#include "daemon/recovery.h"
-#include "daemon/server.h"
-#include "daemon/tls.h"
+#include "daemon/core/config.h"
+#include "daemon/core/log.h"
+#include "daemon/server/notify.h"
+#include "daemon/server/recovery.h"
+#include "daemon/core/server.h"
+#include "daemon/net/tls.h"
 #include "proto/error.h"
 
 static int make_dir(const char *path)

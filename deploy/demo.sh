@@ -27,7 +27,7 @@ PY=/usr/bin/python3 # Debian's, which install-deps guarantees: reads the JSON
 
 LABELQD=$BUILD_DIR/daemon/labelqd
 LABELQ=$BUILD_DIR/client/labelq
-BENCH=$BUILD_DIR/client/labelq-bench
+BENCH=$BUILD_DIR/bench/labelq-bench
 
 step() { printf '\n==> %s\n' "$*"; }
 die() {

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "daemon/conn.h"
+#include "daemon/net/conn.h"
 #include "proto/error.h"
 
 static void trace(const Labelq__Envelope *env)

@@ -31,12 +31,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "daemon/conn.h"
-#include "daemon/dispatch.h"
-#include "daemon/log.h"
-#include "daemon/recovery.h"
-#include "daemon/scheduler.h"
-#include "daemon/server.h"
+#include "daemon/net/conn.h"
+#include "daemon/net/dispatch.h"
+#include "daemon/core/log.h"
+#include "daemon/server/recovery.h"
+#include "daemon/sched/sched.h"
+#include "daemon/core/server.h"
 #include "proto/error.h"
 
 #define FUZZ_ADMIN_TOKEN "fuzz-admin-token-0123456789abcdef"

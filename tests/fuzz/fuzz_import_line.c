@@ -13,8 +13,8 @@
 
 #include <jansson.h>
 
-#include "daemon/import.h"
-#include "daemon/project.h"
+#include "daemon/ops/import.h"
+#include "daemon/model/project.h"
 #include "proto/error.h"
 
 #define FUZZ_PROJECT_ID 7

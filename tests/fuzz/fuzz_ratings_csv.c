@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/ratings_csv.h"
+#include "client/cli/ratings_csv.h"
 #include "proto/error.h"
 
 static void fail(const char *what, const char *detail)

@@ -73,14 +73,14 @@ obj_of() { # source path -> object path
 	echo "$out/obj/${rel//\//_}.o"
 }
 
-# The daemon minus main.c and conn.c: fuzz_conn.c stands in for the latter.
+# The daemon minus main.c and net/conn.c: fuzz_conn.c stands in for the latter.
 daemon_sources() {
 	local f
-	for f in "$src"/daemon/*.c; do
-		case ${f##*/} in main.c | conn.c) ;; *) echo "$f" ;; esac
+	for f in "$src"/daemon/*/*.c; do
+		case ${f#"$src"/daemon/} in net/conn.c) ;; *) echo "$f" ;; esac
 	done
 	echo "$here/fuzz_conn.c"
-	ls "$src"/storage/*.c "$src"/quality/*.c
+	ls "$src"/storage/*.c "$src"/quality/*.c "$src"/schema/*.c
 	echo "$src/proto/frame.c"
 	echo "$src/proto/envelope.c"
 	echo "$src/proto/error.c"
@@ -88,8 +88,8 @@ daemon_sources() {
 }
 
 csv_sources() {
-	echo "$src/client/ratings_csv.c"
-	echo "$src/client/string_table.c"
+	echo "$src/client/cli/ratings_csv.c"
+	echo "$src/client/cli/string_table.c"
 	echo "$src/proto/error.c"
 	ls "$src"/quality/*.c
 }

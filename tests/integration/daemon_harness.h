@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "client/labelq.h"
+#include "client/lib/labelq.h"
 
 #define IT_START_TIMEOUT_MS 15000 /* first start: TLS material and token */
 #define IT_STOP_TIMEOUT_MS 20000  /* SIGTERM until exit */

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "client/labelq.h"
+#include "client/lib/labelq.h"
 
 typedef struct it_export {
     char *raw; /* the bytes as streamed, NUL-terminated */

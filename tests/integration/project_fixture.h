@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "client/labelq.h"
+#include "client/lib/labelq.h"
 
 #define IT_IMPORT_CHUNK_LINES 500 /* lines per ImportChunk in it_import_items */
 

@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "daemon/batch.h"
-#include "daemon/project.h"
-#include "daemon/rate.h"
-#include "daemon/task.h"
+#include "daemon/model/batch.h"
+#include "daemon/model/project.h"
+#include "daemon/model/rate.h"
+#include "daemon/model/task.h"
 
 static lq_project *make_project(void)
 {

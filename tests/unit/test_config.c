@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/auth_throttle.h"
-#include "daemon/config.h"
+#include "daemon/net/auth_throttle.h"
+#include "daemon/core/config.h"
 #include "proto/error.h"
 
 #define NO_MAX 0 /* max of a number without an upper bound */

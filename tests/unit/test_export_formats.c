@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/export_format.h"
-#include "daemon/export_split.h"
+#include "daemon/export/format.h"
+#include "daemon/export/split.h"
 #include "proto/error.h"
 
 static char *text_of(lq_outbuf *o)

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/label_value.h"
-#include "daemon/project.h"
+#include "schema/label_value.h"
+#include "daemon/model/project.h"
 #include "proto/error.h"
 
 static char *LABELS[] = {"PER", "ORG", "LOC"};

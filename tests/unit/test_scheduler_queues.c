@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "daemon/heap.h"
-#include "daemon/project.h"
-#include "daemon/task.h"
+#include "daemon/model/heap.h"
+#include "daemon/model/project.h"
+#include "daemon/model/task.h"
 
 static lq_project *make_project(uint32_t overlap)
 {

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/import.h"
-#include "daemon/project.h"
+#include "daemon/ops/import.h"
+#include "daemon/model/project.h"
 #include "proto/error.h"
 #include "quality/majority.h"
 

@@ -1,0 +1,648 @@
+#include "daemon/export/export.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "daemon/ops/batch_ops.h"
+#include "daemon/export/item.h"
+#include "daemon/export/split.h"
+#include "schema/label_value.h"
+#include "daemon/core/log.h"
+#include "proto/error.h"
+#include "quality/majority.h"
+
+/* Real numbers as jansson wrote them (see append_real), direct-mapped by
+ * their bits: a project's confidences take a few dozen values (one per
+ * annotator and label under Dawid-Skene, say) that alternate from item to
+ * item, so one remembered value would miss most of the time. */
+enum { REAL_MEMO_BITS = 6, REAL_MEMO_SLOTS = 1 << REAL_MEMO_BITS };
+typedef struct real_memo {
+    struct {
+        uint64_t bits;
+        bool set;
+        char text[40];
+    } slot[REAL_MEMO_SLOTS];
+} real_memo;
+
+typedef struct lq_export {
+    uv_work_t work;
+    lq_drain_waiter drain;           /* parked here while the socket drains */
+    lq_conn *conn;
+    uint64_t req_id;
+    lq_store *store;
+    uint32_t project_id;
+    Labelq__ProjectConfig *config;   /* the project's; projects live as long as the server */
+    char **names;                    /* annotator names by id: a snapshot per chunk */
+    uint32_t n_names;
+    char **batch_names;              /* the project's batch names by id: a snapshot per chunk */
+    bool *batch_out;                 /* by batch id: leave its items out (canceled, or not the one asked for) */
+    uint32_t n_batches;
+    bool one_batch;                  /* only batch_id's items, which lie in (after_id, last_task] */
+    uint32_t batch_id;
+    uint64_t last_task;
+    bool include_canceled;
+    size_t chunk_bytes;
+    uint64_t after_id;               /* resume point */
+    double min_confidence;           /* leave out items below this */
+    bool include_gold;
+    uint64_t items;
+    bool finished;
+    int status;
+    char *buf;
+    size_t len, cap;
+    /* Formats (export_format.h); NULL: the single-choice JSONL below. */
+    const lq_export_format *format;
+    uint64_t format_state;
+    bool begun;                      /* format->begin written */
+    int pass;                        /* two-pass formats: 0, then 1 */
+    uint64_t start_after;            /* where each pass starts */
+    uint64_t *passed;                /* two-pass formats: task ids pass 0 wrote, ascending */
+    size_t n_passed, passed_cap, passed_at;
+    lq_split split;                  /* the part of a split this export keeps */
+    real_memo memo[3];               /* confidence, agreement, seconds: worker thread only */
+} lq_export;
+
+/* A task's labels: the labels cursor's records, valid until its next call. */
+typedef struct task_labels {
+    Labelq__LabelRecord *const *v;
+    size_t n;
+} task_labels;
+
+static int append(lq_export *e, const char *s, size_t n)
+{
+    if (e->len + n > e->cap) {
+        size_t cap = e->cap ? e->cap : e->chunk_bytes + 4096;
+        while (cap < e->len + n)
+            cap *= 2;
+        char *b = realloc(e->buf, cap);
+        if (!b)
+            return LQ_ENOMEM;
+        e->buf = b;
+        e->cap = cap;
+    }
+    memcpy(e->buf + e->len, s, n);
+    e->len += n;
+    return 0;
+}
+
+static json_t *annotations_json(lq_export *e, const task_labels *tl)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < tl->n; i++) {
+        const Labelq__LabelRecord *l = tl->v[i];
+        const char *name = l->annotator_id < e->n_names && e->names[l->annotator_id]
+                               ? e->names[l->annotator_id]
+                               : "?";
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:f}", "annotator", name, "label",
+                                             l->value, "seconds", l->duration_ms / 1000.0));
+    }
+    return arr;
+}
+
+/* The majority vote over a task's labels. */
+static lq_vote vote_of(const lq_export *e, const task_labels *tl)
+{
+    unsigned counts[LQ_MAX_LABELS] = {0};
+    size_t n_classes = e->config->n_labels;
+    for (size_t i = 0; i < tl->n; i++)
+        for (size_t k = 0; k < n_classes; k++)
+            if (strcmp(tl->v[i]->value, e->config->labels[k]) == 0)
+                counts[k]++;
+    return lq_majority(counts, n_classes);
+}
+
+/* What the export says of one item. */
+typedef struct verdict {
+    const char *label;
+    double confidence, agreement;
+    const char *method;
+} verdict;
+
+/* The item's consensus: the stored estimate (Dawid-Skene once the project
+ * has enough labels) when there is one, else the majority vote. */
+static verdict verdict_of(lq_export *e, lq_store_cursor *results, const Labelq__TaskRecord *task,
+                          lq_vote vote)
+{
+    verdict v = {vote.label >= 0 ? e->config->labels[vote.label] : NULL, vote.confidence,
+                 vote.agreement, "majority"};
+    if (task->gold[0] && e->config->gold_ratio > 0.0) {
+        v = (verdict){task->gold, 1.0, vote.agreement, "gold"};
+        return v;
+    }
+    const Labelq__ResultRecord *res;
+    if (lq_store_cursor_result(results, task->id, &res) == 0 && res->label < e->config->n_labels) {
+        v.label = e->config->labels[res->label];
+        v.confidence = res->confidence;
+        /* A static string: the record dies at the cursor's next call. */
+        v.method = strcmp(res->method, "dawid-skene") == 0 ? "dawid-skene" : "majority";
+    }
+    return v;
+}
+
+/* One JSONL line for a done task, through jansson: the reference form of a
+ * line, and the path for data the fast writer below does not take. */
+static int write_line_jansson(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl,
+                              const verdict *v)
+{
+    json_error_t jerr;
+    json_t *data = json_loads(task->data_json, JSON_DECODE_ANY, &jerr);
+    const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
+    json_t *line = json_pack("{s:s, s:s?, s:o, s:s?, s:f, s:f, s:s, s:o}", "id", task->external_id,
+                             "batch", batch, "data", data ? data : json_null(), "label", v->label,
+                             "confidence",
+                             v->confidence, "agreement", v->agreement, "method", v->method,
+                             "annotations", annotations_json(e, tl));
+    if (!line)
+        return LQ_ENOMEM;
+    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(line);
+    if (!text)
+        return LQ_ENOMEM;
+    int rc = append(e, text, strlen(text));
+    free(text);
+    return rc ? rc : append(e, "\n", 1);
+}
+
+/* Whether the fast writer can copy s into a JSON string as jansson would
+ * write it: no control characters (which jansson writes as escapes this
+ * writer does not attempt). Quotes and backslashes are escaped. */
+static bool plain_string(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20)
+            return false;
+    return true;
+}
+
+/* Whether the compact JSON text holds a real number outside its strings.
+ * Stored data is jansson's own compact output, so without reals writing it
+ * again is the identity; reals would come out at the export's 6 digits. */
+static bool has_real(const char *text)
+{
+    bool in_string = false;
+    for (const char *p = text; *p; p++) {
+        if (in_string) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_string = false;
+        } else if (*p == '"') {
+            in_string = true;
+        } else if (*p == '.' || ((*p == 'e' || *p == 'E') && p > text && p[-1] >= '0' &&
+                                 p[-1] <= '9')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int append_str(lq_export *e, const char *s)
+{
+    return append(e, s, strlen(s));
+}
+
+/* s as a JSON string; s must be plain_string. */
+static int append_json_string(lq_export *e, const char *s)
+{
+    int rc = append(e, "\"", 1);
+    while (rc == 0 && *s) {
+        size_t n = strcspn(s, "\"\\");
+        rc = append(e, s, n);
+        s += n;
+        if (rc == 0 && *s) {
+            char esc[2] = {'\\', *s++};
+            rc = append(e, esc, 2);
+        }
+    }
+    return rc ? rc : append(e, "\"", 1);
+}
+
+/* v as jansson writes a real at 6 digits, remembered in *memo: the same few
+ * values (1.0, 0.666667, ...) come again and again. Values are matched by
+ * their bits (0.0 and -0.0 are written differently). Returns 0 or LQ_ENOMEM
+ * (also for a value jansson cannot write, as json_pack would fail). */
+static int append_real(lq_export *e, real_memo *memo, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    /* Fibonacci hashing: the top bits of bits * 2^64/phi. */
+    size_t at = (size_t)((bits * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - REAL_MEMO_BITS));
+    if (!memo->slot[at].set || memo->slot[at].bits != bits) {
+        json_t *j = json_real(v);
+        char *text = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6)) : NULL;
+        json_decref(j);
+        if (!text || strlen(text) >= sizeof(memo->slot[at].text)) {
+            free(text);
+            return LQ_ENOMEM;
+        }
+        strcpy(memo->slot[at].text, text);
+        free(text);
+        memo->slot[at].bits = bits;
+        memo->slot[at].set = true;
+    }
+    return append_str(e, memo->slot[at].text);
+}
+
+/* One JSONL line for a done task, written directly: the same bytes as
+ * write_line_jansson, without building and freeing a JSON tree per item
+ * (which was most of an export's CPU). Falls back to jansson for data with
+ * reals and for strings with control characters. */
+static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl,
+                      const verdict *v)
+{
+    const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
+    bool fast = task->data_json[0] && !has_real(task->data_json) &&
+                plain_string(task->external_id) && (!batch || plain_string(batch)) &&
+                (!v->label || plain_string(v->label));
+    for (size_t i = 0; fast && i < tl->n; i++) {
+        const Labelq__LabelRecord *l = tl->v[i];
+        const char *name = l->annotator_id < e->n_names && e->names[l->annotator_id]
+                               ? e->names[l->annotator_id]
+                               : "?";
+        fast = plain_string(name) && plain_string(l->value);
+    }
+    if (!fast)
+        return write_line_jansson(e, task, tl, v);
+    size_t mark = e->len;
+    int rc = append_str(e, "{\"id\":");
+    rc = rc ? rc : append_json_string(e, task->external_id);
+    rc = rc ? rc : append_str(e, ",\"batch\":");
+    rc = rc ? rc : batch ? append_json_string(e, batch) : append_str(e, "null");
+    rc = rc ? rc : append_str(e, ",\"data\":");
+    rc = rc ? rc : append_str(e, task->data_json);
+    rc = rc ? rc : append_str(e, ",\"label\":");
+    rc = rc ? rc : v->label ? append_json_string(e, v->label) : append_str(e, "null");
+    rc = rc ? rc : append_str(e, ",\"confidence\":");
+    rc = rc ? rc : append_real(e, &e->memo[0], v->confidence);
+    rc = rc ? rc : append_str(e, ",\"agreement\":");
+    rc = rc ? rc : append_real(e, &e->memo[1], v->agreement);
+    rc = rc ? rc : append_str(e, ",\"method\":");
+    rc = rc ? rc : append_json_string(e, v->method);
+    rc = rc ? rc : append_str(e, ",\"annotations\":[");
+    for (size_t i = 0; rc == 0 && i < tl->n; i++) {
+        const Labelq__LabelRecord *l = tl->v[i];
+        const char *name = l->annotator_id < e->n_names && e->names[l->annotator_id]
+                               ? e->names[l->annotator_id]
+                               : "?";
+        rc = append_str(e, i ? ",{\"annotator\":" : "{\"annotator\":");
+        rc = rc ? rc : append_json_string(e, name);
+        rc = rc ? rc : append_str(e, ",\"label\":");
+        rc = rc ? rc : append_json_string(e, l->value);
+        rc = rc ? rc : append_str(e, ",\"seconds\":");
+        rc = rc ? rc : append_real(e, &e->memo[2], l->duration_ms / 1000.0);
+        rc = rc ? rc : append_str(e, "}");
+    }
+    rc = rc ? rc : append_str(e, "]}\n");
+    if (rc)
+        e->len = mark; /* no half line */
+    return rc;
+}
+
+/* One chunk's scan: the tasks in id order, and a cursor on the labels and
+ * one on the results following it (store.h "merge cursors"). */
+typedef struct scan {
+    lq_export *e;
+    lq_txn *txn;
+    lq_store_cursor *label_cur, *result_cur;
+    task_labels labels;
+} scan;
+
+/* Pass 0 of a two-pass format notes the task ids it wrote. */
+static int note_passed(lq_export *e, uint64_t id)
+{
+    if (e->n_passed == e->passed_cap) {
+        size_t cap = e->passed_cap ? e->passed_cap * 2 : 1024;
+        uint64_t *v = realloc(e->passed, cap * sizeof(*v));
+        if (!v)
+            return LQ_ENOMEM;
+        e->passed = v;
+        e->passed_cap = cap;
+    }
+    e->passed[e->n_passed++] = id;
+    return 0;
+}
+
+/* Whether pass 1 writes task id: only what pass 0 wrote (ids ascend). */
+static bool in_pass0(lq_export *e, uint64_t id)
+{
+    while (e->passed_at < e->n_passed && e->passed[e->passed_at] < id)
+        e->passed_at++;
+    return e->passed_at < e->n_passed && e->passed[e->passed_at] == id;
+}
+
+/* One done item through e->format (export_item.h). */
+static int emit_item(lq_export *e, scan *s, const Labelq__TaskRecord *task, lq_vote vote)
+{
+    verdict v = {0};
+    if (lq_label_indexed(e->config))
+        v = verdict_of(e, s->result_cur, task, vote);
+    lq_export_index_verdict iv = {v.label, v.confidence, v.agreement, v.method};
+    lq_export_pass p = {e->format, e->pass == 1, &e->format_state, e->min_confidence,
+                        e->config, e->names, e->n_names};
+    const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
+    lq_outbuf o = {e->buf, e->len, e->cap};
+    bool written;
+    int rc = lq_export_item_write(&p, &o, s->result_cur, task, batch, s->labels.v, s->labels.n,
+                                  &iv, &written);
+    e->buf = o.buf;
+    e->len = o.len;
+    e->cap = o.cap;
+    if (rc == 0 && written && e->pass == 0) {
+        e->items++;
+        if (e->format->middle)
+            rc = note_passed(e, task->id);
+    }
+    return rc;
+}
+
+static int export_task(void *ctx, const Labelq__TaskRecord *task)
+{
+    scan *s = ctx;
+    lq_export *e = s->e;
+    if (e->len >= e->chunk_bytes)
+        return 1; /* chunk full: resume at this task next time */
+    if (e->one_batch && task->id > e->last_task)
+        return 2; /* past the batch's last task: nothing more of it */
+    /* A batch made after this chunk's snapshot is new: none of its items
+     * can be done yet, and it is not the one asked for. */
+    if (task->batch_id >= e->n_batches || e->batch_out[task->batch_id]) {
+        e->after_id = task->id;
+        return 0;
+    }
+    bool pooled = task->gold[0] && e->config->gold_ratio > 0.0;
+    if (pooled && !e->include_gold) {
+        e->after_id = task->id; /* pooled gold checks annotators; it is not data */
+        return 0;
+    }
+    if (!lq_split_keeps(&e->split, task->external_id) || (e->pass == 1 && !in_pass0(e, task->id))) {
+        e->after_id = task->id; /* another part of the split, or not in pass 0 */
+        return 0;
+    }
+    int rc = lq_store_cursor_labels(s->label_cur, task->id, &s->labels.v, &s->labels.n);
+    if (rc)
+        return rc;
+    lq_vote vote = vote_of(e, &s->labels);
+    /* The scheduler's own rule: only tasks that have all they need. */
+    if (e->format && (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n,
+                                                  lq_label_indexed(e->config) ? vote.agreement
+                                                                              : 1.0))) {
+        if ((rc = emit_item(e, s, task, vote)) < 0)
+            return rc;
+    } else if (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n, vote.agreement)) {
+        verdict v = verdict_of(e, s->result_cur, task, vote);
+        if (v.confidence >= e->min_confidence) {
+            if ((rc = write_line(e, task, &s->labels, &v)) < 0)
+                return rc;
+            e->items++;
+        }
+    }
+    e->after_id = task->id;
+    return 0;
+}
+
+/* Runs a format hook on the chunk's buffer. */
+static int format_hook(lq_export *e, int (*hook)(lq_outbuf *, uint64_t *))
+{
+    lq_outbuf o = {e->buf, e->len, e->cap};
+    int rc = hook ? hook(&o, &e->format_state) : 0;
+    e->buf = o.buf;
+    e->len = o.len;
+    e->cap = o.cap;
+    return rc;
+}
+
+static int format_begin(lq_export *e)
+{
+    if (!e->format || e->begun || !e->format->begin)
+        return 0;
+    lq_outbuf o = {e->buf, e->len, e->cap};
+    int rc = e->format->begin(&o, e->config, &e->format_state);
+    e->buf = o.buf;
+    e->len = o.len;
+    e->cap = o.cap;
+    e->begun = rc == 0;
+    return rc;
+}
+
+/* The scan reached the end: a two-pass format starts its second pass,
+ * else the export is finished. */
+static int scan_ended(lq_export *e)
+{
+    if (e->format && e->format->middle && e->pass == 0) {
+        e->pass = 1;
+        e->after_id = e->start_after;
+        e->passed_at = 0;
+        return format_hook(e, e->format->middle);
+    }
+    e->finished = true;
+    return e->format ? format_hook(e, e->format->end) : 0;
+}
+
+static void read_chunk(uv_work_t *w)
+{
+    lq_export *e = w->data;
+    scan s = {.e = e};
+    e->len = 0;
+    int rc = format_begin(e);
+    if (rc == 0)
+        rc = lq_store_read_begin(e->store, &s.txn);
+    if (rc == 0) {
+        rc = lq_store_cursor_open_labels(s.txn, &s.label_cur);
+        if (rc == 0)
+            rc = lq_store_cursor_open_results(s.txn, &s.result_cur);
+        if (rc == 0)
+            rc = lq_store_each_task(s.txn, e->project_id, e->after_id, export_task, &s);
+        lq_store_cursor_close(s.label_cur);
+        lq_store_cursor_close(s.result_cur);
+        lq_store_read_end(s.txn);
+    }
+    if (rc == 0 || rc == 2)
+        rc = scan_ended(e);
+    e->status = rc < 0 ? rc : 0;
+}
+
+static void free_batch_snapshot(lq_export *e)
+{
+    for (uint32_t i = 0; i < e->n_batches; i++)
+        free(e->batch_names[i]);
+    free(e->batch_names);
+    free(e->batch_out);
+    e->batch_names = NULL;
+    e->batch_out = NULL;
+    e->n_batches = 0;
+}
+
+/* Copies what the worker needs of p's batches: names (for the "batch"
+ * field) and which to leave out. Copies, because the worker runs while
+ * the loop changes batches. Returns 0 or LQ_ENOMEM. */
+static int snapshot_batches(lq_export *e, const lq_project *p)
+{
+    free_batch_snapshot(e);
+    uint32_t n = p->n_batch_ids;
+    e->batch_names = calloc(n ? n : 1, sizeof(*e->batch_names));
+    e->batch_out = calloc(n ? n : 1, sizeof(*e->batch_out));
+    if (!e->batch_names || !e->batch_out)
+        return LQ_ENOMEM;
+    e->n_batches = n;
+    for (uint32_t id = 0; id < n; id++) {
+        const lq_batch *b = lq_batch_by_id(p, id);
+        e->batch_out[id] = !b || (e->one_batch && id != e->batch_id) ||
+                           (b->state == LABELQ__BATCH_STATE__BATCH_CANCELED && !e->include_canceled);
+        if (b && !(e->batch_names[id] = strdup(b->name)))
+            return LQ_ENOMEM;
+        if (b && e->one_batch && id == e->batch_id)
+            e->last_task = b->last_task;
+    }
+    return 0;
+}
+
+static void export_free(lq_export *e)
+{
+    e->conn->export = NULL;
+    lq_conn_unref(e->conn);
+    free(e->names);
+    free_batch_snapshot(e);
+    free(e->buf);
+    free(e->passed);
+    free(e);
+}
+
+static void chunk_read(uv_work_t *w, int status);
+
+static void schedule(lq_export *e)
+{
+    lq_server *srv = e->conn->srv;
+    /* New annotators may have labeled since the last chunk. */
+    free(e->names);
+    e->names = malloc((srv->n_annotators + 1) * sizeof(*e->names));
+    if (!e->names) {
+        lq_conn_send_error(e->conn, e->req_id, LQ_EEXHAUSTED, "out of memory");
+        export_free(e);
+        return;
+    }
+    for (uint32_t i = 0; i < srv->n_annotators; i++)
+        e->names[i] = srv->annotators[i] ? srv->annotators[i]->name : NULL;
+    e->n_names = srv->n_annotators;
+    if (snapshot_batches(e, lq_server_project_by_id(srv, e->project_id)) < 0) {
+        lq_conn_send_error(e->conn, e->req_id, LQ_EEXHAUSTED, "out of memory");
+        export_free(e);
+        return;
+    }
+    e->work.data = e;
+    if (uv_queue_work(srv->loop, &e->work, read_chunk, chunk_read) < 0) {
+        lq_conn_send_error(e->conn, e->req_id, LQ_EINTERNAL, "cannot queue export work");
+        export_free(e);
+    }
+}
+
+static void chunk_read(uv_work_t *w, int status)
+{
+    lq_export *e = w->data;
+    lq_conn *c = e->conn;
+    if (status < 0 || e->status < 0 || c->closing) {
+        if (!c->closing)
+            lq_conn_send_error(c, e->req_id, status < 0 ? LQ_EINTERNAL : e->status,
+                               "export failed: %s", lq_strerror(status < 0 ? LQ_EINTERNAL
+                                                                           : e->status));
+        export_free(e);
+        return;
+    }
+    Labelq__ExportChunk chunk = LABELQ__EXPORT_CHUNK__INIT;
+    chunk.data.data = (uint8_t *)e->buf;
+    chunk.data.len = e->len;
+    chunk.done = e->finished;
+    chunk.items = e->items;
+    lq_conn_reply(c, e->req_id, LABELQ__ENVELOPE__BODY_EXPORT_CHUNK, &chunk);
+    if (e->finished) {
+        lq_log(LQ_LOG_INFO, "export finished", "project=%s items=%lu peer=%s",
+               e->config->name, (unsigned long)e->items, c->peer);
+        export_free(e);
+    } else if (lq_conn_congested(c)) {
+        lq_conn_wait_drain(c, &e->drain); /* resumed from the write callback */
+    } else {
+        schedule(e);
+    }
+}
+
+/* The connection's write queue drained: produce the next chunk. */
+static void drain_resume(lq_drain_waiter *w)
+{
+    schedule((lq_export *)((char *)w - offsetof(lq_export, drain)));
+}
+
+/* The connection closed while the export waited: drop it. */
+static void drain_abort(lq_drain_waiter *w)
+{
+    export_free((lq_export *)((char *)w - offsetof(lq_export, drain)));
+}
+
+void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
+{
+    lq_project *p = lq_server_project(c->srv, req->project);
+    if (!p) {
+        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+        return;
+    }
+    char why[256];
+    const lq_export_format *format = lq_export_format_find(req->format, p->config->type, why,
+                                                           sizeof(why));
+    lq_split split;
+    if (!format || lq_split_plan(req, &split, why, sizeof(why)) < 0) {
+        lq_conn_send_error(c, id, LQ_EBADREQ, "%s", why);
+        return;
+    }
+    if (!(req->min_confidence >= 0.0 && req->min_confidence <= 1.0)) {
+        lq_conn_send_error(c, id, LQ_EBADREQ, "min_confidence must be between 0 and 1");
+        return;
+    }
+    lq_batch *b = NULL;
+    if (req->batch[0] && !(b = lq_batch_lookup(c, id, req->project, req->batch)))
+        return;
+    if (b && b->state == LABELQ__BATCH_STATE__BATCH_CANCELED && !req->include_canceled) {
+        lq_conn_send_error(c, id, LQ_ECONFLICT,
+                           "batch '%s' was canceled; export it with --include-canceled", b->name);
+        return;
+    }
+    if (c->export) {
+        lq_conn_send_error(c, id, LQ_ECONFLICT, "an export is already running on this "
+                                                "connection");
+        return;
+    }
+    lq_export *e = calloc(1, sizeof(*e));
+    if (!e) {
+        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        return;
+    }
+    e->conn = c;
+    e->drain.resume = drain_resume;
+    e->drain.abort = drain_abort;
+    lq_conn_ref(c);
+    c->export = e;
+    e->req_id = id;
+    e->store = c->srv->store;
+    e->project_id = p->id;
+    e->config = p->config;
+    e->chunk_bytes = c->srv->cfg->export_chunk_bytes;
+    e->min_confidence = req->min_confidence;
+    e->include_gold = req->include_gold;
+    e->include_canceled = req->include_canceled;
+    /* Single-choice JSONL keeps its own writer above. */
+    e->format = format == &lq_export_jsonl && p->config->type == LABELQ__LABEL_TYPE__SINGLE
+                    ? NULL
+                    : format;
+    e->split = split;
+    if (b) {
+        /* The batch's tasks lie between its first and last id. */
+        e->one_batch = true;
+        e->batch_id = b->id;
+        e->after_id = b->first_task ? b->first_task - 1 : UINT64_MAX;
+    }
+    e->start_after = e->after_id;
+    lq_log(LQ_LOG_INFO, "export started", "project=%s batch=%s peer=%s", p->config->name,
+           b ? b->name : "*", c->peer);
+    schedule(e);
+}

@@ -1,0 +1,12 @@
+/* Request dispatch: authentication, role checks, and routing of each
+ * Envelope to its handler. Loop thread only. */
+#ifndef LQ_DISPATCH_H
+#define LQ_DISPATCH_H
+
+#include "daemon/net/conn.h"
+
+/* Handles one request. env is freed by the caller afterwards: handlers copy
+ * whatever they keep. Cannot fail (errors become Error replies). */
+void lq_dispatch(lq_conn *c, const Labelq__Envelope *env);
+
+#endif
