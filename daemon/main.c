@@ -9,9 +9,9 @@
 #include "daemon/core/config.h"
 #include "daemon/core/log.h"
 #include "daemon/server/notify.h"
+#include "daemon/net/net.h"
+#include "daemon/server/lifecycle.h"
 #include "daemon/server/recovery.h"
-#include "daemon/core/server.h"
-#include "daemon/net/tls.h"
 #include "proto/error.h"
 
 static int make_dir(const char *path)
@@ -21,17 +21,6 @@ static int make_dir(const char *path)
     lq_log(LQ_LOG_ERROR, "cannot create directory", "path=%s error=\"%s\"", path,
            strerror(errno));
     return LQ_EIO;
-}
-
-static void on_writer_done(uv_async_t *h)
-{
-    lq_server *srv = h->data;
-    lq_writer_drain(srv->writer);
-}
-
-static void notify_loop(void *arg)
-{
-    uv_async_send(arg);
 }
 
 static int open_store(lq_server *srv, const lq_config *cfg)
@@ -49,34 +38,11 @@ static int open_store(lq_server *srv, const lq_config *cfg)
     return rc;
 }
 
-static void free_state(lq_server *srv)
-{
-    for (uint32_t i = 0; i < srv->n_projects; i++)
-        lq_project_free(srv->projects[i]);
-    for (uint32_t i = 0; i < srv->n_annotators; i++)
-        lq_annotator_free(srv->annotators[i]);
-    free(srv->projects);
-    free(srv->annotators);
-    lq_heap_free(&srv->leases);
-    lq_standings_free(&srv->standings);
-    lq_task_table_free(&srv->tasks);
-}
-
 static void close_any(uv_handle_t *h, void *arg)
 {
     (void)arg;
     if (!uv_is_closing(h))
         uv_close(h, NULL);
-}
-
-static int lease_less(const void *a, const void *b)
-{
-    return ((const lq_lease *)a)->deadline < ((const lq_lease *)b)->deadline;
-}
-
-static uint32_t *lease_pos(void *e)
-{
-    return &((lq_lease *)e)->heap_pos;
 }
 
 int main(int argc, char **argv)
@@ -90,26 +56,19 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     lq_server srv;
+    lq_net net;
     lq_notify notify;
-    memset(&srv, 0, sizeof(srv));
-    srv.cfg = &cfg;
-    srv.loop = uv_default_loop();
-    lq_task_table_init(&srv.tasks);
-    lq_standings_init(&srv.standings);
-    lq_heap_init(&srv.leases, lease_less, lease_pos);
-    uv_async_init(srv.loop, &srv.writer_async, on_writer_done);
-    uv_timer_init(srv.loop, &srv.lease_timer);
-    srv.writer_async.data = srv.lease_timer.data = &srv;
+    lq_server_init(&srv, &cfg, uv_default_loop());
 
     int exit_code = 1;
     if (open_store(&srv, &cfg) < 0)
         goto out;
-    if (lq_writer_start(srv.store, notify_loop, &srv.writer_async, &srv.writer) < 0) {
+    if (lq_writer_start(srv.store, lq_server_writer_notify, &srv.writer_async, &srv.writer) < 0) {
         lq_log(LQ_LOG_ERROR, "cannot start the storage writer", NULL);
         goto out;
     }
     if (lq_recover(&srv) < 0 || lq_bootstrap_admin(&srv) < 0 ||
-        lq_tls_setup(&cfg, &srv.ssl_ctx) < 0 || lq_server_start(&srv) < 0)
+        lq_net_init(&net, &srv) < 0 || lq_server_start(&srv) < 0)
         goto out;
     lq_log(LQ_LOG_INFO, "ready",
            "data=%s admin_token=%s/admin.token ca=%s/tls/ca.pem listen=%s", cfg.data_dir,
@@ -130,10 +89,11 @@ out:
     }
     if (srv.writer)
         lq_writer_free(srv.writer);
-    free_state(&srv);
+    lq_server_free_state(&srv);
     if (srv.store)
         lq_store_close(srv.store);
-    SSL_CTX_free(srv.ssl_ctx);
+    if (srv.net)
+        lq_net_free(srv.net);
     uv_loop_close(srv.loop);
     lq_config_free(&cfg);
     return exit_code;

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/net/auth_throttle.h"
 #include "daemon/core/log.h"
 #include "proto/error.h"
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #define LQ_MAX_SANS 16
+#define LQ_AUTH_THROTTLE_SLOTS 4096 /* upper bound of auth_throttle_addrs (net/auth_throttle.h) */
 #define LQ_CONFIG_SECTION "labelqd" /* the config file's one [section] */
 #define LQ_CONFIG_N_KEYS 25         /* settings with a flag and a key */
 

@@ -2,7 +2,6 @@
 
 #include <inttypes.h>
 
-#include "daemon/net/metrics_http.h"
 #include "daemon/core/server.h"
 
 /* Bucket upper bounds in seconds, as printed, and in ns for the comparison.
@@ -50,8 +49,6 @@ void lq_metrics_conn_gone(lq_server *srv)
 {
     if (srv->metrics.live_conns > 0)
         srv->metrics.live_conns--;
-    if (srv->stopping && srv->metrics.live_conns == 0)
-        lq_metrics_http_stop(srv);
 }
 
 static void family(FILE *out, const char *name, const char *type, const char *help)

@@ -1,21 +1,53 @@
-/* Reply envelopes: what every handler sends, built the same way whatever
- * carries them. Apart from conn.c so that test builds standing in for the
- * transport (tests/fuzz) share these instead of copying them. */
+/* Peers: the rules every transport shares (a closing peer gets nothing,
+ * the server's list of open peers, reference counts) and the reply
+ * envelopes every handler sends, built the same way whatever carries
+ * them. */
+#include "daemon/core/peer.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "daemon/net/conn.h"
+#include "daemon/core/server.h"
 #include "proto/envelope.h"
 #include "proto/error.h"
 
-void lq_conn_reply(lq_conn *c, uint64_t id, Labelq__Envelope__BodyCase kind, void *body)
+void lq_peer_init(lq_peer *p, const lq_peer_ops *ops, lq_server *srv)
+{
+    p->ops = ops;
+    p->srv = srv;
+    p->refs = 1;
+    p->prev = NULL;
+    p->next = srv->peers;
+    if (srv->peers)
+        srv->peers->prev = p;
+    srv->peers = p;
+}
+
+void lq_peer_ref(lq_peer *p)
+{
+    p->refs++;
+}
+
+void lq_peer_unref(lq_peer *p)
+{
+    if (--p->refs == 0)
+        p->ops->release(p);
+}
+
+void lq_peer_send(lq_peer *p, const Labelq__Envelope *env)
+{
+    if (!p->closing)
+        p->ops->send(p, env);
+}
+
+void lq_peer_reply(lq_peer *p, uint64_t id, Labelq__Envelope__BodyCase kind, void *body)
 {
     Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
     lq_envelope_wrap(&env, id, kind, body);
-    lq_conn_send(c, &env);
+    lq_peer_send(p, &env);
 }
 
-void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
+void lq_peer_error(lq_peer *p, uint64_t id, int code, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -25,11 +57,46 @@ void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
     Labelq__Error err = LABELQ__ERROR__INIT;
     err.code = (Labelq__ErrorCode)lq_error_to_wire(code);
     err.message = msg;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_ERROR, &err);
+    lq_peer_reply(p, id, LABELQ__ENVELOPE__BODY_ERROR, &err);
 }
 
-void lq_conn_send_ok(lq_conn *c, uint64_t id)
+void lq_peer_ok(lq_peer *p, uint64_t id)
 {
     Labelq__Empty empty = LABELQ__EMPTY__INIT;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_OK, &empty);
+    lq_peer_reply(p, id, LABELQ__ENVELOPE__BODY_OK, &empty);
+}
+
+bool lq_peer_congested(const lq_peer *p)
+{
+    return p->ops->unsent(p) >= p->srv->cfg->write_queue_high;
+}
+
+void lq_peer_wait_drain(lq_peer *p, lq_drain_waiter *w)
+{
+    if (p->closing)
+        w->abort(w);
+    else
+        p->ops->wait_drain(p, w);
+}
+
+void lq_peer_refuse_later(lq_peer *p, uint64_t id, int code, const char *msg, unsigned delay_ms)
+{
+    if (!p->closing)
+        p->ops->refuse_later(p, id, code, msg, delay_ms);
+}
+
+void lq_peer_close(lq_peer *p, const char *reason)
+{
+    if (p->closing)
+        return;
+    p->closing = true;
+    lq_server *srv = p->srv;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        srv->peers = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    p->prev = p->next = NULL;
+    p->ops->close(p, reason);
 }

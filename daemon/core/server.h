@@ -9,22 +9,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <openssl/ssl.h>
 #include <uv.h>
 
-#include "daemon/model/annotator.h"
-#include "daemon/net/auth_throttle.h"
 #include "daemon/core/config.h"
-#include "daemon/model/heap.h"
 #include "daemon/core/metrics.h"
-#include "daemon/net/metrics_http.h"
+#include "daemon/core/peer.h"
+#include "daemon/model/annotator.h"
+#include "daemon/model/heap.h"
 #include "daemon/model/project.h"
 #include "daemon/model/standing.h"
 #include "daemon/model/task.h"
 #include "storage/store.h"
 #include "storage/writer.h"
 
-typedef struct lq_conn lq_conn;
+struct lq_net;
 
 typedef struct lq_server {
     uv_loop_t *loop;
@@ -32,8 +30,6 @@ typedef struct lq_server {
     lq_store *store;
     lq_writer *writer;
     uv_async_t writer_async;
-    SSL_CTX *ssl_ctx;
-    uv_tcp_t listener;
     uv_timer_t lease_timer;
     uv_signal_t sig_term, sig_int;
 
@@ -47,16 +43,30 @@ typedef struct lq_server {
     lq_heap leases;          /* active leases by deadline */
     lq_standings standings;  /* each annotator's standing in each project */
 
-    lq_conn *conns;          /* every open connection */
-    unsigned n_conns;        /* served connections (not those being refused) */
+    lq_peer *peers;          /* every open peer (peer.c keeps the list) */
+    unsigned n_conns;        /* served connections (not those being refused); net/ counts */
     unsigned n_refusing;     /* past max_connections, waiting to be told so */
-    lq_auth_throttle auth_throttle; /* failed Hellos by address (auth_throttle.c) */
+    struct lq_net *net;      /* the listeners and the TLS context (net/net.h) */
     bool stopping;
     int exit_code;
     uint64_t started_ms;          /* unix ms at lq_server_start: recent rates count from here */
     lq_metrics metrics;           /* counters and histograms (metrics.c) */
-    lq_metrics_http metrics_http; /* the /metrics and /healthz listener */
 } lq_server;
+
+/* Sets srv up empty on loop with cfg (borrowed for srv's life): no
+ * projects, annotators, tasks or leases; the writer's wake-up and the
+ * lease timer initialized on loop. The store and writer are the caller's
+ * to open (srv->store, then lq_writer_start with lq_server_writer_notify
+ * and &srv->writer_async). Cannot fail. */
+void lq_server_init(lq_server *srv, const lq_config *cfg, uv_loop_t *loop);
+
+/* The writer's notify callback (lq_writer_start): wakes srv's loop, which
+ * then runs the finished writes' done callbacks. Any thread. */
+void lq_server_writer_notify(void *writer_async);
+
+/* Frees the in-memory state (projects, annotators, tasks, leases,
+ * standings); the loop's handles must be closed already. Cannot fail. */
+void lq_server_free_state(lq_server *srv);
 
 /* Current wall-clock time in unix ms. Cannot fail. */
 uint64_t lq_now_ms(void);
@@ -79,12 +89,5 @@ int lq_server_add_annotator(lq_server *srv, lq_annotator *a);
 /* Parses HOST:PORT, localhost:PORT or [V6]:PORT (no name lookup) into ss.
  * Returns 0 or LQ_EBADREQ. */
 int lq_server_parse_addr(const char *spec, struct sockaddr_storage *ss);
-
-/* Starts listening and serving. Returns 0 or an LQ_E* code (logged). */
-int lq_server_start(lq_server *srv);
-
-/* Begins graceful shutdown: stop accepting, let in-flight commits finish and
- * their replies go out, close connections. The loop then ends. */
-void lq_server_stop(lq_server *srv);
 
 #endif

@@ -8,19 +8,8 @@
 #include "daemon/estimate/quality_run.h"
 #include "proto/error.h"
 
-/* Re-estimate after this many new labels, or a tenth of the project's
- * labels if that is more: the work grows with the project, so the interval
- * does too, and an estimate never runs twice at once per project. */
-#define RESULTS_MIN_NEW_LABELS 200
-
-/* After an estimate that took T, labels start the next one no sooner than
- * RESULTS_QUIET_FACTOR * T later: estimates use at most 1 / (1 + factor) of
- * a core however fast labels arrive. A project that finishes is estimated
- * at once regardless. */
-#define RESULTS_QUIET_FACTOR 4
-
 typedef struct report_req {
-    lq_conn *conn;
+    lq_peer *conn;
     uint64_t id;
 } report_req;
 
@@ -57,9 +46,9 @@ static void fill_annotators(lq_quality_run *q, Labelq__AnnotatorReport *rows,
 static void report_done(lq_quality_run *q, int status, void *arg)
 {
     report_req *req = arg;
-    lq_conn *c = req->conn;
+    lq_peer *c = req->conn;
     if (status < 0) {
-        lq_conn_send_error(c, req->id, status, "quality report failed: %s", lq_strerror(status));
+        lq_peer_error(c, req->id, status, "quality report failed: %s", lq_strerror(status));
         goto out;
     }
     uint32_t na = q->ratings.n_annotators ? q->ratings.n_annotators : 1;
@@ -68,7 +57,7 @@ static void report_done(lq_quality_run *q, int status, void *arg)
     Labelq__AgreementFigure *figs = calloc(q->n_figures + 1, sizeof(*figs));
     Labelq__AgreementFigure **fig_ptrs = calloc(q->n_figures + 1, sizeof(*fig_ptrs));
     if (!rows || !ptrs || !figs || !fig_ptrs) {
-        lq_conn_send_error(c, req->id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, req->id, LQ_EEXHAUSTED, "out of memory");
         free(rows);
         free(ptrs);
         free(figs);
@@ -111,21 +100,21 @@ static void report_done(lq_quality_run *q, int status, void *arg)
     }
     reply.n_type_agreement = q->n_figures;
     reply.type_agreement = fig_ptrs;
-    lq_conn_reply(c, req->id, LABELQ__ENVELOPE__BODY_REPORT_REPLY, &reply);
+    lq_peer_reply(c, req->id, LABELQ__ENVELOPE__BODY_REPORT_REPLY, &reply);
     free(rows);
     free(ptrs);
     free(figs);
     free(fig_ptrs);
 out:
-    lq_conn_unref(c);
+    lq_peer_unref(c);
     free(req);
 }
 
-void lq_report_start(lq_conn *c, uint64_t id, const Labelq__Report *req)
+void lq_report_start(lq_peer *c, uint64_t id, const Labelq__Report *req)
 {
     lq_project *p = lq_server_project(c->srv, req->project);
     if (!p) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
         return;
     }
     lq_batch *b = NULL;
@@ -133,140 +122,17 @@ void lq_report_start(lq_conn *c, uint64_t id, const Labelq__Report *req)
         return;
     report_req *r = calloc(1, sizeof(*r));
     if (!r) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
     r->conn = c;
     r->id = id;
-    lq_conn_ref(c);
+    lq_peer_ref(c);
     int rc = lq_quality_start(c->srv, p, b, report_done, r);
     if (rc < 0) {
-        lq_conn_send_error(c, id, rc, "cannot start the quality report: %s", lq_strerror(rc));
-        lq_conn_unref(c);
+        lq_peer_error(c, id, rc, "cannot start the quality report: %s", lq_strerror(rc));
+        lq_peer_unref(c);
         free(r);
     }
 }
 
-typedef struct results_op {
-    lq_write_op op;
-    lq_server *srv;
-    lq_project *project;
-    Labelq__ResultRecord *recs;
-    size_t n;
-    bool owns_values; /* recs[].value are malloc'd copies (typed projects) */
-} results_op;
-
-static int results_apply(lq_write_op *wop, lq_txn *txn)
-{
-    results_op *r = (results_op *)wop;
-    for (size_t i = 0; i < r->n; i++) {
-        int rc = lq_store_put_result(txn, &r->recs[i]);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
-
-static void estimate_ended(lq_server *srv, lq_project *p)
-{
-    uint64_t now = uv_now(srv->loop);
-    p->estimating = false;
-    p->estimate_quiet_until = now + RESULTS_QUIET_FACTOR * (now - p->estimate_started);
-    if (p->estimate_again) {
-        p->estimate_again = false;
-        lq_results_refresh(srv, p);
-    }
-}
-
-static void results_stored(lq_write_op *wop, int status)
-{
-    results_op *r = (results_op *)wop;
-    estimate_ended(r->srv, r->project);
-    if (status < 0)
-        lq_log(LQ_LOG_WARN, "consensus results not stored", "project=%s error=%s",
-               r->project->config->name, lq_strerror(status));
-    else
-        lq_log(LQ_LOG_DEBUG, "consensus results stored", "project=%s tasks=%zu",
-               r->project->config->name, r->n);
-    for (size_t i = 0; r->owns_values && i < r->n; i++)
-        free(r->recs[i].value);
-    free(r->recs);
-    free(r);
-}
-
-static void estimate_done(lq_quality_run *q, int status, void *arg)
-{
-    (void)arg;
-    lq_project *p = q->project;
-    if (status == 0)
-        lq_quality_publish(q);
-    results_op *r = status == 0 && !q->srv->stopping ? calloc(1, sizeof(*r)) : NULL;
-    if (r)
-        r->recs = calloc(q->done_units ? q->done_units : 1, sizeof(*r->recs));
-    if (!r || !r->recs) {
-        free(r);
-        estimate_ended(q->srv, p);
-        return;
-    }
-    for (uint32_t u = 0; u < q->ratings.n_units; u++) {
-        if (!q->unit_done[u])
-            continue;
-        Labelq__ResultRecord *rec = &r->recs[r->n++];
-        labelq__result_record__init(rec);
-        rec->task_id = q->task_ids[u];
-        if (q->typed_run) {
-            /* A copy: the run is freed before the writer stores this. */
-            rec->value = strdup(q->typed.value[u] ? q->typed.value[u] : "");
-            if (!rec->value) {
-                r->n--;
-                continue;
-            }
-            rec->confidence = q->typed.confidence[u];
-            rec->spread = q->typed.spread[u];
-        } else {
-            rec->label = q->consensus.label[u];
-            rec->confidence = q->consensus.confidence[u];
-        }
-        if (q->median && q->median[u] < q->config->n_labels)
-            rec->value = q->config->labels[q->median[u]];
-        /* One label agrees with itself, as the export says. */
-        rec->agreement = q->item_agreement[u] < 0.0 ? 1.0 : q->item_agreement[u];
-        rec->method = (char *)q->method;
-    }
-    r->owns_values = q->typed_run;
-    r->op.apply = results_apply;
-    r->op.done = results_stored;
-    r->srv = q->srv;
-    r->project = p;
-    lq_writer_submit(q->srv->writer, &r->op);
-}
-
-void lq_results_refresh(lq_server *srv, lq_project *p)
-{
-    if (srv->stopping)
-        return;
-    if (p->estimating) {
-        p->estimate_again = true;
-        return;
-    }
-    p->labels_since_estimate = 0;
-    p->estimating = true;
-    p->estimate_started = uv_now(srv->loop);
-    if (lq_quality_start(srv, p, NULL, estimate_done, NULL) < 0)
-        p->estimating = false;
-}
-
-void lq_results_note_label(lq_server *srv, lq_project *p)
-{
-    p->labels_since_estimate++;
-    uint64_t due = p->labels / 10 > RESULTS_MIN_NEW_LABELS ? p->labels / 10 : RESULTS_MIN_NEW_LABELS;
-    bool finished = p->tasks > 0 && p->done == p->tasks;
-    bool quiet = p->estimating || uv_now(srv->loop) < p->estimate_quiet_until;
-    /* With one label per item there is nothing to estimate while labels
-     * arrive: no agreement to measure, and Dawid-Skene cannot tell an
-     * annotator's errors from the truth, so the consensus is that label.
-     * Such a project (a plain work queue) is estimated once, when done. */
-    bool single = p->config->max_overlap <= 1;
-    if ((p->labels_since_estimate >= due && !quiet && !single) || finished)
-        lq_results_refresh(srv, p);
-}

@@ -6,8 +6,8 @@
 #ifndef LQ_EXPORT_H
 #define LQ_EXPORT_H
 
-#include "daemon/net/conn.h"
+#include "daemon/core/server.h"
 
-void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req);
+void lq_export_start(lq_peer *c, uint64_t id, const Labelq__Export *req);
 
 #endif

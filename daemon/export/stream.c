@@ -31,7 +31,7 @@ typedef struct real_memo {
 typedef struct lq_export {
     uv_work_t work;
     lq_drain_waiter drain;           /* parked here while the socket drains */
-    lq_conn *conn;
+    lq_peer *conn;
     uint64_t req_id;
     lq_store *store;
     uint32_t project_id;
@@ -503,7 +503,7 @@ static int snapshot_batches(lq_export *e, const lq_project *p)
 static void export_free(lq_export *e)
 {
     e->conn->export = NULL;
-    lq_conn_unref(e->conn);
+    lq_peer_unref(e->conn);
     free(e->names);
     free_batch_snapshot(e);
     free(e->buf);
@@ -520,7 +520,7 @@ static void schedule(lq_export *e)
     free(e->names);
     e->names = malloc((srv->n_annotators + 1) * sizeof(*e->names));
     if (!e->names) {
-        lq_conn_send_error(e->conn, e->req_id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(e->conn, e->req_id, LQ_EEXHAUSTED, "out of memory");
         export_free(e);
         return;
     }
@@ -528,13 +528,13 @@ static void schedule(lq_export *e)
         e->names[i] = srv->annotators[i] ? srv->annotators[i]->name : NULL;
     e->n_names = srv->n_annotators;
     if (snapshot_batches(e, lq_server_project_by_id(srv, e->project_id)) < 0) {
-        lq_conn_send_error(e->conn, e->req_id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(e->conn, e->req_id, LQ_EEXHAUSTED, "out of memory");
         export_free(e);
         return;
     }
     e->work.data = e;
     if (uv_queue_work(srv->loop, &e->work, read_chunk, chunk_read) < 0) {
-        lq_conn_send_error(e->conn, e->req_id, LQ_EINTERNAL, "cannot queue export work");
+        lq_peer_error(e->conn, e->req_id, LQ_EINTERNAL, "cannot queue export work");
         export_free(e);
     }
 }
@@ -542,10 +542,10 @@ static void schedule(lq_export *e)
 static void chunk_read(uv_work_t *w, int status)
 {
     lq_export *e = w->data;
-    lq_conn *c = e->conn;
+    lq_peer *c = e->conn;
     if (status < 0 || e->status < 0 || c->closing) {
         if (!c->closing)
-            lq_conn_send_error(c, e->req_id, status < 0 ? LQ_EINTERNAL : e->status,
+            lq_peer_error(c, e->req_id, status < 0 ? LQ_EINTERNAL : e->status,
                                "export failed: %s", lq_strerror(status < 0 ? LQ_EINTERNAL
                                                                            : e->status));
         export_free(e);
@@ -556,13 +556,13 @@ static void chunk_read(uv_work_t *w, int status)
     chunk.data.len = e->len;
     chunk.done = e->finished;
     chunk.items = e->items;
-    lq_conn_reply(c, e->req_id, LABELQ__ENVELOPE__BODY_EXPORT_CHUNK, &chunk);
+    lq_peer_reply(c, e->req_id, LABELQ__ENVELOPE__BODY_EXPORT_CHUNK, &chunk);
     if (e->finished) {
         lq_log(LQ_LOG_INFO, "export finished", "project=%s items=%lu peer=%s",
-               e->config->name, (unsigned long)e->items, c->peer);
+               e->config->name, (unsigned long)e->items, c->name);
         export_free(e);
-    } else if (lq_conn_congested(c)) {
-        lq_conn_wait_drain(c, &e->drain); /* resumed from the write callback */
+    } else if (lq_peer_congested(c)) {
+        lq_peer_wait_drain(c, &e->drain); /* resumed from the write callback */
     } else {
         schedule(e);
     }
@@ -580,11 +580,11 @@ static void drain_abort(lq_drain_waiter *w)
     export_free((lq_export *)((char *)w - offsetof(lq_export, drain)));
 }
 
-void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
+void lq_export_start(lq_peer *c, uint64_t id, const Labelq__Export *req)
 {
     lq_project *p = lq_server_project(c->srv, req->project);
     if (!p) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
         return;
     }
     char why[256];
@@ -592,35 +592,35 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
                                                            sizeof(why));
     lq_split split;
     if (!format || lq_split_plan(req, &split, why, sizeof(why)) < 0) {
-        lq_conn_send_error(c, id, LQ_EBADREQ, "%s", why);
+        lq_peer_error(c, id, LQ_EBADREQ, "%s", why);
         return;
     }
     if (!(req->min_confidence >= 0.0 && req->min_confidence <= 1.0)) {
-        lq_conn_send_error(c, id, LQ_EBADREQ, "min_confidence must be between 0 and 1");
+        lq_peer_error(c, id, LQ_EBADREQ, "min_confidence must be between 0 and 1");
         return;
     }
     lq_batch *b = NULL;
     if (req->batch[0] && !(b = lq_batch_lookup(c, id, req->project, req->batch)))
         return;
     if (b && b->state == LABELQ__BATCH_STATE__BATCH_CANCELED && !req->include_canceled) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT,
+        lq_peer_error(c, id, LQ_ECONFLICT,
                            "batch '%s' was canceled; export it with --include-canceled", b->name);
         return;
     }
     if (c->export) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT, "an export is already running on this "
+        lq_peer_error(c, id, LQ_ECONFLICT, "an export is already running on this "
                                                 "connection");
         return;
     }
     lq_export *e = calloc(1, sizeof(*e));
     if (!e) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
     e->conn = c;
     e->drain.resume = drain_resume;
     e->drain.abort = drain_abort;
-    lq_conn_ref(c);
+    lq_peer_ref(c);
     c->export = e;
     e->req_id = id;
     e->store = c->srv->store;
@@ -643,6 +643,6 @@ void lq_export_start(lq_conn *c, uint64_t id, const Labelq__Export *req)
     }
     e->start_after = e->after_id;
     lq_log(LQ_LOG_INFO, "export started", "project=%s batch=%s peer=%s", p->config->name,
-           b ? b->name : "*", c->peer);
+           b ? b->name : "*", c->name);
     schedule(e);
 }

@@ -6,7 +6,7 @@
  * buy more guesses at another one).
  *
  * State is a fixed table of LQ_AUTH_THROTTLE_SLOTS addresses inside
- * lq_server (no allocation, nothing to free): an address hashes to a short
+ * lq_net (no allocation, nothing to free): an address hashes to a short
  * run of slots; a full run evicts its least recently failed entry, so an
  * attacker with many addresses can only make the table forget, never grow.
  * Loop thread only. */
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define LQ_AUTH_THROTTLE_SLOTS 4096 /* upper bound of cfg->auth_throttle_addrs */
+#include "daemon/core/config.h" /* LQ_AUTH_THROTTLE_SLOTS */
 
 typedef struct lq_auth_throttle_entry {
     uint8_t addr[16];         /* IPv6, or IPv4 mapped into ::ffff:0:0/96 */
@@ -28,8 +28,6 @@ typedef struct lq_auth_throttle_entry {
 typedef struct lq_auth_throttle {
     lq_auth_throttle_entry slots[LQ_AUTH_THROTTLE_SLOTS];
 } lq_auth_throttle;
-
-struct lq_config;
 
 /* Records one failed Hello from addr at now_ms and returns how long its
  * reply should wait, in ms (0 while under the threshold). A zeroed

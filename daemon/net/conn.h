@@ -1,11 +1,13 @@
-/* One client connection: TLS through OpenSSL memory BIOs on a libuv TCP
- * handle, the frame reader, and who the peer authenticated as.
+/* One client connection of the protocol: TLS through OpenSSL memory BIOs
+ * on a libuv TCP handle, and the frame reader. It is a peer (core/peer.h)
+ * to everything above net/; only net/ sees this struct.
  *
- * Lifetime: a connection is reference counted. Anything that will reply
- * later (a commit in the writer, a parked lease, an export in the thread
- * pool) holds a reference; lq_conn_send on a closed connection is a no-op,
- * so late replies are simply dropped. Memory goes when the last reference
- * and the libuv close callback are both done. */
+ *   conn.c        accepting, closing, delayed refusals, the peer's ops
+ *   conn_read.c   socket -> TLS -> frames -> dispatch
+ *   conn_write.c  replies -> TLS -> socket, and waiting for it to drain
+ *
+ * Memory goes when the last peer reference and the libuv close callbacks
+ * are both done. Loop thread only. */
 #ifndef LQ_CONN_H
 #define LQ_CONN_H
 
@@ -16,37 +18,20 @@
 #include <openssl/ssl.h>
 #include <uv.h>
 
-#include "daemon/model/annotator.h"
-#include "daemon/core/server.h"
+#include "daemon/core/peer.h"
+#include "daemon/net/net.h"
 #include "proto/frame.h"
 
-struct lq_export;
-struct lq_backup;
-
-/* A reply stream (an export, a backup) that stopped producing because its
- * connection's write queue went over write_queue_high. Parked with
- * lq_conn_wait_drain, it gets exactly one call: resume once the queue is
- * below half of that bound, or abort when the connection closes first. It
- * is off the connection's list before either call. */
-typedef struct lq_drain_waiter lq_drain_waiter;
-struct lq_drain_waiter {
-    void (*resume)(lq_drain_waiter *w);
-    void (*abort)(lq_drain_waiter *w);
-    lq_drain_waiter *next;
-};
-
-struct lq_conn {
+typedef struct lq_conn {
+    lq_peer base;              /* first: an lq_peer * is an lq_conn * in net/ */
+    lq_net *net;
     uv_tcp_t tcp;
-    uv_timer_t timer;          /* handshake + Hello deadline */
+    uv_timer_t timer;          /* handshake + Hello deadline; then stalls; then linger */
     uv_idle_t flush;           /* active while `out` holds replies to send */
-    lq_server *srv;
     SSL *ssl;
     BIO *rbio, *wbio;          /* network -> OpenSSL, OpenSSL -> network */
     lq_frame_reader reader;
-    lq_annotator *who;         /* NULL until Hello succeeded */
-    int refs;
     int handles_open;          /* libuv handles not yet closed */
-    bool closing;
     bool handshaken;
     bool refusing;             /* past max_connections: the first request is refused */
     bool held;                 /* a delayed refusal is pending: nothing more is read */
@@ -58,53 +43,35 @@ struct lq_conn {
     unsigned burst_requests;   /* requests since burst_start */
     lq_frame_buf out;          /* replies of this loop iteration, not yet encrypted */
     size_t write_pending;      /* bytes handed to uv_write not yet written */
-    struct lq_export *export;  /* the export running on this connection, if any */
-    struct lq_backup *backup;  /* the backup running on this connection, if any */
     lq_drain_waiter *drain_waiters; /* streams waiting for the socket to drain */
-    char peer[64];
-    struct sockaddr_storage addr; /* the peer's address (family 0 if unknown) */
-    lq_conn *prev, *next;
-};
+} lq_conn;
 
-/* Accepts a new connection on the listener. Errors are logged. */
-void lq_conn_accept(lq_server *srv);
+/* Accepts a new connection on net's listener. Errors are logged. */
+void lq_conn_accept(lq_net *net);
 
-void lq_conn_ref(lq_conn *c);
-void lq_conn_unref(lq_conn *c);
+/* conn_read.c: libuv's read callbacks, started once the connection is set
+ * up. */
+void lq_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+void lq_conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
-/* Queues env. The replies queued on c are encrypted and written together
- * (one TLS write, one socket write when the socket takes it all), in the
- * order queued, at the start of the next loop iteration, before the loop
- * waits for I/O again. A no-op on a closing connection. */
-void lq_conn_send(lq_conn *c, const Labelq__Envelope *env);
+/* conn_write.c: the peer's send, unsent and wait_drain ops. */
+void lq_conn_send(lq_peer *p, const Labelq__Envelope *env);
+size_t lq_conn_unsent(const lq_peer *p);
+void lq_conn_wait_drain(lq_peer *p, lq_drain_waiter *w);
 
-/* Sends a reply of kind with body (borrowed) for request id. A no-op on a
- * closing connection. */
-void lq_conn_reply(lq_conn *c, uint64_t id, Labelq__Envelope__BodyCase kind, void *body);
+/* Moves whatever OpenSSL produced for the network onto the socket. */
+void lq_conn_flush_tls(lq_conn *c);
 
-/* Sends an Error reply for request id (code is an LQ_E* code). */
-void lq_conn_send_error(lq_conn *c, uint64_t id, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Encrypts the replies queued on c and sends them. */
+void lq_conn_send_queued(lq_conn *c);
 
-/* Replies with the empty success body. */
-void lq_conn_send_ok(lq_conn *c, uint64_t id);
+/* Ends every stream parked on c: abort when closing, else resume. */
+void lq_conn_wake_drain_waiters(lq_conn *c, bool closing);
 
-/* True when c has more unsent output (queued replies and bytes waiting for
- * the socket) than write_queue_high: a stream
- * should stop producing and lq_conn_wait_drain. Cannot fail. */
-bool lq_conn_congested(const lq_conn *c);
+/* A socket write failed: the connection is over. */
+void lq_conn_write_failed(lq_conn *c, int status);
 
-/* Parks w (not parked already) until c's write queue drains or c closes;
- * see lq_drain_waiter. On a closing connection w->abort is called at once. */
-void lq_conn_wait_drain(lq_conn *c, lq_drain_waiter *w);
-
-/* Stops reading from c, and after delay_ms sends Error{code, msg} for
- * request id and closes c. Requests already received are dropped. Uses c's
- * handshake timer, so nothing is allocated; c stays counted until then. */
-void lq_conn_refuse_later(lq_conn *c, uint64_t id, int code, const char *msg, unsigned delay_ms);
-
-/* Starts closing: sends TLS close_notify, flushes what is queued, closes.
- * reason is logged. Safe to call more than once. */
-void lq_conn_close(lq_conn *c, const char *reason);
+/* Closes c's libuv handles (idempotent); memory goes with the last. */
+void lq_conn_close_handles(lq_conn *c);
 
 #endif

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "daemon/ops/admin_ops.h"
-#include "daemon/net/auth_throttle.h"
+#include "daemon/net/net.h"
 #include "daemon/ops/backup.h"
 #include "daemon/ops/batch_ops.h"
 #include "daemon/export/export.h"
@@ -18,10 +18,10 @@
 #endif
 #define LQ_SERVER_VERSION "labelqd/" LABELQ_VERSION
 
-static void hello(lq_conn *c, uint64_t id, const Labelq__Hello *req)
+static void hello(lq_peer *c, uint64_t id, const Labelq__Hello *req)
 {
     if (c->who) {
-        lq_conn_send_error(c, id, LQ_EBADREQ, "already authenticated on this connection");
+        lq_peer_error(c, id, LQ_EBADREQ, "already authenticated on this connection");
         return;
     }
     uint8_t hash[32];
@@ -30,35 +30,35 @@ static void hello(lq_conn *c, uint64_t id, const Labelq__Hello *req)
     if (!a) {
         /* Only failures are throttled: a right token is never slowed down,
          * whatever its address did before. */
-        unsigned delay = lq_auth_throttle_fail(&c->srv->auth_throttle, c->srv->cfg, &c->addr,
+        unsigned delay = lq_auth_throttle_fail(&c->srv->net->auth_throttle, c->srv->cfg, &c->addr,
                                                uv_now(c->srv->loop));
-        lq_log(LQ_LOG_WARN, "authentication failed", "peer=%s delay_ms=%u", c->peer, delay);
+        lq_log(LQ_LOG_WARN, "authentication failed", "peer=%s delay_ms=%u", c->name, delay);
         lq_metrics_count(c->srv, LQ_M_AUTH_FAIL);
         if (delay > 0) {
-            lq_conn_refuse_later(c, id, LQ_EUNAUTH, "unknown token", delay);
+            lq_peer_refuse_later(c, id, LQ_EUNAUTH, "unknown token", delay);
             return;
         }
-        lq_conn_send_error(c, id, LQ_EUNAUTH, "unknown token");
-        lq_conn_close(c, "bad token");
+        lq_peer_error(c, id, LQ_EUNAUTH, "unknown token");
+        lq_peer_close(c, "bad token");
         return;
     }
     if (a->blocked) {
-        lq_log(LQ_LOG_WARN, "blocked annotator refused", "peer=%s annotator=%s", c->peer,
+        lq_log(LQ_LOG_WARN, "blocked annotator refused", "peer=%s annotator=%s", c->name,
                a->name);
         lq_metrics_count(c->srv, LQ_M_AUTH_FAIL);
-        lq_conn_send_error(c, id, LQ_EPERM, "annotator '%s' is blocked", a->name);
-        lq_conn_close(c, "blocked");
+        lq_peer_error(c, id, LQ_EPERM, "annotator '%s' is blocked", a->name);
+        lq_peer_close(c, "blocked");
         return;
     }
     c->who = a;
-    uv_timer_stop(&c->timer);
+    c->ops->hello_done(c);
     Labelq__HelloReply reply = LABELQ__HELLO_REPLY__INIT;
     reply.annotator = a->name;
     reply.role = a->role;
     reply.server_version = LQ_SERVER_VERSION;
     reply.max_frame = (uint32_t)c->srv->cfg->max_frame;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_HELLO_REPLY, &reply);
-    lq_log(LQ_LOG_DEBUG, "authenticated", "peer=%s annotator=%s", c->peer, a->name);
+    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_HELLO_REPLY, &reply);
+    lq_log(LQ_LOG_DEBUG, "authenticated", "peer=%s annotator=%s", c->name, a->name);
 }
 
 static bool admin_only(Labelq__Envelope__BodyCase kind)
@@ -84,7 +84,7 @@ static bool admin_only(Labelq__Envelope__BodyCase kind)
     }
 }
 
-void lq_dispatch(lq_conn *c, const Labelq__Envelope *env)
+void lq_dispatch(lq_peer *c, const Labelq__Envelope *env)
 {
     uint64_t id = env->id;
     if (env->body_case == LABELQ__ENVELOPE__BODY_HELLO) {
@@ -92,21 +92,21 @@ void lq_dispatch(lq_conn *c, const Labelq__Envelope *env)
         return;
     }
     if (!c->who) {
-        lq_conn_send_error(c, id, LQ_EUNAUTH, "the first request must be Hello with a token");
-        lq_conn_close(c, "request before hello");
+        lq_peer_error(c, id, LQ_EUNAUTH, "the first request must be Hello with a token");
+        lq_peer_close(c, "request before hello");
         return;
     }
     if (c->who->blocked) {
-        lq_conn_send_error(c, id, LQ_EPERM, "annotator '%s' is blocked", c->who->name);
-        lq_conn_close(c, "blocked");
+        lq_peer_error(c, id, LQ_EPERM, "annotator '%s' is blocked", c->who->name);
+        lq_peer_close(c, "blocked");
         return;
     }
     if (c->srv->stopping) {
-        lq_conn_send_error(c, id, LQ_EUNAVAIL, "labelqd is shutting down; retry shortly");
+        lq_peer_error(c, id, LQ_EUNAVAIL, "labelqd is shutting down; retry shortly");
         return;
     }
     if (admin_only(env->body_case) && c->who->role != LABELQ__ROLE__ADMIN) {
-        lq_conn_send_error(c, id, LQ_EPERM, "this operation needs an admin token");
+        lq_peer_error(c, id, LQ_EPERM, "this operation needs an admin token");
         return;
     }
     switch (env->body_case) {
@@ -138,7 +138,7 @@ void lq_dispatch(lq_conn *c, const Labelq__Envelope *env)
     case LABELQ__ENVELOPE__BODY_EXTEND: lq_sched_extend(c, id, env->extend); break;
     case LABELQ__ENVELOPE__BODY_RELEASE: lq_sched_release(c, id, env->release); break;
     default:
-        lq_conn_send_error(c, id, LQ_EBADREQ, "unknown or unexpected message type %d",
+        lq_peer_error(c, id, LQ_EBADREQ, "unknown or unexpected message type %d",
                            (int)env->body_case);
         break;
     }

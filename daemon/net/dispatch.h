@@ -3,10 +3,10 @@
 #ifndef LQ_DISPATCH_H
 #define LQ_DISPATCH_H
 
-#include "daemon/net/conn.h"
+#include "daemon/core/server.h"
 
 /* Handles one request. env is freed by the caller afterwards: handlers copy
  * whatever they keep. Cannot fail (errors become Error replies). */
-void lq_dispatch(lq_conn *c, const Labelq__Envelope *env);
+void lq_dispatch(lq_peer *c, const Labelq__Envelope *env);
 
 #endif

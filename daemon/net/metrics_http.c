@@ -6,7 +6,7 @@
 
 #include "daemon/core/log.h"
 #include "daemon/core/metrics.h"
-#include "daemon/core/server.h"
+#include "daemon/net/net.h"
 #include "proto/error.h"
 
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -41,7 +41,7 @@ static void conn_close(http_conn *c)
     if (c->closing)
         return;
     c->closing = true;
-    lq_metrics_http *m = &c->srv->metrics_http;
+    lq_metrics_http *m = &c->srv->net->metrics_http;
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -195,7 +195,7 @@ static void on_timeout(uv_timer_t *t)
 static void on_connection(uv_stream_t *listener, int status)
 {
     lq_server *srv = listener->data;
-    lq_metrics_http *m = &srv->metrics_http;
+    lq_metrics_http *m = &srv->net->metrics_http;
     if (status < 0) {
         lq_log(LQ_LOG_WARN, "metrics accept failed", "error=\"%s\"", uv_strerror(status));
         return;
@@ -226,7 +226,7 @@ static void on_connection(uv_stream_t *listener, int status)
 int lq_metrics_http_start(lq_server *srv)
 {
     const char *spec = srv->cfg->metrics_listen;
-    lq_metrics_http *m = &srv->metrics_http;
+    lq_metrics_http *m = &srv->net->metrics_http;
     if (!spec || !*spec) {
         lq_log(LQ_LOG_INFO, "metrics endpoint off", NULL);
         return 0;
@@ -263,7 +263,7 @@ int lq_metrics_http_start(lq_server *srv)
 
 void lq_metrics_http_stop(lq_server *srv)
 {
-    lq_metrics_http *m = &srv->metrics_http;
+    lq_metrics_http *m = &srv->net->metrics_http;
     if (m->listening) {
         m->listening = false;
         uv_close((uv_handle_t *)&m->listener, NULL);

@@ -14,7 +14,7 @@
  * it is durable. */
 typedef struct record_op {
     lq_write_op op;
-    lq_conn *conn;          /* NULL at start-up */
+    lq_peer *conn;          /* NULL at start-up */
     uint64_t req_id;
     lq_project *project;
     lq_annotator *annotator;
@@ -54,12 +54,12 @@ static void submit_annotator(lq_server *srv, record_op *r, lq_annotator *a)
     lq_writer_submit(srv->writer, &r->op);
 }
 
-static record_op *record_op_new(lq_conn *c, uint64_t id, void (*done)(lq_write_op *, int))
+static record_op *record_op_new(lq_peer *c, uint64_t id, void (*done)(lq_write_op *, int))
 {
     record_op *r = calloc(1, sizeof(*r));
     if (!r) {
         if (c)
-            lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+            lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return NULL;
     }
     r->op.apply = record_apply;
@@ -67,30 +67,30 @@ static record_op *record_op_new(lq_conn *c, uint64_t id, void (*done)(lq_write_o
     r->conn = c;
     r->req_id = id;
     if (c)
-        lq_conn_ref(c);
+        lq_peer_ref(c);
     return r;
 }
 
 static void record_op_free(record_op *r)
 {
     if (r->conn)
-        lq_conn_unref(r->conn);
+        lq_peer_unref(r->conn);
     OPENSSL_cleanse(r->token, sizeof(r->token));
     free(r);
 }
 
 /* Replies with p's ProjectInfo; its active annotators are counted now, over
  * every lease (lq_project_active). */
-static void send_project_info(lq_conn *c, uint64_t id, const lq_project *p)
+static void send_project_info(lq_peer *c, uint64_t id, const lq_project *p)
 {
     Labelq__ProjectInfo info;
     uint32_t active;
     if (lq_project_active(&c->srv->leases, p, &active) < 0) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
     lq_project_info(p, active, &info);
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_PROJECT_INFO, &info);
+    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_PROJECT_INFO, &info);
 }
 
 static void project_created(lq_write_op *op, int status)
@@ -104,22 +104,22 @@ static void project_created(lq_write_op *op, int status)
                p->config->name, p->overlap, p->config->n_labels);
         Labelq__ProjectInfo info;
         lq_project_info(p, 0, &info); /* new: nobody can hold a lease in it yet */
-        lq_conn_reply(r->conn, r->req_id, LABELQ__ENVELOPE__BODY_PROJECT_INFO, &info);
+        lq_peer_reply(r->conn, r->req_id, LABELQ__ENVELOPE__BODY_PROJECT_INFO, &info);
     } else {
         srv->projects[p->id] = NULL;
-        lq_conn_send_error(r->conn, r->req_id, status, "project not created: %s",
+        lq_peer_error(r->conn, r->req_id, status, "project not created: %s",
                            lq_strerror(status));
         lq_project_free(p);
     }
     record_op_free(r);
 }
 
-void lq_admin_create_project(lq_conn *c, uint64_t id, const Labelq__CreateProject *req)
+void lq_admin_create_project(lq_peer *c, uint64_t id, const Labelq__CreateProject *req)
 {
     lq_server *srv = c->srv;
     char err[256];
     if (!req->config) {
-        lq_conn_send_error(c, id, LQ_EBADREQ, "CreateProject needs a config");
+        lq_peer_error(c, id, LQ_EBADREQ, "CreateProject needs a config");
         return;
     }
     Labelq__ProjectRecord rec = LABELQ__PROJECT_RECORD__INIT;
@@ -128,7 +128,7 @@ void lq_admin_create_project(lq_conn *c, uint64_t id, const Labelq__CreateProjec
     rec.created_ms = lq_now_ms();
     lq_project *p = lq_project_new(&rec);
     if (!p) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
     int rc = lq_project_config_check(p->config, err, sizeof(err));
@@ -142,7 +142,7 @@ void lq_admin_create_project(lq_conn *c, uint64_t id, const Labelq__CreateProjec
         snprintf(err, sizeof(err), "out of memory");
     }
     if (rc < 0) {
-        lq_conn_send_error(c, id, rc, "%s", err);
+        lq_peer_error(c, id, rc, "%s", err);
         lq_project_free(p);
         if (r)
             record_op_free(r);
@@ -158,7 +158,7 @@ void lq_admin_create_project(lq_conn *c, uint64_t id, const Labelq__CreateProjec
 /* Every visible project's ProjectInfo. The active annotators of all of them
  * come from one pass over the leases (lq_project_count_active), so a request
  * costs O(L log L + P) for L leases and P projects. */
-void lq_admin_list_projects(lq_conn *c, uint64_t id)
+void lq_admin_list_projects(lq_peer *c, uint64_t id)
 {
     lq_server *srv = c->srv;
     size_t n = 0;
@@ -167,7 +167,7 @@ void lq_admin_list_projects(lq_conn *c, uint64_t id)
     uint32_t *active = calloc(srv->n_projects + 1, sizeof(*active));
     if (!infos || !ptrs || !active ||
         lq_project_count_active(&srv->leases, active, srv->n_projects) < 0) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         goto out;
     }
     for (uint32_t i = 0; i < srv->n_projects; i++) {
@@ -181,18 +181,18 @@ void lq_admin_list_projects(lq_conn *c, uint64_t id)
     Labelq__ListProjectsReply reply = LABELQ__LIST_PROJECTS_REPLY__INIT;
     reply.n_projects = n;
     reply.projects = ptrs;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_LIST_PROJECTS_REPLY, &reply);
+    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_LIST_PROJECTS_REPLY, &reply);
 out:
     free(infos);
     free(ptrs);
     free(active);
 }
 
-void lq_admin_get_project(lq_conn *c, uint64_t id, const Labelq__GetProject *req)
+void lq_admin_get_project(lq_peer *c, uint64_t id, const Labelq__GetProject *req)
 {
     lq_project *p = lq_server_project(c->srv, req->project);
     if (!p) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
         return;
     }
     send_project_info(c, id, p);
@@ -209,28 +209,28 @@ static void annotator_added(lq_write_op *op, int status)
         Labelq__AddAnnotatorReply reply = LABELQ__ADD_ANNOTATOR_REPLY__INIT;
         reply.name = a->name;
         reply.token = r->token;
-        lq_conn_reply(r->conn, r->req_id, LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR_REPLY, &reply);
+        lq_peer_reply(r->conn, r->req_id, LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR_REPLY, &reply);
     } else {
         r->conn->srv->annotators[a->id] = NULL;
-        lq_conn_send_error(r->conn, r->req_id, status, "annotator not added: %s",
+        lq_peer_error(r->conn, r->req_id, status, "annotator not added: %s",
                            lq_strerror(status));
         lq_annotator_free(a);
     }
     record_op_free(r);
 }
 
-void lq_admin_add_annotator(lq_conn *c, uint64_t id, const Labelq__AddAnnotator *req)
+void lq_admin_add_annotator(lq_peer *c, uint64_t id, const Labelq__AddAnnotator *req)
 {
     lq_server *srv = c->srv;
     if (!lq_valid_name(req->name)) {
-        lq_conn_send_error(c, id, LQ_EBADREQ,
+        lq_peer_error(c, id, LQ_EBADREQ,
                            "annotator name must be 1-%d characters of letters, digits, '_', "
                            "'.', '-' or '@'",
                            LQ_MAX_NAME_LEN);
         return;
     }
     if (lq_server_annotator_by_name(srv, req->name)) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT, "an annotator named '%s' already exists",
+        lq_peer_error(c, id, LQ_ECONFLICT, "an annotator named '%s' already exists",
                            req->name);
         return;
     }
@@ -245,7 +245,7 @@ void lq_admin_add_annotator(lq_conn *c, uint64_t id, const Labelq__AddAnnotator 
     lq_annotator *a = lq_token_new(r->token) == 0 ? lq_annotator_new(&rec) : NULL;
     if (!a || lq_server_add_annotator(srv, a) < 0) {
         lq_annotator_free(a);
-        lq_conn_send_error(c, id, LQ_EINTERNAL, "cannot create a token");
+        lq_peer_error(c, id, LQ_EINTERNAL, "cannot create a token");
         record_op_free(r);
         return;
     }
@@ -257,14 +257,14 @@ void lq_admin_add_annotator(lq_conn *c, uint64_t id, const Labelq__AddAnnotator 
     lq_writer_submit(srv->writer, &r->op);
 }
 
-void lq_admin_list_annotators(lq_conn *c, uint64_t id)
+void lq_admin_list_annotators(lq_peer *c, uint64_t id)
 {
     lq_server *srv = c->srv;
     size_t n = 0;
     Labelq__AnnotatorInfo *infos = calloc(srv->n_annotators + 1, sizeof(*infos));
     Labelq__AnnotatorInfo **ptrs = calloc(srv->n_annotators + 1, sizeof(*ptrs));
     if (!infos || !ptrs) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         goto out;
     }
     for (uint32_t i = 0; i < srv->n_annotators; i++) {
@@ -283,7 +283,7 @@ void lq_admin_list_annotators(lq_conn *c, uint64_t id)
     Labelq__ListAnnotatorsReply reply = LABELQ__LIST_ANNOTATORS_REPLY__INIT;
     reply.n_annotators = n;
     reply.annotators = ptrs;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS_REPLY, &reply);
+    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS_REPLY, &reply);
 out:
     free(infos);
     free(ptrs);
@@ -297,9 +297,9 @@ static void block_done(lq_write_op *op, int status)
         r->annotator->blocked = r->blocked;
         lq_log(LQ_LOG_INFO, r->blocked ? "annotator blocked" : "annotator unblocked",
                "annotator=%s", r->annotator->name);
-        lq_conn_send_ok(r->conn, r->req_id);
+        lq_peer_ok(r->conn, r->req_id);
     } else {
-        lq_conn_send_error(r->conn, r->req_id, status, "annotator state not changed: %s",
+        lq_peer_error(r->conn, r->req_id, status, "annotator state not changed: %s",
                            lq_strerror(status));
     }
     record_op_free(r);
@@ -307,28 +307,28 @@ static void block_done(lq_write_op *op, int status)
 
 /* The durable annotator req_name names, or NULL after replying why not:
  * NOT_FOUND, or CONFLICT while another change to it is being stored. */
-static lq_annotator *annotator_to_change(lq_conn *c, uint64_t id, const char *name)
+static lq_annotator *annotator_to_change(lq_peer *c, uint64_t id, const char *name)
 {
     lq_annotator *a = lq_server_annotator_by_name(c->srv, name);
     if (!a || a->pending) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no annotator named '%s'", name);
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no annotator named '%s'", name);
         return NULL;
     }
     if (a->changing) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT,
+        lq_peer_error(c, id, LQ_ECONFLICT,
                            "another change to annotator '%s' is being stored; retry", name);
         return NULL;
     }
     return a;
 }
 
-void lq_admin_block_annotator(lq_conn *c, uint64_t id, const Labelq__BlockAnnotator *req)
+void lq_admin_block_annotator(lq_peer *c, uint64_t id, const Labelq__BlockAnnotator *req)
 {
     lq_annotator *a = annotator_to_change(c, id, req->name);
     if (!a)
         return;
     if (a == c->who && !req->unblock) {
-        lq_conn_send_error(c, id, LQ_EBADREQ, "you cannot block yourself");
+        lq_peer_error(c, id, LQ_EBADREQ, "you cannot block yourself");
         return;
     }
     record_op *r = record_op_new(c, id, block_done);
@@ -345,15 +345,15 @@ void lq_admin_block_annotator(lq_conn *c, uint64_t id, const Labelq__BlockAnnota
 static unsigned close_sessions(lq_server *srv, const lq_annotator *a)
 {
     unsigned n = 0;
-    lq_conn *next;
-    for (lq_conn *x = srv->conns; x; x = next) {
+    lq_peer *next;
+    for (lq_peer *x = srv->peers; x; x = next) {
         next = x->next; /* closing unlinks x */
         if (x->who != a || x->closing)
             continue;
-        lq_conn_send_error(x, 0, LQ_EUNAUTH,
+        lq_peer_error(x, 0, LQ_EUNAUTH,
                            "the token of annotator '%s' was revoked; this connection is closed",
                            a->name);
-        lq_conn_close(x, "token revoked");
+        lq_peer_close(x, "token revoked");
         n++;
     }
     return n;
@@ -367,7 +367,7 @@ static void revoke_done(lq_write_op *op, int status)
     a->changing = false;
     if (status != 0) {
         /* Nothing was stored: the old token still works, as it did. */
-        lq_conn_send_error(r->conn, r->req_id, status, "token of '%s' not revoked: %s; retry",
+        lq_peer_error(r->conn, r->req_id, status, "token of '%s' not revoked: %s; retry",
                            a->name, lq_strerror(status));
         record_op_free(r);
         return;
@@ -383,11 +383,11 @@ static void revoke_done(lq_write_op *op, int status)
            reply.connections_closed, reply.leases_released, r->token[0] ? "yes" : "no");
     reply.name = a->name;
     reply.token = r->token;
-    lq_conn_reply(r->conn, r->req_id, LABELQ__ENVELOPE__BODY_REVOKE_TOKEN_REPLY, &reply);
+    lq_peer_reply(r->conn, r->req_id, LABELQ__ENVELOPE__BODY_REVOKE_TOKEN_REPLY, &reply);
     record_op_free(r);
 }
 
-void lq_admin_revoke_token(lq_conn *c, uint64_t id, const Labelq__RevokeToken *req)
+void lq_admin_revoke_token(lq_peer *c, uint64_t id, const Labelq__RevokeToken *req)
 {
     lq_annotator *a = annotator_to_change(c, id, req->name);
     if (!a)
@@ -395,13 +395,13 @@ void lq_admin_revoke_token(lq_conn *c, uint64_t id, const Labelq__RevokeToken *r
     if (strcmp(a->name, LQ_ADMIN_NAME) == 0) {
         /* labelqd resets it from the file at every start, so a revoke
          * here would not outlive a restart. */
-        lq_conn_send_error(c, id, LQ_EBADREQ,
+        lq_peer_error(c, id, LQ_EBADREQ,
                            "the token of '" LQ_ADMIN_NAME "' is the data directory's admin.token: "
                            "to change it, stop labelqd, delete that file and start labelqd again");
         return;
     }
     if (a == c->who) {
-        lq_conn_send_error(
+        lq_peer_error(
             c, id, LQ_EBADREQ,
             "you cannot revoke your own token (use another admin's, e.g. '" LQ_ADMIN_NAME "')");
         return;
@@ -419,7 +419,7 @@ void lq_admin_revoke_token(lq_conn *c, uint64_t id, const Labelq__RevokeToken *r
         rc = 0;
     }
     if (rc < 0) {
-        lq_conn_send_error(c, id, rc, "cannot create random bytes for a token");
+        lq_peer_error(c, id, rc, "cannot create random bytes for a token");
         record_op_free(r);
         return;
     }

@@ -2,16 +2,16 @@
 #ifndef LQ_ADMIN_OPS_H
 #define LQ_ADMIN_OPS_H
 
-#include "daemon/net/conn.h"
+#include "daemon/core/server.h"
 
-void lq_admin_create_project(lq_conn *c, uint64_t id, const Labelq__CreateProject *req);
-void lq_admin_list_projects(lq_conn *c, uint64_t id);
-void lq_admin_get_project(lq_conn *c, uint64_t id, const Labelq__GetProject *req);
-void lq_admin_add_annotator(lq_conn *c, uint64_t id, const Labelq__AddAnnotator *req);
-void lq_admin_list_annotators(lq_conn *c, uint64_t id);
+void lq_admin_create_project(lq_peer *c, uint64_t id, const Labelq__CreateProject *req);
+void lq_admin_list_projects(lq_peer *c, uint64_t id);
+void lq_admin_get_project(lq_peer *c, uint64_t id, const Labelq__GetProject *req);
+void lq_admin_add_annotator(lq_peer *c, uint64_t id, const Labelq__AddAnnotator *req);
+void lq_admin_list_annotators(lq_peer *c, uint64_t id);
 /* Blocks or unblocks an account, stored before it takes effect.
  * CONFLICT while another change to the account is being stored. */
-void lq_admin_block_annotator(lq_conn *c, uint64_t id, const Labelq__BlockAnnotator *req);
+void lq_admin_block_annotator(lq_peer *c, uint64_t id, const Labelq__BlockAnnotator *req);
 
 /* Revokes an account's token: a new hash (of a fresh token shown once in
  * the reply, or of nothing anyone holds) is stored, then takes effect: the
@@ -20,7 +20,7 @@ void lq_admin_block_annotator(lq_conn *c, uint64_t id, const Labelq__BlockAnnota
  * 0) and closed, and its leases go back to the queues. Its labels and the
  * account stay. Refused for the bootstrap admin (its token is the data
  * directory's admin.token) and for the caller's own account. */
-void lq_admin_revoke_token(lq_conn *c, uint64_t id, const Labelq__RevokeToken *req);
+void lq_admin_revoke_token(lq_peer *c, uint64_t id, const Labelq__RevokeToken *req);
 
 /* Stores the annotator record synchronously (start-up only: the loop is not
  * serving yet). Returns 0 or an LQ_E* code. */

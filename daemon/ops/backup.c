@@ -20,7 +20,7 @@ typedef struct lq_backup {
     uv_work_t work;
     uv_pipe_t pipe;        /* the read end, on the loop */
     lq_drain_waiter drain; /* parked here while the socket drains */
-    lq_conn *conn;
+    lq_peer *conn;
     uint64_t req_id;
     lq_store *store;
     int write_fd;    /* the copy's; closed by the work when it ends */
@@ -53,27 +53,27 @@ static void maybe_finish(lq_backup *b)
 {
     if (!b->work_done || !b->pipe_closed)
         return;
-    lq_conn *c = b->conn;
+    lq_peer *c = b->conn;
     double seconds = (double)(uv_hrtime() - b->started_ns) / 1e9;
     if (c->closing) {
         lq_log(LQ_LOG_INFO, "backup abandoned", "bytes=%llu seconds=%.1f peer=%s",
-               (unsigned long long)b->bytes, seconds, c->peer);
+               (unsigned long long)b->bytes, seconds, c->name);
     } else if (b->copy_status < 0 || b->read_status < 0 || !b->eof) {
         const char *why =
             b->copy_status < 0 ? lq_strerror(b->copy_status) : uv_strerror(b->read_status);
         lq_log(LQ_LOG_ERROR, "backup failed", "bytes=%llu error=\"%s\" peer=%s",
-               (unsigned long long)b->bytes, why, c->peer);
-        lq_conn_send_error(c, b->req_id, LQ_EUNAVAIL, "backup failed: %s", why);
+               (unsigned long long)b->bytes, why, c->name);
+        lq_peer_error(c, b->req_id, LQ_EUNAVAIL, "backup failed: %s", why);
     } else {
         Labelq__BackupChunk last = LABELQ__BACKUP_CHUNK__INIT;
         last.done = true;
         last.bytes_total = b->bytes;
-        lq_conn_reply(c, b->req_id, LABELQ__ENVELOPE__BODY_BACKUP_CHUNK, &last);
+        lq_peer_reply(c, b->req_id, LABELQ__ENVELOPE__BODY_BACKUP_CHUNK, &last);
         lq_log(LQ_LOG_INFO, "backup finished", "bytes=%llu seconds=%.1f peer=%s",
-               (unsigned long long)b->bytes, seconds, c->peer);
+               (unsigned long long)b->bytes, seconds, c->name);
     }
     c->backup = NULL;
-    lq_conn_unref(c);
+    lq_peer_unref(c);
     free(b->buf);
     free(b);
 }
@@ -111,7 +111,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_pipe_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     lq_backup *b = s->data;
-    lq_conn *c = b->conn;
+    lq_peer *c = b->conn;
     if (nread == 0)
         return;
     if (c->closing || nread < 0) {
@@ -125,11 +125,11 @@ static void on_pipe_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     Labelq__BackupChunk chunk = LABELQ__BACKUP_CHUNK__INIT;
     chunk.data.data = (uint8_t *)buf->base;
     chunk.data.len = (size_t)nread;
-    lq_conn_reply(c, b->req_id, LABELQ__ENVELOPE__BODY_BACKUP_CHUNK, &chunk);
+    lq_peer_reply(c, b->req_id, LABELQ__ENVELOPE__BODY_BACKUP_CHUNK, &chunk);
     b->bytes += (uint64_t)nread;
-    if (lq_conn_congested(c)) {
+    if (lq_peer_congested(c)) {
         uv_read_stop(s); /* the pipe fills up and blocks the copy */
-        lq_conn_wait_drain(c, &b->drain);
+        lq_peer_wait_drain(c, &b->drain);
     }
 }
 
@@ -150,7 +150,7 @@ static void drain_abort(lq_drain_waiter *w)
     close_pipe(of_drain(w));
 }
 
-void lq_backup_cancel(lq_conn *c)
+void lq_backup_cancel(lq_peer *c)
 {
     lq_backup *b = c->backup;
     if (!b)
@@ -171,10 +171,10 @@ static void fail_start(lq_backup *b, int uv_err)
     close_pipe(b);
 }
 
-void lq_backup_start(lq_conn *c, uint64_t id)
+void lq_backup_start(lq_peer *c, uint64_t id)
 {
     if (c->backup) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT,
+        lq_peer_error(c, id, LQ_ECONFLICT,
                            "a backup is already running on this "
                            "connection");
         return;
@@ -186,12 +186,12 @@ void lq_backup_start(lq_conn *c, uint64_t id)
     if (!b || !buf) {
         free(b);
         free(buf);
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
     if (pipe2(fds, O_CLOEXEC) < 0) {
         lq_log(LQ_LOG_ERROR, "cannot start a backup", "error=\"%s\"", strerror(errno));
-        lq_conn_send_error(c, id, LQ_EUNAVAIL, "cannot start a backup: %s", strerror(errno));
+        lq_peer_error(c, id, LQ_EUNAVAIL, "cannot start a backup: %s", strerror(errno));
         free(b);
         free(buf);
         return;
@@ -203,14 +203,14 @@ void lq_backup_start(lq_conn *c, uint64_t id)
     b->buf_len = buf_len;
     b->write_fd = fds[1];
     b->conn = c;
-    lq_conn_ref(c);
+    lq_peer_ref(c);
     c->backup = b;
     b->req_id = id;
     b->store = c->srv->store;
     b->drain.resume = drain_resume;
     b->drain.abort = drain_abort;
     b->started_ns = uv_hrtime();
-    lq_log(LQ_LOG_INFO, "backup started", "peer=%s", c->peer);
+    lq_log(LQ_LOG_INFO, "backup started", "peer=%s", c->name);
     int rc = uv_pipe_open(&b->pipe, fds[0]);
     if (rc < 0) {
         close(fds[0]); /* not the handle's on failure */

@@ -9,18 +9,18 @@
 #ifndef LQ_BACKUP_H
 #define LQ_BACKUP_H
 
-#include "daemon/net/conn.h"
+#include "daemon/core/server.h"
 
 /* Handles a Backup request (admin only; dispatch checks the role). Replies
  * with BackupChunks, the last with done = true and bytes_total, or with an
  * Error (CONFLICT: a backup already runs on c; UNAVAILABLE: the copy
  * failed), which ends the stream. */
-void lq_backup_start(lq_conn *c, uint64_t id);
+void lq_backup_start(lq_peer *c, uint64_t id);
 
 /* Stops the backup running on c, if any: its pipe is closed, so the copy
  * fails with EPIPE and ends, giving back its hold on the store (shutdown
  * calls this before it waits for the writer, which may need that hold to
  * grow the map). The client gets an Error if c stays open. Cannot fail. */
-void lq_backup_cancel(lq_conn *c);
+void lq_backup_cancel(lq_peer *c);
 
 #endif

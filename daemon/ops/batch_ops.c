@@ -10,7 +10,7 @@
 /* One batch record to store, and what to do once it is durable. */
 typedef struct batch_op {
     lq_write_op op;
-    lq_conn *conn;
+    lq_peer *conn;
     uint64_t req_id;
     lq_batch *batch;
     Labelq__BatchRecord rec;         /* what is stored; name points into batch */
@@ -22,36 +22,36 @@ static int batch_apply(lq_write_op *op, lq_txn *txn)
     return lq_store_put_batch(txn, &((batch_op *)op)->rec);
 }
 
-static void send_info(lq_conn *c, uint64_t id, const lq_batch *b)
+static void send_info(lq_peer *c, uint64_t id, const lq_batch *b)
 {
     Labelq__BatchInfo info;
     lq_batch_info(b, lq_now_ms(), c->srv->started_ms, &info);
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_BATCH_INFO, &info);
+    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_BATCH_INFO, &info);
 }
 
-lq_batch *lq_batch_lookup(lq_conn *c, uint64_t id, const char *project, const char *name)
+lq_batch *lq_batch_lookup(lq_peer *c, uint64_t id, const char *project, const char *name)
 {
     lq_project *p = lq_server_project(c->srv, project);
     if (!p) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", project);
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", project);
         return NULL;
     }
     lq_batch *b = lq_batch_find(p, name);
     if (!b)
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no batch named '%s' in project %s", name,
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no batch named '%s' in project %s", name,
                            p->config->name);
     else if (b->pending) /* it may yet vanish, if storing it fails */
-        lq_conn_send_error(c, id, LQ_EUNAVAIL, "batch '%s' is still being created; retry",
+        lq_peer_error(c, id, LQ_EUNAVAIL, "batch '%s' is still being created; retry",
                            b->name);
     return b && !b->pending ? b : NULL;
 }
 
-static batch_op *batch_op_new(lq_conn *c, uint64_t id, lq_batch *b,
+static batch_op *batch_op_new(lq_peer *c, uint64_t id, lq_batch *b,
                               void (*done)(lq_write_op *, int))
 {
     batch_op *o = calloc(1, sizeof(*o));
     if (!o) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return NULL;
     }
     o->op.apply = batch_apply;
@@ -60,13 +60,13 @@ static batch_op *batch_op_new(lq_conn *c, uint64_t id, lq_batch *b,
     o->req_id = id;
     o->batch = b;
     lq_batch_record(b, &o->rec);
-    lq_conn_ref(c);
+    lq_peer_ref(c);
     return o;
 }
 
 static void batch_op_free(batch_op *o)
 {
-    lq_conn_unref(o->conn);
+    lq_peer_unref(o->conn);
     free(o);
 }
 
@@ -89,7 +89,7 @@ static void batch_created(lq_write_op *op, int status)
         lq_batch_write_ended(b, status);
         send_info(o->conn, o->req_id, b);
     } else {
-        lq_conn_send_error(o->conn, o->req_id, status, "batch '%s' not created: %s", b->name,
+        lq_peer_error(o->conn, o->req_id, status, "batch '%s' not created: %s", b->name,
                            lq_strerror(status));
         lq_batch_write_ended(b, status);
     }
@@ -98,18 +98,18 @@ static void batch_created(lq_write_op *op, int status)
 
 /* Makes a pending batch in p (durable once a write carrying its record
  * commits). Returns NULL after replying with the error. */
-static lq_batch *new_batch(lq_conn *c, uint64_t id, lq_project *p, uint32_t batch_id,
+static lq_batch *new_batch(lq_peer *c, uint64_t id, lq_project *p, uint32_t batch_id,
                            const char *name, int32_t priority)
 {
     if (!lq_valid_name(name)) {
-        lq_conn_send_error(c, id, LQ_EBADREQ,
+        lq_peer_error(c, id, LQ_EBADREQ,
                            "batch name must be 1-%d characters of letters, digits, '_', '.', "
                            "'-' or '@'",
                            LQ_MAX_NAME_LEN);
         return NULL;
     }
     if (p->n_batches >= LQ_MAX_BATCHES) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "project %s has %d batches, the most it may have",
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "project %s has %d batches, the most it may have",
                            p->config->name, LQ_MAX_BATCHES);
         return NULL;
     }
@@ -121,7 +121,7 @@ static lq_batch *new_batch(lq_conn *c, uint64_t id, lq_project *p, uint32_t batc
     rec.created_ms = lq_now_ms();
     lq_batch *b = lq_batch_add(p, &rec);
     if (!b) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return NULL;
     }
     b->pending = true;
@@ -132,7 +132,7 @@ static void batch_changed(lq_write_op *op, int status);
 
 /* Stores a change to b: the new state and priority are the record's, set
  * in memory when the write is durable. */
-static void change(lq_conn *c, uint64_t id, lq_batch *b, Labelq__UpdateBatch__Action action,
+static void change(lq_peer *c, uint64_t id, lq_batch *b, Labelq__UpdateBatch__Action action,
                    int32_t priority)
 {
     batch_op *o = batch_op_new(c, id, b, batch_changed);
@@ -156,7 +156,7 @@ static void batch_changed(lq_write_op *op, int status)
     lq_server *srv = o->conn->srv;
     b->changing = false;
     if (status < 0) {
-        lq_conn_send_error(o->conn, o->req_id, status,
+        lq_peer_error(o->conn, o->req_id, status,
                            "batch '%s' not changed (nothing was stored): %s; retry", b->name,
                            lq_strerror(status));
         batch_op_free(o);
@@ -177,42 +177,42 @@ static void batch_changed(lq_write_op *op, int status)
 }
 
 /* Refuses new items for b when it was canceled. Returns whether it did. */
-static bool refuse_items(lq_conn *c, uint64_t id, const lq_batch *b)
+static bool refuse_items(lq_peer *c, uint64_t id, const lq_batch *b)
 {
     if (b->state != LABELQ__BATCH_STATE__BATCH_CANCELED)
         return false;
-    lq_conn_send_error(c, id, LQ_ECONFLICT,
+    lq_peer_error(c, id, LQ_ECONFLICT,
                        "batch '%s' of project %s was canceled; it takes no more items", b->name,
                        b->project->config->name);
     return true;
 }
 
 /* Refuses a change to b while b cannot take one. Returns whether it did. */
-static bool busy(lq_conn *c, uint64_t id, const lq_batch *b)
+static bool busy(lq_peer *c, uint64_t id, const lq_batch *b)
 {
     if (b->pending) {
-        lq_conn_send_error(c, id, LQ_EUNAVAIL, "batch '%s' is still being created; retry",
+        lq_peer_error(c, id, LQ_EUNAVAIL, "batch '%s' is still being created; retry",
                            b->name);
         return true;
     }
     if (b->changing) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT,
+        lq_peer_error(c, id, LQ_ECONFLICT,
                            "another change to batch '%s' is being stored; retry", b->name);
         return true;
     }
     return false;
 }
 
-void lq_batch_create(lq_conn *c, uint64_t id, const Labelq__CreateBatch *req)
+void lq_batch_create(lq_peer *c, uint64_t id, const Labelq__CreateBatch *req)
 {
     lq_project *p = lq_server_project(c->srv, req->project);
     if (!p) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
         return;
     }
     lq_batch *b = lq_batch_find(p, req->name);
     if (b && !req->append) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT,
+        lq_peer_error(c, id, LQ_ECONFLICT,
                            "project %s already has a batch named '%s' (add to it with --append)",
                            p->config->name, req->name);
         return;
@@ -240,18 +240,18 @@ void lq_batch_create(lq_conn *c, uint64_t id, const Labelq__CreateBatch *req)
     lq_writer_submit(c->srv->writer, &o->op);
 }
 
-void lq_batch_list(lq_conn *c, uint64_t id, const Labelq__ListBatches *req)
+void lq_batch_list(lq_peer *c, uint64_t id, const Labelq__ListBatches *req)
 {
     lq_project *p = lq_server_project(c->srv, req->project);
     if (!p) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
         return;
     }
     uint32_t n = p->n_batches ? p->n_batches : 1;
     Labelq__BatchInfo *infos = calloc(n, sizeof(*infos));
     Labelq__BatchInfo **ptrs = calloc(n, sizeof(*ptrs));
     if (!infos || !ptrs) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         free(infos);
         free(ptrs);
         return;
@@ -266,19 +266,19 @@ void lq_batch_list(lq_conn *c, uint64_t id, const Labelq__ListBatches *req)
         reply.n_batches++;
     }
     reply.batches = ptrs;
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_LIST_BATCHES_REPLY, &reply);
+    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_LIST_BATCHES_REPLY, &reply);
     free(infos);
     free(ptrs);
 }
 
-void lq_batch_get(lq_conn *c, uint64_t id, const Labelq__GetBatch *req)
+void lq_batch_get(lq_peer *c, uint64_t id, const Labelq__GetBatch *req)
 {
     lq_batch *b = lq_batch_lookup(c, id, req->project, req->name);
     if (b)
         send_info(c, id, b);
 }
 
-void lq_batch_update(lq_conn *c, uint64_t id, const Labelq__UpdateBatch *req)
+void lq_batch_update(lq_peer *c, uint64_t id, const Labelq__UpdateBatch *req)
 {
     lq_batch *b = lq_batch_lookup(c, id, req->project, req->name);
     if (!b || busy(c, id, b))
@@ -291,7 +291,7 @@ void lq_batch_update(lq_conn *c, uint64_t id, const Labelq__UpdateBatch *req)
     case LABELQ__UPDATE_BATCH__ACTION__CANCEL: same = canceled; break;
     case LABELQ__UPDATE_BATCH__ACTION__PRIORITY: same = !canceled && req->priority == b->priority; break;
     default:
-        lq_conn_send_error(c, id, LQ_EBADREQ, "UpdateBatch needs an action (pause, resume, "
+        lq_peer_error(c, id, LQ_EBADREQ, "UpdateBatch needs an action (pause, resume, "
                                               "cancel or priority)");
         return;
     }
@@ -300,7 +300,7 @@ void lq_batch_update(lq_conn *c, uint64_t id, const Labelq__UpdateBatch *req)
         return;
     }
     if (canceled) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT,
+        lq_peer_error(c, id, LQ_ECONFLICT,
                            "batch '%s' of project %s was canceled; a canceled batch cannot be "
                            "resumed, paused or reprioritized (nothing changed)",
                            b->name, b->project->config->name);
@@ -309,12 +309,12 @@ void lq_batch_update(lq_conn *c, uint64_t id, const Labelq__UpdateBatch *req)
     change(c, id, b, req->action, req->priority);
 }
 
-lq_batch *lq_batch_for_import(lq_conn *c, uint64_t id, lq_project *p, const char *name)
+lq_batch *lq_batch_for_import(lq_peer *c, uint64_t id, lq_project *p, const char *name)
 {
     const char *want = name[0] ? name : LQ_DEFAULT_BATCH;
     lq_batch *b = lq_batch_find(p, want);
     if (!b && name[0]) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND,
+        lq_peer_error(c, id, LQ_ENOTFOUND,
                            "no batch named '%s' in project %s (create it first: CreateBatch, "
                            "as 'labelq import --batch' does)",
                            name, p->config->name);

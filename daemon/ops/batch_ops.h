@@ -4,18 +4,18 @@
 #ifndef LQ_BATCH_OPS_H
 #define LQ_BATCH_OPS_H
 
-#include "daemon/net/conn.h"
+#include "daemon/core/server.h"
 
-void lq_batch_create(lq_conn *c, uint64_t id, const Labelq__CreateBatch *req);
-void lq_batch_list(lq_conn *c, uint64_t id, const Labelq__ListBatches *req);
-void lq_batch_get(lq_conn *c, uint64_t id, const Labelq__GetBatch *req);
-void lq_batch_update(lq_conn *c, uint64_t id, const Labelq__UpdateBatch *req);
+void lq_batch_create(lq_peer *c, uint64_t id, const Labelq__CreateBatch *req);
+void lq_batch_list(lq_peer *c, uint64_t id, const Labelq__ListBatches *req);
+void lq_batch_get(lq_peer *c, uint64_t id, const Labelq__GetBatch *req);
+void lq_batch_update(lq_peer *c, uint64_t id, const Labelq__UpdateBatch *req);
 
 /* The batch an import chunk naming name joins: that batch, or for an empty
  * name the project's "default", made (pending) when it does not exist yet.
  * Returns NULL after replying with the error: unknown batch, canceled batch,
  * out of memory. */
-lq_batch *lq_batch_for_import(lq_conn *c, uint64_t id, lq_project *p, const char *name);
+lq_batch *lq_batch_for_import(lq_peer *c, uint64_t id, lq_project *p, const char *name);
 
 /* A write carrying pending batch b's record (b->writes counted it) ended
  * with status: the first success makes the batch durable and visible; when
@@ -25,6 +25,6 @@ void lq_batch_write_ended(lq_batch *b, int status);
 
 /* The batch named name in project, or NULL after replying NOT_FOUND (for
  * the project or the batch) or UNAVAILABLE (still being created). */
-lq_batch *lq_batch_lookup(lq_conn *c, uint64_t id, const char *project, const char *name);
+lq_batch *lq_batch_lookup(lq_peer *c, uint64_t id, const char *project, const char *name);
 
 #endif

@@ -15,7 +15,7 @@
 
 typedef struct import_op {
     lq_write_op op;
-    lq_conn *conn;
+    lq_peer *conn;
     uint64_t req_id;
     lq_project *project;
     lq_batch *batch;
@@ -139,7 +139,7 @@ static void import_op_free(import_op *op)
     free(op->stored);
     free(op->rejected);
     free(op->rejected_ptrs);
-    lq_conn_unref(op->conn);
+    lq_peer_unref(op->conn);
     free(op);
 }
 
@@ -179,7 +179,7 @@ static void import_done(lq_write_op *wop, int status)
     lq_batch *b = op->batch;
     lq_server *srv = op->conn->srv;
     if (status < 0) {
-        lq_conn_send_error(op->conn, op->req_id, status,
+        lq_peer_error(op->conn, op->req_id, status,
                            "chunk not imported (nothing of it was stored): %s; retry",
                            lq_strerror(status));
         if (op->put_batch)
@@ -209,7 +209,7 @@ static void import_done(lq_write_op *wop, int status)
     reply.skipped = op->n_items - imported;
     reply.n_rejected = op->n_rejected;
     reply.rejected = op->rejected_ptrs;
-    lq_conn_reply(op->conn, op->req_id, LABELQ__ENVELOPE__BODY_IMPORT_REPLY, &reply);
+    lq_peer_reply(op->conn, op->req_id, LABELQ__ENVELOPE__BODY_IMPORT_REPLY, &reply);
     if (imported && lq_batch_serving(b))
         lq_sched_wake(srv, p);
     import_op_free(op);
@@ -227,12 +227,12 @@ static int reject(import_op *op, uint64_t line_no, const char *msg)
     return 0;
 }
 
-void lq_import_chunk(lq_conn *c, uint64_t id, const Labelq__ImportChunk *req)
+void lq_import_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req)
 {
     lq_server *srv = c->srv;
     lq_project *p = lq_server_project(srv, req->project);
     if (!p) {
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
         return;
     }
     lq_batch *b = lq_batch_for_import(c, id, p, req->batch);
@@ -247,7 +247,7 @@ void lq_import_chunk(lq_conn *c, uint64_t id, const Labelq__ImportChunk *req)
         op->rejected_ptrs = calloc(n, sizeof(*op->rejected_ptrs));
     }
     if (!op || !op->items || !op->stored || !op->rejected || !op->rejected_ptrs) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         if (b->pending && b->writes == 0 && !b->first_task)
             lq_batch_remove(b); /* made for this chunk alone */
         if (op) {
@@ -270,14 +270,14 @@ void lq_import_chunk(lq_conn *c, uint64_t id, const Labelq__ImportChunk *req)
         lq_batch_record(b, &op->batch_rec);
         b->writes++;
     }
-    lq_conn_ref(c);
+    lq_peer_ref(c);
     uint64_t now = lq_now_ms();
     for (size_t i = 0; i < req->n_lines; i++) {
         char err[256];
         Labelq__TaskRecord *rec = &op->items[op->n_items];
         int rc = lq_import_parse_line(p, req->lines[i]->json, rec, err, sizeof(err));
         if (rc == LQ_ENOMEM || (rc < 0 && reject(op, req->lines[i]->line_no, err) < 0)) {
-            lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+            lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
             if (op->put_batch)
                 lq_batch_write_ended(b, LQ_ENOMEM);
             import_op_free(op);

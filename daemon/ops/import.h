@@ -6,11 +6,11 @@
 #ifndef LQ_IMPORT_H
 #define LQ_IMPORT_H
 
-#include "daemon/net/conn.h"
+#include "daemon/core/server.h"
 
 #define LQ_MAX_EXTERNAL_ID 256
 
-void lq_import_chunk(lq_conn *c, uint64_t id, const Labelq__ImportChunk *req);
+void lq_import_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req);
 
 /* Parses one JSONL line for project p into rec (strings malloc'd: free with
  * lq_import_record_clear). Returns 0, or LQ_EBADREQ with the reason in err. */

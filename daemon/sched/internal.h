@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "daemon/net/conn.h"
+#include "daemon/core/server.h"
 
 /* A LeaseReply made from granted leases. Its strings point into recs, so
  * it lives until lq__lease_build_free. */
@@ -35,7 +35,7 @@ void lq__drop_lease(lq_server *srv, lq_lease *l, bool skip);
  * b. Returns how many were taken (then free b with lq__lease_build_free),
  * or a negative code with why set and nothing leased: LQ_EPERM (blocked
  * from p by its gold check), LQ_EEXHAUSTED or LQ_EUNAVAIL. */
-int lq__lease_tasks(lq_conn *c, lq_project *p, unsigned max, lease_build *b, char *why,
+int lq__lease_tasks(lq_peer *c, lq_project *p, unsigned max, lease_build *b, char *why,
                     size_t len);
 void lq__lease_build_free(lease_build *b);
 
@@ -43,10 +43,10 @@ void lq__lease_build_free(lease_build *b);
 unsigned lq__lease_max(const lq_config *cfg, unsigned requested);
 
 /* The task with this id, or NULL after replying NOT_FOUND. */
-lq_task *lq__task_for(lq_conn *c, uint64_t id, uint64_t task_id);
+lq_task *lq__task_for(lq_peer *c, uint64_t id, uint64_t task_id);
 
 /* Ends l when its task's batch was canceled and replies CONFLICT (a submit
  * already being stored goes on). Returns whether it did. */
-bool lq__refuse_canceled(lq_conn *c, uint64_t id, lq_lease *l);
+bool lq__refuse_canceled(lq_peer *c, uint64_t id, lq_lease *l);
 
 #endif

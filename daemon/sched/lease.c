@@ -9,7 +9,7 @@
 
 typedef struct lq_waiter {
     uv_timer_t timer;
-    lq_conn *conn;
+    lq_peer *conn;
     uint64_t req_id;
     lq_project *project;
     unsigned max_tasks;
@@ -298,7 +298,7 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lease_build
  * whose payload fit), or a negative code with why set and nothing leased:
  * LQ_EPERM (blocked from p by its gold check), LQ_EEXHAUSTED (out of
  * memory) or LQ_EUNAVAIL (payloads unreadable). */
-int lq__lease_tasks(lq_conn *c, lq_project *p, unsigned max, lease_build *b, char *why,
+int lq__lease_tasks(lq_peer *c, lq_project *p, unsigned max, lease_build *b, char *why,
                        size_t len)
 {
     lq_server *srv = c->srv;
@@ -329,17 +329,17 @@ int lq__lease_tasks(lq_conn *c, lq_project *p, unsigned max, lease_build *b, cha
 }
 
 /* Leases for c, replies, and returns how many tasks it got (0: no reply sent). */
-static size_t serve(lq_conn *c, uint64_t id, lq_project *p, unsigned max, bool reply_empty)
+static size_t serve(lq_peer *c, uint64_t id, lq_project *p, unsigned max, bool reply_empty)
 {
     lease_build b;
     char why[512];
     int got = lq__lease_tasks(c, p, max, &b, why, sizeof why);
     if (got < 0) {
-        lq_conn_send_error(c, id, got, "%s", why);
+        lq_peer_error(c, id, got, "%s", why);
         return 1;
     }
     if (got > 0 || reply_empty)
-        lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &b.reply);
+        lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &b.reply);
     lq__lease_build_free(&b);
     return (size_t)got;
 }
@@ -347,7 +347,7 @@ static size_t serve(lq_conn *c, uint64_t id, lq_project *p, unsigned max, bool r
 static void waiter_closed(uv_handle_t *h)
 {
     lq_waiter *w = h->data;
-    lq_conn_unref(w->conn);
+    lq_peer_unref(w->conn);
     free(w);
 }
 
@@ -370,17 +370,17 @@ static void waiter_timeout(uv_timer_t *t)
 {
     lq_waiter *w = t->data;
     Labelq__LeaseReply reply = LABELQ__LEASE_REPLY__INIT;
-    lq_conn_reply(w->conn, w->req_id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &reply);
+    lq_peer_reply(w->conn, w->req_id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &reply);
     lq_metrics_observe(w->conn->srv, LQ_H_LEASE, w->arrived);
     waiter_remove(w);
 }
 
-static void park(lq_conn *c, uint64_t id, lq_project *p, unsigned max, unsigned wait_ms,
+static void park(lq_peer *c, uint64_t id, lq_project *p, unsigned max, unsigned wait_ms,
                  uint64_t arrived)
 {
     lq_waiter *w = calloc(1, sizeof(*w));
     if (!w) {
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
     w->conn = c;
@@ -389,7 +389,7 @@ static void park(lq_conn *c, uint64_t id, lq_project *p, unsigned max, unsigned 
     w->max_tasks = max;
     w->arrived = arrived;
     w->timer.data = w;
-    lq_conn_ref(c);
+    lq_peer_ref(c);
     uv_timer_init(c->srv->loop, &w->timer);
     uv_timer_start(&w->timer, waiter_timeout, wait_ms, 0);
     w->prev = p->waiters_tail;
@@ -424,11 +424,11 @@ void lq_sched_cancel_waiters(lq_server *srv)
     }
 }
 
-static lq_project *project_for(lq_conn *c, uint64_t id, const char *name)
+static lq_project *project_for(lq_peer *c, uint64_t id, const char *name)
 {
     lq_project *p = lq_server_project(c->srv, name);
     if (!p)
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "no project named '%s'", name);
+        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", name);
     return p;
 }
 
@@ -439,7 +439,7 @@ unsigned lq__lease_max(const lq_config *cfg, unsigned requested)
     return max > cfg->max_lease_batch ? cfg->max_lease_batch : max;
 }
 
-void lq_sched_lease(lq_conn *c, uint64_t id, const Labelq__Lease *req)
+void lq_sched_lease(lq_peer *c, uint64_t id, const Labelq__Lease *req)
 {
     lq_project *p = project_for(c, id, req->project);
     if (!p)
@@ -454,36 +454,36 @@ void lq_sched_lease(lq_conn *c, uint64_t id, const Labelq__Lease *req)
         lq_metrics_observe(c->srv, LQ_H_LEASE, arrived);
 }
 
-lq_task *lq__task_for(lq_conn *c, uint64_t id, uint64_t task_id)
+lq_task *lq__task_for(lq_peer *c, uint64_t id, uint64_t task_id)
 {
     lq_task *t = lq_task_table_get(&c->srv->tasks, task_id);
     if (!t)
-        lq_conn_send_error(c, id, LQ_ENOTFOUND, "task %lu does not exist",
+        lq_peer_error(c, id, LQ_ENOTFOUND, "task %lu does not exist",
                            (unsigned long)task_id);
     return t;
 }
-static lq_lease *active_lease(lq_conn *c, uint64_t id, uint64_t task_id)
+static lq_lease *active_lease(lq_peer *c, uint64_t id, uint64_t task_id)
 {
     lq_task *t = lq__task_for(c, id, task_id);
     if (!t)
         return NULL;
     lq_lease *l = lq_task_lease(t, c->who->id);
     if (!l) {
-        lq_conn_send_error(c, id, LQ_EEXPIRED,
+        lq_peer_error(c, id, LQ_EEXPIRED,
                            "you hold no lease on task %lu (it expired, was released, or was "
                            "never leased to you)",
                            (unsigned long)task_id);
         return NULL;
     }
     if (l->committing) {
-        lq_conn_send_error(c, id, LQ_ECONFLICT, "task %lu: your submit is being stored",
+        lq_peer_error(c, id, LQ_ECONFLICT, "task %lu: your submit is being stored",
                            (unsigned long)task_id);
         return NULL;
     }
     return l;
 }
 
-void lq_sched_extend(lq_conn *c, uint64_t id, const Labelq__Extend *req)
+void lq_sched_extend(lq_peer *c, uint64_t id, const Labelq__Extend *req)
 {
     lq_lease *l = active_lease(c, id, req->task_id);
     if (!l || lq__refuse_canceled(c, id, l))
@@ -497,10 +497,10 @@ void lq_sched_extend(lq_conn *c, uint64_t id, const Labelq__Extend *req)
     lq__arm_lease_timer(srv);
     Labelq__ExtendReply reply = LABELQ__EXTEND_REPLY__INIT;
     reply.deadline_ms = lq_server_unix_ms(srv, l->deadline);
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_EXTEND_REPLY, &reply);
+    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_EXTEND_REPLY, &reply);
 }
 
-void lq_sched_release(lq_conn *c, uint64_t id, const Labelq__Release *req)
+void lq_sched_release(lq_peer *c, uint64_t id, const Labelq__Release *req)
 {
     lq_lease *l = active_lease(c, id, req->task_id);
     if (!l)
@@ -508,7 +508,7 @@ void lq_sched_release(lq_conn *c, uint64_t id, const Labelq__Release *req)
     lq_project *p = l->task->batch->project;
     lq__drop_lease(c->srv, l, req->skip);
     lq__arm_lease_timer(c->srv);
-    lq_conn_send_ok(c, id);
+    lq_peer_ok(c, id);
     lq_sched_wake(c->srv, p);
 }
 

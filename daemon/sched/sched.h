@@ -7,12 +7,12 @@
 #ifndef LQ_SCHEDULER_H
 #define LQ_SCHEDULER_H
 
-#include "daemon/net/conn.h"
+#include "daemon/core/server.h"
 
-void lq_sched_lease(lq_conn *c, uint64_t id, const Labelq__Lease *req);
-void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req);
-void lq_sched_extend(lq_conn *c, uint64_t id, const Labelq__Extend *req);
-void lq_sched_release(lq_conn *c, uint64_t id, const Labelq__Release *req);
+void lq_sched_lease(lq_peer *c, uint64_t id, const Labelq__Lease *req);
+void lq_sched_submit(lq_peer *c, uint64_t id, const Labelq__Submit *req);
+void lq_sched_extend(lq_peer *c, uint64_t id, const Labelq__Extend *req);
+void lq_sched_release(lq_peer *c, uint64_t id, const Labelq__Release *req);
 
 /* Serves parked lease requests of p now that tasks may be free. */
 void lq_sched_wake(lq_server *srv, lq_project *p);

@@ -11,7 +11,7 @@
 #include "daemon/sched/settle.h"
 #include "schema/label_value.h"
 #include "daemon/core/log.h"
-#include "daemon/estimate/report.h"
+#include "daemon/estimate/results.h"
 #include "daemon/sched/internal.h"
 #include "daemon/sched/sched.h"
 #include "proto/error.h"
@@ -29,7 +29,7 @@ typedef struct next_lease {
 
 typedef struct submit_op {
     lq_write_op op;
-    lq_conn *conn;
+    lq_peer *conn;
     uint64_t req_id;
     lq_task *task;
     lq_lease *lease;        /* NULL for a retry that waits on a commit in flight */
@@ -45,7 +45,7 @@ typedef struct submit_op {
  * wait_ms 0 would (the same path, so the same rules), into b. Returns 0,
  * or a negative code with why set and nothing leased: LQ_ENOTFOUND for an
  * unknown project, else as lq__lease_tasks. */
-static int lease_next(lq_conn *c, const lq_task *t, const next_lease *next, lease_build *b,
+static int lease_next(lq_peer *c, const lq_task *t, const next_lease *next, lease_build *b,
                       char *why, size_t len)
 {
     lq_project *p = t->batch->project;
@@ -61,7 +61,7 @@ static int lease_next(lq_conn *c, const lq_task *t, const next_lease *next, leas
  * the tasks in the reply's next, or the lease's failure in next_error: a
  * SubmitReply always means "stored", whatever the lease part did. No
  * lease is taken for a connection that is closing (no one would get it). */
-static void send_submit_reply(lq_conn *c, uint64_t id, bool duplicate, const lq_task *t,
+static void send_submit_reply(lq_peer *c, uint64_t id, bool duplicate, const lq_task *t,
                               const next_lease *next)
 {
     Labelq__SubmitReply reply = LABELQ__SUBMIT_REPLY__INIT;
@@ -81,44 +81,44 @@ static void send_submit_reply(lq_conn *c, uint64_t id, bool duplicate, const lq_
             built = true;
         }
     }
-    lq_conn_reply(c, id, LABELQ__ENVELOPE__BODY_SUBMIT_REPLY, &reply);
+    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_SUBMIT_REPLY, &reply);
     if (built)
         lq__lease_build_free(&b);
 }
 
 /* Answers a submit for a task the annotator already labeled: the same label
  * is a retry and succeeds again; another label is a conflict. */
-static void answer_labeled(lq_conn *c, uint64_t id, lq_task *t, const char *label,
+static void answer_labeled(lq_peer *c, uint64_t id, lq_task *t, const char *label,
                            const next_lease *next)
 {
     lq_txn *txn;
     Labelq__LabelRecord *rec = NULL;
     if (lq_store_read_begin(c->srv->store, &txn) < 0) {
-        lq_conn_send_error(c, id, LQ_EUNAVAIL, "cannot read labels from storage");
+        lq_peer_error(c, id, LQ_EUNAVAIL, "cannot read labels from storage");
         return;
     }
     int rc = lq_store_get_label(txn, t->id, c->who->id, &rec);
     lq_store_read_end(txn);
     if (rc < 0)
-        lq_conn_send_error(c, id, LQ_EINTERNAL, "label of task %lu cannot be read: %s",
+        lq_peer_error(c, id, LQ_EINTERNAL, "label of task %lu cannot be read: %s",
                            (unsigned long)t->id, lq_strerror(rc));
     else if (strcmp(rec->value, label) == 0)
         send_submit_reply(c, id, true, t, next);
     else
-        lq_conn_send_error(c, id, LQ_ECONFLICT, "task %lu already has your label '%s'",
+        lq_peer_error(c, id, LQ_ECONFLICT, "task %lu already has your label '%s'",
                            (unsigned long)t->id, rec->value);
     if (rec)
         labelq__label_record__free_unpacked(rec, NULL);
 }
 
-static void answer_unleased(lq_conn *c, uint64_t id, lq_task *t, const char *label,
+static void answer_unleased(lq_peer *c, uint64_t id, lq_task *t, const char *label,
                             const next_lease *next)
 {
     lq_seen *s = lq_task_seen(t, c->who->id);
     if (s && s->labeled)
         answer_labeled(c, id, t, label, next);
     else
-        lq_conn_send_error(c, id, LQ_EEXPIRED,
+        lq_peer_error(c, id, LQ_EEXPIRED,
                            "you hold no lease on task %lu (it expired, was released, or "
                            "was never leased to you)",
                            (unsigned long)t->id);
@@ -205,7 +205,7 @@ static void submit_done(lq_write_op *op, int status)
          * the lease is the annotator's again and nothing is stored yet. */
         lq_seen *seen = lq_task_seen(s->task, s->who->id);
         if (lq_task_lease(s->task, s->who->id) && !(seen && seen->labeled))
-            lq_conn_send_error(s->conn, s->req_id, LQ_EUNAVAIL,
+            lq_peer_error(s->conn, s->req_id, LQ_EUNAVAIL,
                                "label for task %lu is not stored yet; submit again",
                                (unsigned long)s->task->id);
         else
@@ -222,11 +222,11 @@ static void submit_done(lq_write_op *op, int status)
             l->deadline = floor;
         lq_heap_push(&srv->leases, l);
         lq__arm_lease_timer(srv);
-        lq_conn_send_error(s->conn, s->req_id, status == LQ_ECONFLICT ? LQ_EINTERNAL : status,
+        lq_peer_error(s->conn, s->req_id, status == LQ_ECONFLICT ? LQ_EINTERNAL : status,
                            "label for task %lu was not stored: %s; retry later",
                            (unsigned long)s->task->id, lq_strerror(status));
     }
-    lq_conn_unref(s->conn);
+    lq_peer_unref(s->conn);
     free(s->label);
     free(s->next_project);
     free(s);
@@ -236,7 +236,7 @@ static void submit_done(lq_write_op *op, int status)
  * labels. A submit already being stored was accepted before the cancel and
  * goes on (its retry waits for it as usual). Returns whether l was ended
  * (the error is then sent). */
-bool lq__refuse_canceled(lq_conn *c, uint64_t id, lq_lease *l)
+bool lq__refuse_canceled(lq_peer *c, uint64_t id, lq_lease *l)
 {
     lq_batch *b = l->task->batch;
     if (b->state != LABELQ__BATCH_STATE__BATCH_CANCELED || l->committing)
@@ -244,7 +244,7 @@ bool lq__refuse_canceled(lq_conn *c, uint64_t id, lq_lease *l)
     uint64_t task_id = l->task->id;
     lq__drop_lease(c->srv, l, false);
     lq__arm_lease_timer(c->srv);
-    lq_conn_send_error(c, id, LQ_ECONFLICT,
+    lq_peer_error(c, id, LQ_ECONFLICT,
                        "task %lu belongs to batch '%s' of project %s, which was canceled: "
                        "it takes no more labels",
                        (unsigned long)task_id, b->name, b->project->config->name);
@@ -254,7 +254,7 @@ bool lq__refuse_canceled(lq_conn *c, uint64_t id, lq_lease *l)
 /* The stored form of label for t's project, or NULL after replying with
  * what is wrong with it. Spans are checked against the item's text, read
  * from the store (an mmap read, no I/O wait on a warm store). */
-static char *checked_label(lq_conn *c, uint64_t id, lq_task *t, const char *label)
+static char *checked_label(lq_peer *c, uint64_t id, lq_task *t, const char *label)
 {
     const Labelq__ProjectConfig *cfg = t->batch->project->config;
     Labelq__TaskRecord *rec = NULL;
@@ -269,7 +269,7 @@ static char *checked_label(lq_conn *c, uint64_t id, lq_task *t, const char *labe
             lq_store_read_end(txn);
         }
         if (rc < 0) {
-            lq_conn_send_error(c, id, LQ_EUNAVAIL, "cannot read task %lu to check its spans",
+            lq_peer_error(c, id, LQ_EUNAVAIL, "cannot read task %lu to check its spans",
                                (unsigned long)t->id);
             return NULL;
         }
@@ -279,9 +279,9 @@ static char *checked_label(lq_conn *c, uint64_t id, lq_task *t, const char *labe
     }
     int rc = lq_label_canonical(cfg, label, text, &out, err, sizeof(err));
     if (rc == LQ_ENOMEM)
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
     else if (rc < 0)
-        lq_conn_send_error(c, id, LQ_EBADREQ, "label for task %lu of project %s (%s): %s",
+        lq_peer_error(c, id, LQ_EBADREQ, "label for task %lu of project %s (%s): %s",
                            (unsigned long)t->id, cfg->name, lq_label_type_name(cfg->type), err);
     json_decref(data);
     if (rec)
@@ -289,7 +289,7 @@ static char *checked_label(lq_conn *c, uint64_t id, lq_task *t, const char *labe
     return out;
 }
 
-void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req)
+void lq_sched_submit(lq_peer *c, uint64_t id, const Labelq__Submit *req)
 {
     lq_task *t = lq__task_for(c, id, req->task_id);
     if (!t)
@@ -312,7 +312,7 @@ void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req)
         free(s);
         free(next_project);
         free(label);
-        lq_conn_send_error(c, id, LQ_EEXHAUSTED, "out of memory");
+        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
     s->next = next;
@@ -333,6 +333,6 @@ void lq_sched_submit(lq_conn *c, uint64_t id, const Labelq__Submit *req)
         lq_heap_remove(&c->srv->leases, l);
         s->lease = l;
     }
-    lq_conn_ref(c);
+    lq_peer_ref(c);
     lq_writer_submit(c->srv->writer, &s->op);
 }

@@ -1,16 +1,16 @@
-/* A stand-in for daemon/conn.c for in-process fuzzing: the fuzz targets link
- * every daemon file but conn.c and this one instead, so lq_dispatch runs
- * against a real server (store, writer, loop) while connections have no
- * socket and no TLS.
+/* A peer with no socket and no TLS for in-process fuzzing: the fuzz
+ * targets run lq_dispatch against a real server (store, writer, loop)
+ * through this instead of net/conn.c.
  *
  * Replies are not sent anywhere; each one is encoded and decoded again,
  * because a reply the server cannot encode is a daemon bug (the real
- * lq_conn_send would log it and drop the connection). The harness counts
- * With LQ_FUZZ_TRACE set each reply is printed to stderr. */
+ * connection would log it and drop the connection). With LQ_FUZZ_TRACE
+ * set each reply is printed to stderr. */
+#include "fuzz_conn.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "daemon/net/conn.h"
 #include "proto/error.h"
 
 static void trace(const Labelq__Envelope *env)
@@ -25,70 +25,8 @@ static void trace(const Labelq__Envelope *env)
             env->body_case == LABELQ__ENVELOPE__BODY_ERROR ? env->error->message : "");
 }
 
-void lq_conn_accept(lq_server *srv)
+static void fuzz_send(lq_peer *p, const Labelq__Envelope *env)
 {
-    /* The fuzz server never listens, so nothing accepts. */
-    (void)srv;
-    abort();
-}
-
-void lq_conn_ref(lq_conn *c)
-{
-    c->refs++;
-}
-
-void lq_conn_unref(lq_conn *c)
-{
-    if (--c->refs > 0)
-        return;
-    lq_frame_reader_free(&c->reader);
-    free(c);
-}
-
-void lq_conn_close(lq_conn *c, const char *reason)
-{
-    (void)reason;
-    if (c->closing)
-        return;
-    c->closing = true;
-    lq_server *srv = c->srv;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    srv->n_conns--;
-    lq_drain_waiter *w = c->drain_waiters;
-    c->drain_waiters = NULL;
-    while (w) {
-        lq_drain_waiter *next = w->next;
-        w->next = NULL;
-        w->abort(w);
-        w = next;
-    }
-}
-
-bool lq_conn_congested(const lq_conn *c)
-{
-    (void)c;
-    return false; /* replies go nowhere: the write queue is always empty */
-}
-
-void lq_conn_wait_drain(lq_conn *c, lq_drain_waiter *w)
-{
-    if (c->closing) {
-        w->abort(w);
-        return;
-    }
-    w->next = c->drain_waiters;
-    c->drain_waiters = w;
-}
-
-void lq_conn_send(lq_conn *c, const Labelq__Envelope *env)
-{
-    if (c->closing)
-        return;
     if (env->body_case == LABELQ__ENVELOPE__BODY__NOT_SET) {
         fprintf(stderr, "fuzz_conn: reply %lu has no body\n", (unsigned long)env->id);
         abort();
@@ -107,16 +45,80 @@ void lq_conn_send(lq_conn *c, const Labelq__Envelope *env)
     labelq__envelope__free_unpacked(back, NULL);
     free(frame);
     trace(env);
+    (void)p;
 }
 
+static size_t fuzz_unsent(const lq_peer *p)
+{
+    (void)p;
+    return 0; /* replies go nowhere: the write queue is always empty */
+}
 
-/* No timers here: the refusal goes out at once (fuzz connections have no
+static void fuzz_wait_drain(lq_peer *p, lq_drain_waiter *w)
+{
+    fuzz_conn *c = (fuzz_conn *)p;
+    w->next = c->drain_waiters;
+    c->drain_waiters = w;
+}
+
+static void fuzz_hello_done(lq_peer *p)
+{
+    (void)p; /* no login deadline here */
+}
+
+/* No timers here: the refusal goes out at once (fuzz peers have no
  * address, so the auth throttle never asks for a delay anyway). */
-void lq_conn_refuse_later(lq_conn *c, uint64_t id, int code, const char *msg, unsigned delay_ms)
+static void fuzz_refuse_later(lq_peer *p, uint64_t id, int code, const char *msg,
+                              unsigned delay_ms)
 {
     (void)delay_ms;
-    if (c->closing)
-        return;
-    lq_conn_send_error(c, id, code, "%s", msg);
-    lq_conn_close(c, "delayed refusal sent");
+    lq_peer_error(p, id, code, "%s", msg);
+    lq_peer_close(p, "delayed refusal sent");
+}
+
+static void fuzz_close(lq_peer *p, const char *reason)
+{
+    fuzz_conn *c = (fuzz_conn *)p;
+    (void)reason;
+    p->srv->n_conns--;
+    lq_drain_waiter *w = c->drain_waiters;
+    c->drain_waiters = NULL;
+    while (w) {
+        lq_drain_waiter *next = w->next;
+        w->next = NULL;
+        w->abort(w);
+        w = next;
+    }
+}
+
+static void fuzz_release(lq_peer *p)
+{
+    fuzz_conn *c = (fuzz_conn *)p;
+    lq_frame_reader_free(&c->reader);
+    free(c);
+}
+
+static const lq_peer_ops fuzz_ops = {
+    .send = fuzz_send,
+    .unsent = fuzz_unsent,
+    .wait_drain = fuzz_wait_drain,
+    .hello_done = fuzz_hello_done,
+    .refuse_later = fuzz_refuse_later,
+    .close = fuzz_close,
+    .release = fuzz_release,
+};
+
+fuzz_conn *fuzz_conn_new(lq_server *srv, lq_annotator *who)
+{
+    fuzz_conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        fprintf(stderr, "fuzz_conn: out of memory\n");
+        abort();
+    }
+    lq_peer_init(&c->base, &fuzz_ops, srv);
+    c->base.who = who;
+    snprintf(c->base.name, sizeof(c->base.name), "fuzz");
+    lq_frame_reader_init(&c->reader, srv->cfg->max_frame);
+    srv->n_conns++;
+    return c;
 }

@@ -10,7 +10,7 @@
  * a libuv loop, recovery, the bootstrap admin), set up with two projects
  * ("p": labels a,b,c, overlap 2; "q": a gold pool and dynamic overlap),
  * two annotators and a few tasks. Only the connection is fake
- * (fuzz_conn.c). Between pieces the loop runs without waiting; after the
+ * (fuzz_conn.c, a peer of its own). Between pieces the loop runs without waiting; after the
  * input it runs until every reply owed to the connection was sent, so a
  * request whose reply never comes shows up as a libFuzzer timeout.
  *
@@ -31,12 +31,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "daemon/net/conn.h"
-#include "daemon/net/dispatch.h"
 #include "daemon/core/log.h"
-#include "daemon/server/recovery.h"
-#include "daemon/sched/sched.h"
 #include "daemon/core/server.h"
+#include "daemon/net/dispatch.h"
+#include "daemon/net/net.h"
+#include "daemon/sched/sched.h"
+#include "daemon/server/recovery.h"
+#include "fuzz_conn.h"
 #include "proto/error.h"
 
 #define FUZZ_ADMIN_TOKEN "fuzz-admin-token-0123456789abcdef"
@@ -47,6 +48,7 @@
 
 static lq_config cfg;
 static lq_server srv;
+static lq_net net;
 static uv_loop_t loop;
 static char data_dir[256];
 static lq_annotator *who_by_mode[4];
@@ -58,103 +60,67 @@ static void die(const char *what)
     abort();
 }
 
-static void on_writer_done(uv_async_t *h)
-{
-    lq_writer_drain(((lq_server *)h->data)->writer);
-}
-
-static void notify_loop(void *arg)
-{
-    uv_async_send(arg);
-}
-
-static int lease_less(const void *a, const void *b)
-{
-    return ((const lq_lease *)a)->deadline < ((const lq_lease *)b)->deadline;
-}
-
-static uint32_t *lease_pos(void *e)
-{
-    return &((lq_lease *)e)->heap_pos;
-}
-
-static lq_conn *conn_new(lq_annotator *who)
-{
-    lq_conn *c = calloc(1, sizeof(*c));
-    if (!c)
-        die("out of memory");
-    c->srv = &srv;
-    c->refs = 1;
-    c->who = who;
-    lq_frame_reader_init(&c->reader, srv.cfg->max_frame);
-    snprintf(c->peer, sizeof(c->peer), "fuzz");
-    c->next = srv.conns;
-    if (srv.conns)
-        srv.conns->prev = c;
-    srv.conns = c;
-    srv.n_conns++;
-    return c;
-}
 
 /* Runs the loop until nothing more is owed to c (its only reference is the
  * caller's), then closes and frees it. */
-static void conn_finish(lq_conn *c)
+static void conn_finish(fuzz_conn *c)
 {
-    while (c->refs > 1)
+    while (c->base.refs > 1)
         uv_run(&loop, UV_RUN_ONCE);
-    lq_conn_close(c, "end of input");
-    lq_conn_unref(c);
+    lq_peer_close(&c->base, "end of input");
+    lq_peer_unref(&c->base);
 }
 
 /* Dispatches every whole frame the reader holds, as conn.c does. */
-static void process_frames(lq_conn *c)
+static void process_frames(fuzz_conn *fc)
 {
+    lq_peer *c = &fc->base;
     const uint8_t *frame;
     size_t len;
     int rc;
-    while (!c->closing && (rc = lq_frame_reader_next(&c->reader, &frame, &len)) == 1) {
+    while (!c->closing && (rc = lq_frame_reader_next(&fc->reader, &frame, &len)) == 1) {
         Labelq__Envelope *env = lq_frame_decode(frame, len);
         if (!env) {
-            lq_conn_send_error(c, 0, LQ_EBADREQ, "frame of %zu bytes is not a valid Envelope", len);
-            lq_conn_close(c, "undecodable frame");
+            lq_peer_error(c, 0, LQ_EBADREQ, "frame of %zu bytes is not a valid Envelope", len);
+            lq_peer_close(c, "undecodable frame");
             return;
         }
         lq_dispatch(c, env);
         labelq__envelope__free_unpacked(env, NULL);
     }
     if (!c->closing && rc == LQ_EFRAME) {
-        lq_conn_send_error(c, 0, LQ_EBADREQ, "frame exceeds the %zu-byte limit",
-                           c->reader.max_frame);
-        lq_conn_close(c, "oversize frame");
+        lq_peer_error(c, 0, LQ_EBADREQ, "frame exceeds the %zu-byte limit",
+                      fc->reader.max_frame);
+        lq_peer_close(c, "oversize frame");
     }
 }
 
-static void send_request(lq_conn *c, Labelq__Envelope__BodyCase kind, void *body)
+static void send_request(fuzz_conn *c, Labelq__Envelope__BodyCase kind, void *body)
 {
     Labelq__Envelope env = LABELQ__ENVELOPE__INIT;
     env.id = 1;
     env.body_case = kind;
     env.hello = body; /* one union: any member stores the body */
-    lq_dispatch(c, &env);
-    while (c->refs > 1)
+    lq_dispatch(&c->base, &env);
+    while (c->base.refs > 1)
         uv_run(&loop, UV_RUN_ONCE);
 }
 
-static void create_project(lq_conn *c, Labelq__ProjectConfig *pc)
+static void create_project(fuzz_conn *c, Labelq__ProjectConfig *pc)
 {
     Labelq__CreateProject req = LABELQ__CREATE_PROJECT__INIT;
     req.config = pc;
     send_request(c, LABELQ__ENVELOPE__BODY_CREATE_PROJECT, &req);
 }
 
-static void add_annotator(lq_conn *c, char *name)
+static void add_annotator(fuzz_conn *c, char *name)
 {
     Labelq__AddAnnotator req = LABELQ__ADD_ANNOTATOR__INIT;
     req.name = name;
     send_request(c, LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR, &req);
 }
 
-static void import_lines(lq_conn *c, char *project, char **json, size_t n)
+static void import_lines(fuzz_conn *c, char *project, char **json, size_t n)
 {
     Labelq__ImportLine lines[8], *ptrs[8];
     Labelq__ImportChunk req = LABELQ__IMPORT_CHUNK__INIT;
@@ -186,8 +152,8 @@ static void populate(void)
         "{\"id\":\"u1\",\"data\":{\"text\":\"u1\"}}",
         "{\"id\":\"u2\",\"data\":{\"text\":\"u2\"}}",
     };
-    lq_conn *c = conn_new(lq_server_annotator_by_name(&srv, "admin"));
-    if (!c->who)
+    fuzz_conn *c = fuzz_conn_new(&srv, lq_server_annotator_by_name(&srv, "admin"));
+    if (!c->base.who)
         die("no admin after bootstrap");
     Labelq__ProjectConfig p = LABELQ__PROJECT_CONFIG__INIT;
     p.name = "p";
@@ -208,7 +174,7 @@ static void populate(void)
     import_lines(c, "p", p_items, sizeof(p_items) / sizeof(*p_items));
     import_lines(c, "q", q_items, sizeof(q_items) / sizeof(*q_items));
     who_by_mode[0] = NULL;
-    who_by_mode[1] = c->who;
+    who_by_mode[1] = c->base.who;
     who_by_mode[2] = lq_server_annotator_by_name(&srv, "ann1");
     who_by_mode[3] = lq_server_annotator_by_name(&srv, "ann2");
     if (!who_by_mode[2] || !who_by_mode[3] || !lq_server_project(&srv, "p") ||
@@ -239,17 +205,12 @@ static void server_up(void)
     cfg.max_wait_ms = FUZZ_MAX_WAIT_MS;
     cfg.map_size = FUZZ_MAP_SIZE;
 
-    memset(&srv, 0, sizeof(srv));
     if (uv_loop_init(&loop) != 0)
         die("uv_loop_init failed");
-    srv.cfg = &cfg;
-    srv.loop = &loop;
-    lq_task_table_init(&srv.tasks);
-    lq_standings_init(&srv.standings);
-    lq_heap_init(&srv.leases, lease_less, lease_pos);
-    uv_async_init(&loop, &srv.writer_async, on_writer_done);
-    uv_timer_init(&loop, &srv.lease_timer);
-    srv.writer_async.data = srv.lease_timer.data = &srv;
+    lq_server_init(&srv, &cfg, &loop);
+    memset(&net, 0, sizeof(net)); /* no listener, no TLS: only the auth throttle is used */
+    net.srv = &srv;
+    srv.net = &net;
 
     char store_dir[300], err[512];
     snprintf(store_dir, sizeof(store_dir), "%s/store", data_dir);
@@ -261,7 +222,7 @@ static void server_up(void)
     scfg.no_sync = true;
     if (lq_store_open(store_dir, &scfg, &srv.store, err, sizeof(err)) < 0)
         die(err);
-    if (lq_writer_start(srv.store, notify_loop, &srv.writer_async, &srv.writer) < 0)
+    if (lq_writer_start(srv.store, lq_server_writer_notify, &srv.writer_async, &srv.writer) < 0)
         die("cannot start the writer");
     if (lq_recover(&srv) < 0 || lq_bootstrap_admin(&srv) < 0)
         die("recovery failed");
@@ -286,15 +247,7 @@ static void server_down(void)
     uv_close((uv_handle_t *)&srv.lease_timer, NULL);
     uv_run(&loop, UV_RUN_DEFAULT); /* closes, and quality runs still on the pool */
     lq_writer_free(srv.writer);
-    for (uint32_t i = 0; i < srv.n_projects; i++)
-        lq_project_free(srv.projects[i]);
-    for (uint32_t i = 0; i < srv.n_annotators; i++)
-        lq_annotator_free(srv.annotators[i]);
-    free(srv.projects);
-    free(srv.annotators);
-    lq_heap_free(&srv.leases);
-    lq_standings_free(&srv.standings);
-    lq_task_table_free(&srv.tasks);
+    lq_server_free_state(&srv);
     lq_store_close(srv.store);
     if (uv_loop_close(&loop) != 0)
         die("a libuv handle outlived the server");
@@ -345,9 +298,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     uint8_t mode = data[0];
     uint32_t seed = 0x9e3779b9u ^ mode;
-    lq_conn *c = conn_new(who_by_mode[mode & 3]);
+    fuzz_conn *c = fuzz_conn_new(&srv, who_by_mode[mode & 3]);
     size_t at = 1;
-    while (at < size && !c->closing) {
+    while (at < size && !c->base.closing) {
         size_t piece = 1 + next_rand(&seed) % FUZZ_MAX_PIECE;
         if (piece > size - at)
             piece = size - at;
