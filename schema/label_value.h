@@ -19,6 +19,9 @@
 #define LQ_MAX_LABEL_LEN 128
 #define LQ_MAX_NAME_LEN 64
 
+/* An item's external id ("id" in an import line) is 1 to this many bytes. */
+#define LQ_MAX_EXTERNAL_ID 256
+
 #define LQ_DEFAULT_MAX_TEXT 4096
 #define LQ_MAX_TEXT_LIMIT 65536
 #define LQ_MAX_SPANS 1024 /* spans or boxes in one label */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/ops/batch_ops.h"
+#include "daemon/core/lookup.h"
 #include "daemon/core/log.h"
 #include "daemon/estimate/quality_run.h"
 #include "proto/error.h"
@@ -112,13 +112,11 @@ out:
 
 void lq_report_start(lq_peer *c, uint64_t id, const Labelq__Report *req)
 {
-    lq_project *p = lq_server_project(c->srv, req->project);
-    if (!p) {
-        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+    lq_project *p = lq_lookup_project(c, id, req->project);
+    if (!p)
         return;
-    }
     lq_batch *b = NULL;
-    if (req->batch[0] && !(b = lq_batch_lookup(c, id, req->project, req->batch)))
+    if (req->batch[0] && !(b = lq_lookup_batch(c, id, req->project, req->batch)))
         return;
     report_req *r = calloc(1, sizeof(*r));
     if (!r) {

@@ -6,7 +6,7 @@
 
 #include <openssl/sha.h>
 
-#include "daemon/ops/import.h"
+#include "schema/label_value.h"
 #include "proto/error.h"
 
 #define SHARE_TOLERANCE 1e-9

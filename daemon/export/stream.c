@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "daemon/ops/batch_ops.h"
+#include "daemon/core/lookup.h"
 #include "daemon/export/item.h"
 #include "daemon/export/split.h"
 #include "schema/label_value.h"
@@ -582,11 +582,9 @@ static void drain_abort(lq_drain_waiter *w)
 
 void lq_export_start(lq_peer *c, uint64_t id, const Labelq__Export *req)
 {
-    lq_project *p = lq_server_project(c->srv, req->project);
-    if (!p) {
-        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+    lq_project *p = lq_lookup_project(c, id, req->project);
+    if (!p)
         return;
-    }
     char why[256];
     const lq_export_format *format = lq_export_format_find(req->format, p->config->type, why,
                                                            sizeof(why));
@@ -600,7 +598,7 @@ void lq_export_start(lq_peer *c, uint64_t id, const Labelq__Export *req)
         return;
     }
     lq_batch *b = NULL;
-    if (req->batch[0] && !(b = lq_batch_lookup(c, id, req->project, req->batch)))
+    if (req->batch[0] && !(b = lq_lookup_batch(c, id, req->project, req->batch)))
         return;
     if (b && b->state == LABELQ__BATCH_STATE__BATCH_CANCELED && !req->include_canceled) {
         lq_peer_error(c, id, LQ_ECONFLICT,

@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include "daemon/core/log.h"
+#include "daemon/core/lookup.h"
 #include "daemon/sched/sched.h"
 #include "proto/error.h"
 
@@ -190,11 +191,9 @@ out:
 
 void lq_admin_get_project(lq_peer *c, uint64_t id, const Labelq__GetProject *req)
 {
-    lq_project *p = lq_server_project(c->srv, req->project);
-    if (!p) {
-        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+    lq_project *p = lq_lookup_project(c, id, req->project);
+    if (!p)
         return;
-    }
     send_project_info(c, id, p);
 }
 

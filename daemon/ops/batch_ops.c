@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "daemon/core/log.h"
+#include "daemon/core/lookup.h"
 #include "daemon/sched/sched.h"
 #include "proto/error.h"
 
@@ -27,23 +28,6 @@ static void send_info(lq_peer *c, uint64_t id, const lq_batch *b)
     Labelq__BatchInfo info;
     lq_batch_info(b, lq_now_ms(), c->srv->started_ms, &info);
     lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_BATCH_INFO, &info);
-}
-
-lq_batch *lq_batch_lookup(lq_peer *c, uint64_t id, const char *project, const char *name)
-{
-    lq_project *p = lq_server_project(c->srv, project);
-    if (!p) {
-        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", project);
-        return NULL;
-    }
-    lq_batch *b = lq_batch_find(p, name);
-    if (!b)
-        lq_peer_error(c, id, LQ_ENOTFOUND, "no batch named '%s' in project %s", name,
-                           p->config->name);
-    else if (b->pending) /* it may yet vanish, if storing it fails */
-        lq_peer_error(c, id, LQ_EUNAVAIL, "batch '%s' is still being created; retry",
-                           b->name);
-    return b && !b->pending ? b : NULL;
 }
 
 static batch_op *batch_op_new(lq_peer *c, uint64_t id, lq_batch *b,
@@ -205,11 +189,9 @@ static bool busy(lq_peer *c, uint64_t id, const lq_batch *b)
 
 void lq_batch_create(lq_peer *c, uint64_t id, const Labelq__CreateBatch *req)
 {
-    lq_project *p = lq_server_project(c->srv, req->project);
-    if (!p) {
-        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+    lq_project *p = lq_lookup_project(c, id, req->project);
+    if (!p)
         return;
-    }
     lq_batch *b = lq_batch_find(p, req->name);
     if (b && !req->append) {
         lq_peer_error(c, id, LQ_ECONFLICT,
@@ -242,11 +224,9 @@ void lq_batch_create(lq_peer *c, uint64_t id, const Labelq__CreateBatch *req)
 
 void lq_batch_list(lq_peer *c, uint64_t id, const Labelq__ListBatches *req)
 {
-    lq_project *p = lq_server_project(c->srv, req->project);
-    if (!p) {
-        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+    lq_project *p = lq_lookup_project(c, id, req->project);
+    if (!p)
         return;
-    }
     uint32_t n = p->n_batches ? p->n_batches : 1;
     Labelq__BatchInfo *infos = calloc(n, sizeof(*infos));
     Labelq__BatchInfo **ptrs = calloc(n, sizeof(*ptrs));
@@ -273,14 +253,14 @@ void lq_batch_list(lq_peer *c, uint64_t id, const Labelq__ListBatches *req)
 
 void lq_batch_get(lq_peer *c, uint64_t id, const Labelq__GetBatch *req)
 {
-    lq_batch *b = lq_batch_lookup(c, id, req->project, req->name);
+    lq_batch *b = lq_lookup_batch(c, id, req->project, req->name);
     if (b)
         send_info(c, id, b);
 }
 
 void lq_batch_update(lq_peer *c, uint64_t id, const Labelq__UpdateBatch *req)
 {
-    lq_batch *b = lq_batch_lookup(c, id, req->project, req->name);
+    lq_batch *b = lq_lookup_batch(c, id, req->project, req->name);
     if (!b || busy(c, id, b))
         return;
     Labelq__BatchState s = b->state;

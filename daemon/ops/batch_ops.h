@@ -23,8 +23,4 @@ lq_batch *lq_batch_for_import(lq_peer *c, uint64_t id, lq_project *p, const char
  * never was (b is then freed). Cannot fail. */
 void lq_batch_write_ended(lq_batch *b, int status);
 
-/* The batch named name in project, or NULL after replying NOT_FOUND (for
- * the project or the batch) or UNAVAILABLE (still being created). */
-lq_batch *lq_batch_lookup(lq_peer *c, uint64_t id, const char *project, const char *name);
-
 #endif

@@ -10,6 +10,7 @@
 #include "daemon/ops/batch_ops.h"
 #include "schema/label_value.h"
 #include "daemon/core/log.h"
+#include "daemon/core/lookup.h"
 #include "daemon/sched/sched.h"
 #include "proto/error.h"
 
@@ -230,11 +231,9 @@ static int reject(import_op *op, uint64_t line_no, const char *msg)
 void lq_import_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req)
 {
     lq_server *srv = c->srv;
-    lq_project *p = lq_server_project(srv, req->project);
-    if (!p) {
-        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", req->project);
+    lq_project *p = lq_lookup_project(c, id, req->project);
+    if (!p)
         return;
-    }
     lq_batch *b = lq_batch_for_import(c, id, p, req->batch);
     if (!b)
         return;

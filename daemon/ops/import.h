@@ -8,7 +8,6 @@
 
 #include "daemon/core/server.h"
 
-#define LQ_MAX_EXTERNAL_ID 256
 
 void lq_import_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req);
 

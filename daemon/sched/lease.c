@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon/core/log.h"
+#include "daemon/core/lookup.h"
 #include "proto/error.h"
 
 typedef struct lq_waiter {
@@ -424,14 +425,6 @@ void lq_sched_cancel_waiters(lq_server *srv)
     }
 }
 
-static lq_project *project_for(lq_peer *c, uint64_t id, const char *name)
-{
-    lq_project *p = lq_server_project(c->srv, name);
-    if (!p)
-        lq_peer_error(c, id, LQ_ENOTFOUND, "no project named '%s'", name);
-    return p;
-}
-
 /* A request's max_tasks as served: 0 means 1, capped at max-lease-batch. */
 unsigned lq__lease_max(const lq_config *cfg, unsigned requested)
 {
@@ -441,7 +434,7 @@ unsigned lq__lease_max(const lq_config *cfg, unsigned requested)
 
 void lq_sched_lease(lq_peer *c, uint64_t id, const Labelq__Lease *req)
 {
-    lq_project *p = project_for(c, id, req->project);
+    lq_project *p = lq_lookup_project(c, id, req->project);
     if (!p)
         return;
     const lq_config *cfg = c->srv->cfg;
