@@ -6,7 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config_args.h"
+#include "daemon/core/config_file.h"
 #include "daemon/core/log.h"
 #include "daemon/server/notify.h"
 #include "daemon/net/net.h"

@@ -231,6 +231,20 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+static int label_write_apply(lq_write_op *op, lq_txn *txn)
+{
+    lq_label_write *w = (lq_label_write *)op;
+    return w->barrier ? 0 : lq_store_put_label(txn, &w->rec);
+}
+
+void lq_label_write_init(lq_label_write *w, void (*done)(lq_write_op *op, int status))
+{
+    labelq__label_record__init(&w->rec);
+    w->barrier = false;
+    w->op.apply = label_write_apply;
+    w->op.done = done;
+}
+
 int lq_writer_start(lq_store *st, lq_writer_notify_fn notify, void *arg, lq_writer **out)
 {
     lq_writer *w = calloc(1, sizeof(*w));

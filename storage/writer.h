@@ -15,6 +15,7 @@
 #ifndef LQ_WRITER_H
 #define LQ_WRITER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "storage/store.h"
@@ -36,6 +37,21 @@ struct lq_write_op {
     int status;        /* private to the writer */
     lq_write_op *next; /* private to the writer */
 };
+
+/* The write a Submit makes: one label record, put in the batch's
+ * transaction. With barrier set it writes nothing and completes after the
+ * commit of everything queued before it (a retry waiting on a submit in
+ * flight). Fill rec (its strings must live until done) and done, then
+ * lq_writer_submit &op. */
+typedef struct lq_label_write {
+    lq_write_op op;
+    Labelq__LabelRecord rec;
+    bool barrier;
+} lq_label_write;
+
+/* Sets w's apply to put w->rec (or nothing, for a barrier) and done to
+ * done; rec is initialized empty. Cannot fail. */
+void lq_label_write_init(lq_label_write *w, void (*done)(lq_write_op *op, int status));
 
 /* Called on the writer thread after a batch completes; must be thread-safe
  * and quick (uv_async_send is the intended use). */

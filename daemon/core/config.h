@@ -16,7 +16,8 @@ struct lq_config_text;
 
 /* Every setting below config_file and check_only has a flag and a
  * config-file key of the same name (--max-frame, max-frame); config.c's
- * table gives each its range, default and help (see lq_config_set). */
+ * table gives each its range, default and help (see lq_config_set). The
+ * command line is config_args.h's, the file config_file.h's. */
 typedef struct lq_config {
     const char *config_file;       /* --config FILE, or NULL */
     bool check_only;               /* --check-config: validate, print, exit */
@@ -59,15 +60,6 @@ typedef struct lq_config {
 /* Fills cfg with the defaults. Cannot fail. */
 void lq_config_default(lq_config *cfg);
 
-/* Parses argv into cfg: first the file named by --config (if any), then
- * every other flag, so a flag beats the file wherever it stands, then
- * lq_config_check. Returns 0 to run, 1 when --help, --version or
- * --check-config printed what was asked (exit 0), or -1 after printing a
- * usage or config error (exit 2).
- * cfg's strings point into argv and into cfg->owned: call lq_config_free
- * when done (after a non-zero return there is nothing left to free). */
-int lq_config_parse(lq_config *cfg, int argc, char **argv);
-
 /* Sets one setting from text: key is a flag's name without "--", which is
  * also its config-file key. value is not copied and must outlive cfg. A
  * tls-san adds a name; every other key replaces the value. Returns 0,
@@ -92,18 +84,14 @@ const char *lq_config_key_name(size_t i);
 /* The index of the key called name, or -1 when there is none. */
 int lq_config_key_index(const char *name);
 
-/* Reads the INI file at path into cfg (config_file.c): keys at the top or
- * under [labelqd]. Returns 0, or -1 after printing "labelqd: PATH:LINE:
- * reason" to stderr. Values are copied into cfg->owned. */
-int lq_config_load_file(lq_config *cfg, const char *path);
-
 /* Writes every key of cfg with its value, as a config file labelqd reads
- * back to the same settings. Returns 0, or -1 when out could not be
- * written. */
+ * back to the same settings (--check-config). Returns 0, or -1 when out
+ * could not be written. */
 int lq_config_write(const lq_config *cfg, FILE *out);
 
-/* Frees what the config file loaded; cfg's strings from it die here.
- * Cannot fail; safe to call twice. */
-void lq_config_free(lq_config *cfg);
+/* Key i's --help entry: lead ("--max-frame BYTES") and text (its help,
+ * default and range), as config_args.c prints them. Returns 0, or
+ * LQ_ENOTFOUND past the last key. */
+int lq_config_key_help(size_t i, char *lead, size_t lead_len, char *text, size_t text_len);
 
 #endif

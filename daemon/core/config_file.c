@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/core/config.h"
+#include "daemon/core/config_file.h"
 
 /* A value read from the file, kept while cfg points at it. */
 struct lq_config_text {

@@ -24,3 +24,11 @@ lq_batch *lq_lookup_batch(lq_peer *c, uint64_t id, const char *project, const ch
         lq_peer_error(c, id, LQ_EUNAVAIL, "batch '%s' is still being created; retry", b->name);
     return b && !b->pending ? b : NULL;
 }
+
+lq_task *lq_lookup_task(lq_peer *c, uint64_t id, uint64_t task_id)
+{
+    lq_task *t = lq_task_table_get(&c->srv->tasks, task_id);
+    if (!t)
+        lq_peer_error(c, id, LQ_ENOTFOUND, "task %lu does not exist", (unsigned long)task_id);
+    return t;
+}

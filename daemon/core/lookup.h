@@ -15,4 +15,7 @@ lq_project *lq_lookup_project(lq_peer *c, uint64_t id, const char *name);
  * batch is still being created). */
 lq_batch *lq_lookup_batch(lq_peer *c, uint64_t id, const char *project, const char *name);
 
+/* The task with this id, or NULL after replying NOT_FOUND. */
+lq_task *lq_lookup_task(lq_peer *c, uint64_t id, uint64_t task_id);
+
 #endif

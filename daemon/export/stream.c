@@ -1,4 +1,4 @@
-#include "daemon/export/export.h"
+#include "daemon/export/stream.h"
 
 #include <stddef.h>
 #include <stdint.h>

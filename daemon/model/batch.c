@@ -138,20 +138,6 @@ size_t lq_batch_ready(const lq_batch *b)
     return b->fresh.n + b->started.n;
 }
 
-int lq_batch_adopt(lq_batch *b, lq_task *task)
-{
-    task->batch = b;
-    if (b->first_task == 0 || task->id < b->first_task)
-        b->first_task = task->id;
-    if (task->id > b->last_task)
-        b->last_task = task->id;
-    if (lq_task_pooled(task))
-        return lq_project_add_gold(b->project, task);
-    b->tasks++;
-    b->project->tasks++;
-    return 0;
-}
-
 /* The heap task is in now, found from its position: no extra state to keep
  * in step. */
 static lq_heap *current_heap(lq_batch *b, lq_task *task)

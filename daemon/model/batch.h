@@ -70,12 +70,6 @@ bool lq_batch_serving(const lq_batch *b);
 /* Tasks waiting in b's heaps (served or not). */
 size_t lq_batch_ready(const lq_batch *b);
 
-/* Takes task (gold field set) into b: a gold item into the project's gold
- * pool when it mixes gold in, anything else into the task counts. Queueing
- * is the caller's (lq_batch_requeue), once the task's labels are known.
- * Returns 0 or LQ_ENOMEM. */
-int lq_batch_adopt(lq_batch *b, struct lq_task *task);
-
 /* Puts task in the heap of its batch it belongs in (fresh, started or none,
  * when it has no free slot), moving it if needed. Returns 0 or LQ_ENOMEM. */
 int lq_batch_requeue(struct lq_task *task);

@@ -149,7 +149,8 @@ int lq_project_label_index(const lq_project *p, const char *label)
     return -1;
 }
 
-int lq_project_add_gold(lq_project *p, lq_task *task)
+/* Appends task to p's gold pool. Returns 0 or LQ_ENOMEM. */
+static int add_gold(lq_project *p, lq_task *task)
 {
     if (p->n_gold == p->gold_cap) {
         uint32_t cap = p->gold_cap ? p->gold_cap * 2 : 64;
@@ -160,6 +161,20 @@ int lq_project_add_gold(lq_project *p, lq_task *task)
         p->gold_cap = cap;
     }
     p->gold[p->n_gold++] = task;
+    return 0;
+}
+
+int lq_project_adopt(lq_batch *b, lq_task *task)
+{
+    task->batch = b;
+    if (b->first_task == 0 || task->id < b->first_task)
+        b->first_task = task->id;
+    if (task->id > b->last_task)
+        b->last_task = task->id;
+    if (lq_task_pooled(task))
+        return add_gold(b->project, task);
+    b->tasks++;
+    b->project->tasks++;
     return 0;
 }
 

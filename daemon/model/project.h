@@ -77,9 +77,11 @@ int lq_project_label_index(const lq_project *p, const char *label);
 /* Queue order: whether a should be served before b. */
 int lq_task_before(const void *a, const void *b);
 
-/* Appends task to p's gold pool (lq_batch_adopt's part). Returns 0 or
- * LQ_ENOMEM. */
-int lq_project_add_gold(lq_project *p, lq_task *task);
+/* Takes task (gold field set) into batch b of its project: a gold item
+ * into the project's gold pool when it mixes gold in, anything else into
+ * the task counts. Queueing is the caller's (lq_batch_requeue), once the
+ * task's labels are known. Returns 0 or LQ_ENOMEM. */
+int lq_project_adopt(lq_batch *b, lq_task *task);
 
 /* Tasks waiting in the batches being served (O(batches)). Cannot fail. */
 size_t lq_project_ready(const lq_project *p);

@@ -111,6 +111,40 @@ lq_lease *lq_task_lease(lq_task *task, uint32_t annotator)
     return NULL;
 }
 
+void lq_task_unlink_lease(lq_lease *l)
+{
+    lq_lease **pp = &l->task->lease_list;
+    while (*pp != l)
+        pp = &(*pp)->next;
+    *pp = l->next;
+}
+
+bool lq_task_leased(const lq_task *t)
+{
+    return t->leases > 0 && !lq_task_done(t);
+}
+
+void lq_task_account(lq_task *t, bool was_leased, bool was_done)
+{
+    if (lq_task_pooled(t))
+        return; /* gold in the pool is not among the project's tasks */
+    lq_batch *b = t->batch;
+    lq_project *p = b->project;
+    bool leased = lq_task_leased(t), done = lq_task_done(t);
+    if (leased != was_leased) {
+        leased ? p->leased++ : p->leased--;
+        leased ? b->leased++ : b->leased--;
+    }
+    if (done != was_done) {
+        done ? p->done++ : p->done--;
+        done ? b->done++ : b->done--;
+        if (done)
+            b->done_labels += t->labels;
+        else
+            b->done_labels -= t->labels;
+    }
+}
+
 uint32_t lq_task_needed(const lq_task *task)
 {
     return task->needed ? task->needed : task->batch->project->overlap;

@@ -74,6 +74,18 @@ void lq_task_unsee(lq_task *task, uint32_t annotator);
 /* The lease annotator holds on task, or NULL. */
 lq_lease *lq_task_lease(lq_task *task, uint32_t annotator);
 
+/* Takes l out of its task's lease list (not out of any deadline heap). */
+void lq_task_unlink_lease(lq_lease *l);
+
+/* Whether task is not done and has a lease out. Cannot fail. */
+bool lq_task_leased(const lq_task *task);
+
+/* Moves the leased and done counts of task's batch and project after its
+ * labels or leases changed; was_leased and was_done are lq_task_leased
+ * and lq_task_done from before the change. Pooled gold counts nowhere.
+ * Cannot fail. */
+void lq_task_account(lq_task *task, bool was_leased, bool was_done);
+
 /* Labels the task needs now: the project's overlap, or more under dynamic
  * overlap. Cannot fail. */
 uint32_t lq_task_needed(const lq_task *task);

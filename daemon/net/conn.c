@@ -3,7 +3,8 @@
  * close_notify, a bounded linger for what is queued, then the handles.
  * This file is the peer's ops table; reading and writing are in
  * conn_read.c and conn_write.c. */
-#include "daemon/net/conn.h"
+#include "daemon/net/conn_read.h"
+#include "daemon/net/conn_write.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,8 +105,7 @@ static void on_refusal_due(uv_timer_t *t)
 
 /* Uses c's handshake timer, so nothing is allocated; c stays counted until
  * the refusal goes. Requests already received are dropped. */
-static void conn_refuse_later(lq_peer *p, uint64_t id, int code, const char *msg,
-                              unsigned delay_ms)
+static void conn_refuse_later(lq_peer *p, uint64_t id, int code, const char *msg, unsigned delay_ms)
 {
     lq_conn *c = (lq_conn *)p;
     if (c->held)

@@ -49,28 +49,6 @@ typedef struct lq_conn {
 /* Accepts a new connection on net's listener. Errors are logged. */
 void lq_conn_accept(lq_net *net);
 
-/* conn_read.c: libuv's read callbacks, started once the connection is set
- * up. */
-void lq_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
-void lq_conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
-
-/* conn_write.c: the peer's send, unsent and wait_drain ops. */
-void lq_conn_send(lq_peer *p, const Labelq__Envelope *env);
-size_t lq_conn_unsent(const lq_peer *p);
-void lq_conn_wait_drain(lq_peer *p, lq_drain_waiter *w);
-
-/* Moves whatever OpenSSL produced for the network onto the socket. */
-void lq_conn_flush_tls(lq_conn *c);
-
-/* Encrypts the replies queued on c and sends them. */
-void lq_conn_send_queued(lq_conn *c);
-
-/* Ends every stream parked on c: abort when closing, else resume. */
-void lq_conn_wake_drain_waiters(lq_conn *c, bool closing);
-
-/* A socket write failed: the connection is over. */
-void lq_conn_write_failed(lq_conn *c, int status);
-
 /* Closes c's libuv handles (idempotent); memory goes with the last. */
 void lq_conn_close_handles(lq_conn *c);
 

@@ -1,10 +1,12 @@
 /* The read side of a connection: bytes from the socket go through the TLS
  * handshake and decryption into the frame reader, and every whole frame is
  * decoded and handed to the dispatcher. */
+#include "daemon/net/conn_read.h"
+
 #include <openssl/err.h>
 
 #include "daemon/core/log.h"
-#include "daemon/net/conn.h"
+#include "daemon/net/conn_write.h"
 #include "daemon/net/dispatch.h"
 #include "proto/error.h"
 

@@ -1,11 +1,12 @@
 /* The write side of a connection: replies are queued per loop iteration,
  * encrypted together and written to the socket; streams that produce more
  * than the socket takes wait here for it to drain. */
+#include "daemon/net/conn_write.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/core/log.h"
-#include "daemon/net/conn.h"
 #include "proto/error.h"
 
 /* Reply buffer a connection keeps between loop iterations; a larger one (an
@@ -34,9 +35,10 @@ size_t lq_conn_unsent(const lq_peer *p)
 static void on_stalled(uv_timer_t *t)
 {
     lq_conn *c = t->data;
-    lq_log(LQ_LOG_WARN, "dropping a connection whose reader stopped reading", "peer=%s "
-           "unsent=%zu stall_ms=%u", c->base.name, lq_conn_unsent(&c->base),
-           c->base.srv->cfg->stall_timeout_ms);
+    lq_log(LQ_LOG_WARN, "dropping a connection whose reader stopped reading",
+           "peer=%s "
+           "unsent=%zu stall_ms=%u",
+           c->base.name, lq_conn_unsent(&c->base), c->base.srv->cfg->stall_timeout_ms);
     lq_peer_close(&c->base, "stalled reader");
 }
 

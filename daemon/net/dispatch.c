@@ -6,11 +6,13 @@
 #include "daemon/net/net.h"
 #include "daemon/ops/backup.h"
 #include "daemon/ops/batch_ops.h"
-#include "daemon/export/export.h"
+#include "daemon/export/stream.h"
 #include "daemon/ops/import.h"
 #include "daemon/core/log.h"
 #include "daemon/estimate/report.h"
-#include "daemon/sched/sched.h"
+#include "daemon/sched/lease.h"
+#include "daemon/sched/lease_end.h"
+#include "daemon/sched/submit.h"
 #include "proto/error.h"
 
 #ifndef LABELQ_VERSION

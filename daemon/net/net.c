@@ -38,8 +38,8 @@ int lq_net_start(lq_net *net)
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
     if (lq_server_parse_addr(srv->cfg->listen, &ss) < 0) {
-        lq_log(LQ_LOG_ERROR, "bad --listen address (want HOST:PORT or [V6]:PORT)",
-               "listen=%s", srv->cfg->listen);
+        lq_log(LQ_LOG_ERROR, "bad --listen address (want HOST:PORT or [V6]:PORT)", "listen=%s",
+               srv->cfg->listen);
         return LQ_EBADREQ;
     }
     uv_tcp_init(srv->loop, &net->listener);
@@ -47,8 +47,7 @@ int lq_net_start(lq_net *net)
     net->listening = true;
     int rc = uv_tcp_bind(&net->listener, (struct sockaddr *)&ss, 0);
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&net->listener, LISTEN_BACKLOG,
-                       on_connection);
+        rc = uv_listen((uv_stream_t *)&net->listener, LISTEN_BACKLOG, on_connection);
     if (rc < 0) {
         lq_log(LQ_LOG_ERROR, "cannot listen", "listen=%s error=\"%s\"", srv->cfg->listen,
                uv_strerror(rc));

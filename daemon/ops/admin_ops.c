@@ -8,7 +8,7 @@
 
 #include "daemon/core/log.h"
 #include "daemon/core/lookup.h"
-#include "daemon/sched/sched.h"
+#include "daemon/sched/lease_end.h"
 #include "proto/error.h"
 
 /* One stored record (a project or an annotator) and the reply to send once

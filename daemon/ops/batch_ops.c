@@ -5,7 +5,7 @@
 
 #include "daemon/core/log.h"
 #include "daemon/core/lookup.h"
-#include "daemon/sched/sched.h"
+#include "daemon/sched/longpoll.h"
 #include "proto/error.h"
 
 /* One batch record to store, and what to do once it is durable. */

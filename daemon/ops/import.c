@@ -11,7 +11,7 @@
 #include "schema/label_value.h"
 #include "daemon/core/log.h"
 #include "daemon/core/lookup.h"
-#include "daemon/sched/sched.h"
+#include "daemon/sched/longpoll.h"
 #include "proto/error.h"
 
 typedef struct import_op {
@@ -201,7 +201,7 @@ static void import_done(lq_write_op *wop, int status)
         }
         t->priority = op->items[i].priority;
         t->gold = gold_of(p, &op->items[i]);
-        if (lq_batch_adopt(b, t) < 0 || lq_batch_requeue(t) < 0)
+        if (lq_project_adopt(b, t) < 0 || lq_batch_requeue(t) < 0)
             lq_log(LQ_LOG_ERROR, "out of memory queueing task (restart recovers it)", NULL);
         imported++;
     }

@@ -1,92 +1,18 @@
-#include "daemon/sched/sched.h"
-#include "daemon/sched/internal.h"
+/* Taking tasks for an annotator: gold at the project's ratio, then the
+ * batches being served in their order, each batch's queue in (priority,
+ * sequence) order, passing over tasks the annotator has seen; and the
+ * Lease request, which parks in longpoll.c when nothing is free. The one
+ * lease path of Lease and of Submit.next. Loop thread only. */
+#include "daemon/sched/lease.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/core/log.h"
 #include "daemon/core/lookup.h"
+#include "daemon/sched/lease_end.h"
+#include "daemon/sched/longpoll.h"
 #include "proto/error.h"
-
-typedef struct lq_waiter {
-    uv_timer_t timer;
-    lq_peer *conn;
-    uint64_t req_id;
-    lq_project *project;
-    unsigned max_tasks;
-    uint64_t arrived;       /* lq_metrics_clock() when the request came */
-    struct lq_waiter *prev, *next;
-} lq_waiter;
-
-
-bool lq__task_leased(const lq_task *t)
-{
-    return t->leases > 0 && !lq_task_done(t);
-}
-
-void lq_sched_account(lq_task *t, bool was_leased, bool was_done)
-{
-    if (lq_task_pooled(t))
-        return; /* gold in the pool is not among the project's tasks */
-    lq_batch *b = t->batch;
-    lq_project *p = b->project;
-    bool leased = lq__task_leased(t), done = lq_task_done(t);
-    if (leased != was_leased) {
-        leased ? p->leased++ : p->leased--;
-        leased ? b->leased++ : b->leased--;
-    }
-    if (done != was_done) {
-        done ? p->done++ : p->done--;
-        done ? b->done++ : b->done--;
-        if (done)
-            b->done_labels += t->labels;
-        else
-            b->done_labels -= t->labels;
-    }
-}
-
-static void on_lease_timer(uv_timer_t *t)
-{
-    lq_sched_expire(t->data);
-}
-
-void lq__arm_lease_timer(lq_server *srv)
-{
-    lq_lease *top = lq_heap_peek(&srv->leases);
-    if (!top) {
-        uv_timer_stop(&srv->lease_timer);
-        return;
-    }
-    uint64_t now = uv_now(srv->loop);
-    srv->lease_timer.data = srv;
-    uv_timer_start(&srv->lease_timer, on_lease_timer,
-                   top->deadline > now ? top->deadline - now : 0, 0);
-}
-
-void lq__unlink_lease(lq_lease *l)
-{
-    lq_lease **pp = &l->task->lease_list;
-    while (*pp != l)
-        pp = &(*pp)->next;
-    *pp = l->next;
-}
-
-/* Ends a lease without a label (release, skip, expiry, undo). Unless skip,
- * the annotator may be offered the task again later. */
-void lq__drop_lease(lq_server *srv, lq_lease *l, bool skip)
-{
-    lq_task *t = l->task;
-    bool was_leased = lq__task_leased(t), was_done = lq_task_done(t);
-    lq_heap_remove(&srv->leases, l);
-    lq__unlink_lease(l);
-    t->leases--;
-    if (!skip)
-        lq_task_unsee(t, l->annotator);
-    free(l);
-    lq_sched_account(t, was_leased, was_done);
-    if (lq_batch_requeue(t) < 0)
-        lq_log(LQ_LOG_ERROR, "out of memory requeueing task", "task=%lu", (unsigned long)t->id);
-}
 
 static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
 {
@@ -95,7 +21,7 @@ static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
         free(l);
         return NULL;
     }
-    bool was_leased = lq__task_leased(t), was_done = lq_task_done(t);
+    bool was_leased = lq_task_leased(t), was_done = lq_task_done(t);
     l->task = t;
     l->annotator = annotator;
     l->deadline = uv_now(srv->loop) + (uint64_t)t->batch->project->config->lease_ttl_s * 1000;
@@ -108,7 +34,7 @@ static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
         free(l);
         return NULL;
     }
-    lq_sched_account(t, was_leased, was_done);
+    lq_task_account(t, was_leased, was_done);
     return l;
 }
 
@@ -134,8 +60,7 @@ static bool set_aside(aside_list *a, lq_task *t)
 
 /* Pops b's started tasks until one the annotator has not seen; the seen
  * ones are set aside. Returns NULL when none is found within the scan budget. */
-static lq_task *next_started(lq_batch *b, uint32_t annotator, aside_list *aside,
-                             size_t *budget)
+static lq_task *next_started(lq_batch *b, uint32_t annotator, aside_list *aside, size_t *budget)
 {
     lq_task *t;
     while (*budget > 0 && (t = lq_heap_peek(&b->started))) {
@@ -152,8 +77,8 @@ static lq_task *next_started(lq_batch *b, uint32_t annotator, aside_list *aside,
 /* The next task of b for annotator in queue order across its fresh and
  * started heaps, taken out of its heap; NULL when b has none for them.
  * *started carries a started task popped but not yet taken between calls. */
-static lq_task *next_in_batch(lq_batch *b, uint32_t annotator, lq_task **started,
-                              aside_list *aside, size_t *budget)
+static lq_task *next_in_batch(lq_batch *b, uint32_t annotator, lq_task **started, aside_list *aside,
+                              size_t *budget)
 {
     if (!*started)
         *started = next_started(b, annotator, aside, budget);
@@ -231,8 +156,7 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
     return got;
 }
 
-
-void lq__lease_build_free(lease_build *b)
+void lq_lease_build_free(lq_lease_build *b)
 {
     for (size_t i = 0; i < b->reply.n_tasks; i++)
         labelq__task_record__free_unpacked(b->recs[i], NULL);
@@ -243,9 +167,9 @@ void lq__lease_build_free(lease_build *b)
 
 /* Reads the payloads of granted leases into b->reply. Leases whose payload
  * does not fit the reply or cannot be read are given back. Returns 0 (free
- * b with lq__lease_build_free), or LQ_EUNAVAIL when nothing could be read
+ * b with lq_lease_build_free), or LQ_EUNAVAIL when nothing could be read
  * (every lease given back, b needs no freeing). */
-static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lease_build *b)
+static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lq_lease_build *b)
 {
     lq_txn *txn = NULL;
     size_t sent = 0, bytes = 0;
@@ -255,9 +179,9 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lease_build
     b->recs = calloc(n ? n : 1, sizeof(*b->recs));
     if (!b->tasks || !b->ptrs || !b->recs || (n && lq_store_read_begin(srv->store, &txn) < 0)) {
         for (size_t i = 0; i < n; i++)
-            lq__drop_lease(srv, leases[i], false);
-        lq__lease_build_free(b);
-        lq__arm_lease_timer(srv);
+            lq_lease_drop(srv, leases[i], false);
+        lq_lease_build_free(b);
+        lq_lease_timer_arm(srv);
         return LQ_EUNAVAIL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -272,7 +196,7 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lease_build
                 lq_log(LQ_LOG_ERROR, "leased task missing from storage", "task=%lu error=%s",
                        (unsigned long)l->task->id, lq_strerror(rc));
             b->recs[sent] = NULL;
-            lq__drop_lease(srv, l, false);
+            lq_lease_drop(srv, l, false);
             continue;
         }
         bytes += size;
@@ -289,18 +213,18 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lease_build
         lq_store_read_end(txn); /* the records are unpacked copies */
     b->reply.n_tasks = sent;
     b->reply.tasks = b->ptrs;
-    lq__arm_lease_timer(srv);
+    lq_lease_timer_arm(srv);
     return 0;
 }
 
 /* Takes up to max tasks of p for c's annotator and builds their reply in
  * b: the one lease path of Lease and of Submit.next. Returns how many
- * tasks were taken (b then to free with lq__lease_build_free, holding those
+ * tasks were taken (b then to free with lq_lease_build_free, holding those
  * whose payload fit), or a negative code with why set and nothing leased:
  * LQ_EPERM (blocked from p by its gold check), LQ_EEXHAUSTED (out of
  * memory) or LQ_EUNAVAIL (payloads unreadable). */
-int lq__lease_tasks(lq_peer *c, lq_project *p, unsigned max, lease_build *b, char *why,
-                       size_t len)
+int lq_lease_tasks(lq_peer *c, lq_project *p, unsigned max, lq_lease_build *b, char *why,
+                   size_t len)
 {
     lq_server *srv = c->srv;
     lq_standing *st = lq_standing_find(&srv->standings, p->id, c->who->id);
@@ -330,103 +254,23 @@ int lq__lease_tasks(lq_peer *c, lq_project *p, unsigned max, lease_build *b, cha
 }
 
 /* Leases for c, replies, and returns how many tasks it got (0: no reply sent). */
-static size_t serve(lq_peer *c, uint64_t id, lq_project *p, unsigned max, bool reply_empty)
+size_t lq_lease_serve(lq_peer *c, uint64_t id, lq_project *p, unsigned max, bool reply_empty)
 {
-    lease_build b;
+    lq_lease_build b;
     char why[512];
-    int got = lq__lease_tasks(c, p, max, &b, why, sizeof why);
+    int got = lq_lease_tasks(c, p, max, &b, why, sizeof why);
     if (got < 0) {
         lq_peer_error(c, id, got, "%s", why);
         return 1;
     }
     if (got > 0 || reply_empty)
         lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &b.reply);
-    lq__lease_build_free(&b);
+    lq_lease_build_free(&b);
     return (size_t)got;
 }
 
-static void waiter_closed(uv_handle_t *h)
-{
-    lq_waiter *w = h->data;
-    lq_peer_unref(w->conn);
-    free(w);
-}
-
-static void waiter_remove(lq_waiter *w)
-{
-    lq_project *p = w->project;
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        p->waiters = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        p->waiters_tail = w->prev;
-    uv_timer_stop(&w->timer);
-    uv_close((uv_handle_t *)&w->timer, waiter_closed);
-}
-
-static void waiter_timeout(uv_timer_t *t)
-{
-    lq_waiter *w = t->data;
-    Labelq__LeaseReply reply = LABELQ__LEASE_REPLY__INIT;
-    lq_peer_reply(w->conn, w->req_id, LABELQ__ENVELOPE__BODY_LEASE_REPLY, &reply);
-    lq_metrics_observe(w->conn->srv, LQ_H_LEASE, w->arrived);
-    waiter_remove(w);
-}
-
-static void park(lq_peer *c, uint64_t id, lq_project *p, unsigned max, unsigned wait_ms,
-                 uint64_t arrived)
-{
-    lq_waiter *w = calloc(1, sizeof(*w));
-    if (!w) {
-        lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
-        return;
-    }
-    w->conn = c;
-    w->req_id = id;
-    w->project = p;
-    w->max_tasks = max;
-    w->arrived = arrived;
-    w->timer.data = w;
-    lq_peer_ref(c);
-    uv_timer_init(c->srv->loop, &w->timer);
-    uv_timer_start(&w->timer, waiter_timeout, wait_ms, 0);
-    w->prev = p->waiters_tail;
-    if (p->waiters_tail)
-        p->waiters_tail->next = w;
-    else
-        p->waiters = w;
-    p->waiters_tail = w;
-}
-
-void lq_sched_wake(lq_server *srv, lq_project *p)
-{
-    lq_waiter *w = p->waiters;
-    while (w && lq_project_ready(p) > 0) {
-        lq_waiter *next = w->next;
-        if (w->conn->closing) {
-            waiter_remove(w);
-        } else if (serve(w->conn, w->req_id, p, w->max_tasks, false) > 0) {
-            lq_metrics_observe(srv, LQ_H_LEASE, w->arrived);
-            waiter_remove(w);
-        }
-        w = next;
-    }
-}
-
-void lq_sched_cancel_waiters(lq_server *srv)
-{
-    for (uint32_t i = 0; i < srv->n_projects; i++) {
-        lq_project *p = srv->projects[i];
-        while (p && p->waiters)
-            waiter_timeout(&p->waiters->timer);
-    }
-}
-
 /* A request's max_tasks as served: 0 means 1, capped at max-lease-batch. */
-unsigned lq__lease_max(const lq_config *cfg, unsigned requested)
+unsigned lq_lease_max(const lq_config *cfg, unsigned requested)
 {
     unsigned max = requested ? requested : 1;
     return max > cfg->max_lease_batch ? cfg->max_lease_batch : max;
@@ -438,133 +282,11 @@ void lq_sched_lease(lq_peer *c, uint64_t id, const Labelq__Lease *req)
     if (!p)
         return;
     const lq_config *cfg = c->srv->cfg;
-    unsigned max = lq__lease_max(cfg, req->max_tasks);
+    unsigned max = lq_lease_max(cfg, req->max_tasks);
     unsigned wait = req->wait_ms > cfg->max_wait_ms ? cfg->max_wait_ms : req->wait_ms;
     uint64_t arrived = lq_metrics_clock();
-    if (serve(c, id, p, max, wait == 0) == 0 && wait > 0)
-        park(c, id, p, max, wait, arrived);
+    if (lq_lease_serve(c, id, p, max, wait == 0) == 0 && wait > 0)
+        lq_longpoll_park(c, id, p, max, wait, arrived);
     else
         lq_metrics_observe(c->srv, LQ_H_LEASE, arrived);
-}
-
-lq_task *lq__task_for(lq_peer *c, uint64_t id, uint64_t task_id)
-{
-    lq_task *t = lq_task_table_get(&c->srv->tasks, task_id);
-    if (!t)
-        lq_peer_error(c, id, LQ_ENOTFOUND, "task %lu does not exist",
-                           (unsigned long)task_id);
-    return t;
-}
-static lq_lease *active_lease(lq_peer *c, uint64_t id, uint64_t task_id)
-{
-    lq_task *t = lq__task_for(c, id, task_id);
-    if (!t)
-        return NULL;
-    lq_lease *l = lq_task_lease(t, c->who->id);
-    if (!l) {
-        lq_peer_error(c, id, LQ_EEXPIRED,
-                           "you hold no lease on task %lu (it expired, was released, or was "
-                           "never leased to you)",
-                           (unsigned long)task_id);
-        return NULL;
-    }
-    if (l->committing) {
-        lq_peer_error(c, id, LQ_ECONFLICT, "task %lu: your submit is being stored",
-                           (unsigned long)task_id);
-        return NULL;
-    }
-    return l;
-}
-
-void lq_sched_extend(lq_peer *c, uint64_t id, const Labelq__Extend *req)
-{
-    lq_lease *l = active_lease(c, id, req->task_id);
-    if (!l || lq__refuse_canceled(c, id, l))
-        return;
-    lq_server *srv = c->srv;
-    unsigned secs = req->seconds ? req->seconds : l->task->batch->project->config->lease_ttl_s;
-    if (secs > LQ_MAX_LEASE_TTL)
-        secs = LQ_MAX_LEASE_TTL;
-    l->deadline = uv_now(srv->loop) + (uint64_t)secs * 1000;
-    lq_heap_update(&srv->leases, l);
-    lq__arm_lease_timer(srv);
-    Labelq__ExtendReply reply = LABELQ__EXTEND_REPLY__INIT;
-    reply.deadline_ms = lq_server_unix_ms(srv, l->deadline);
-    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_EXTEND_REPLY, &reply);
-}
-
-void lq_sched_release(lq_peer *c, uint64_t id, const Labelq__Release *req)
-{
-    lq_lease *l = active_lease(c, id, req->task_id);
-    if (!l)
-        return;
-    lq_project *p = l->task->batch->project;
-    lq__drop_lease(c->srv, l, req->skip);
-    lq__arm_lease_timer(c->srv);
-    lq_peer_ok(c, id);
-    lq_sched_wake(c->srv, p);
-}
-
-/* The first lease of annotator in the deadline heap, or NULL. */
-static lq_lease *first_lease_of(lq_server *srv, uint32_t annotator)
-{
-    for (size_t i = 0; i < srv->leases.n; i++) {
-        lq_lease *l = srv->leases.v[i];
-        if (l->annotator == annotator)
-            return l;
-    }
-    return NULL;
-}
-
-/* Ends l as a release and serves the project's parked requests. */
-static void give_back(lq_server *srv, lq_lease *l)
-{
-    lq_project *p = l->task->batch->project;
-    lq__drop_lease(srv, l, false);
-    if (p->waiters)
-        lq_sched_wake(srv, p);
-}
-
-unsigned lq_sched_release_all(lq_server *srv, uint32_t annotator)
-{
-    /* Every lease not being committed is in the deadline heap, and those
-     * being committed are left to their commit. Collected first: dropping
-     * reorders the heap. */
-    unsigned n = 0;
-    for (size_t i = 0; i < srv->leases.n; i++)
-        n += ((lq_lease *)srv->leases.v[i])->annotator == annotator;
-    lq_lease **mine = n ? malloc(n * sizeof(*mine)) : NULL;
-    if (mine) {
-        size_t k = 0;
-        for (size_t i = 0; i < srv->leases.n; i++)
-            if (((lq_lease *)srv->leases.v[i])->annotator == annotator)
-                mine[k++] = srv->leases.v[i];
-        for (size_t i = 0; i < k; i++)
-            give_back(srv, mine[i]);
-        free(mine);
-    } else {
-        lq_lease *l;
-        while ((l = first_lease_of(srv, annotator)))
-            give_back(srv, l);
-    }
-    lq__arm_lease_timer(srv);
-    return n;
-}
-
-void lq_sched_expire(lq_server *srv)
-{
-    uint64_t now = uv_now(srv->loop);
-    lq_lease *l;
-    unsigned expired = 0;
-    while ((l = lq_heap_peek(&srv->leases)) && l->deadline <= now) {
-        lq_project *p = l->task->batch->project;
-        lq__drop_lease(srv, l, false);
-        expired++;
-        /* Serve parked requests as tasks come back; cheap when none wait. */
-        if (p->waiters)
-            lq_sched_wake(srv, p);
-    }
-    if (expired)
-        lq_log(LQ_LOG_DEBUG, "leases expired", "count=%u", expired);
-    lq__arm_lease_timer(srv);
 }

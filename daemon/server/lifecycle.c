@@ -8,7 +8,7 @@
 #include "daemon/estimate/results.h"
 #include "daemon/net/net.h"
 #include "daemon/ops/backup.h"
-#include "daemon/sched/sched.h"
+#include "daemon/sched/longpoll.h"
 
 static void on_signal(uv_signal_t *h, int signum)
 {

@@ -12,7 +12,7 @@
 #include "daemon/ops/admin_ops.h"
 #include "daemon/sched/settle.h"
 #include "daemon/core/log.h"
-#include "daemon/sched/sched.h"
+
 #include "proto/error.h"
 
 
@@ -93,7 +93,7 @@ static int load_task(void *ctx, const Labelq__TaskRecord *rec)
     t->priority = rec->priority;
     int k = rec->gold[0] ? lq_project_label_index(p, rec->gold) : -1;
     t->gold = (uint16_t)(k + 1);
-    return lq_batch_adopt(b, t);
+    return lq_project_adopt(b, t);
 }
 
 static int load_label(void *ctx, const Labelq__LabelRecord *rec)
@@ -179,7 +179,7 @@ int lq_recover(lq_server *srv)
             continue;
         if ((rc = lq_consensus_settle(txn, t)) < 0)
             goto out;
-        lq_sched_account(t, false, false); /* no lease survives a restart */
+        lq_task_account(t, false, false); /* no lease survives a restart */
         if (!lq_task_done(t)) {
             if ((rc = lq_batch_requeue(t)) < 0)
                 goto out;

@@ -68,8 +68,7 @@ static void fuzz_hello_done(lq_peer *p)
 
 /* No timers here: the refusal goes out at once (fuzz peers have no
  * address, so the auth throttle never asks for a delay anyway). */
-static void fuzz_refuse_later(lq_peer *p, uint64_t id, int code, const char *msg,
-                              unsigned delay_ms)
+static void fuzz_refuse_later(lq_peer *p, uint64_t id, int code, const char *msg, unsigned delay_ms)
 {
     (void)delay_ms;
     lq_peer_error(p, id, code, "%s", msg);

@@ -35,7 +35,7 @@
 #include "daemon/core/server.h"
 #include "daemon/net/dispatch.h"
 #include "daemon/net/net.h"
-#include "daemon/sched/sched.h"
+#include "daemon/sched/longpoll.h"
 #include "daemon/server/recovery.h"
 #include "fuzz_conn.h"
 #include "proto/error.h"

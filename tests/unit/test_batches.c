@@ -98,7 +98,7 @@ static void ready_counts_serving_batches(void **state)
     lq_task_table_init(&tt);
     for (uint64_t id = 1; id <= 5; id++) {
         lq_task *t = lq_task_table_add(&tt, id);
-        assert_int_equal(lq_batch_adopt(id <= 3 ? a : b, t), 0);
+        assert_int_equal(lq_project_adopt(id <= 3 ? a : b, t), 0);
         assert_int_equal(lq_batch_requeue(t), 0);
     }
     assert_int_equal(a->tasks, 3);

@@ -18,7 +18,8 @@
 #include <cmocka.h>
 
 #include "daemon/net/auth_throttle.h"
-#include "daemon/core/config.h"
+#include "daemon/core/config_args.h"
+#include "daemon/core/config_file.h"
 #include "proto/error.h"
 
 #define NO_MAX 0 /* max of a number without an upper bound */

@@ -46,7 +46,7 @@ static void ready_order(void **state)
     for (uint64_t id = 1; id <= 6; id++) {
         lq_task *t = lq_task_table_add(&tt, id);
         t->priority = prio[id - 1];
-        assert_int_equal(lq_batch_adopt(b, t), 0);
+        assert_int_equal(lq_project_adopt(b, t), 0);
         assert_int_equal(lq_batch_requeue(t), 0);
     }
     uint64_t want[] = {6, 2, 4, 1, 3, 5};
@@ -71,10 +71,10 @@ static void requeue_follows_slots(void **state)
     lq_task_table tt;
     lq_task_table_init(&tt);
     lq_task *other = lq_task_table_add(&tt, 3);
-    lq_batch_adopt(b, other);
+    lq_project_adopt(b, other);
     lq_batch_requeue(other);
     lq_task *t = lq_task_table_add(&tt, 7);
-    lq_batch_adopt(b, t);
+    lq_project_adopt(b, t);
     lq_batch_requeue(t);
     assert_int_equal(b->fresh.n, 2);
     lq_task_mark_seen(t, 11);

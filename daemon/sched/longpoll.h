@@ -1,0 +1,22 @@
+/* Parked Lease requests (longpoll.c). Loop thread only. */
+#ifndef LQ_LONGPOLL_H
+#define LQ_LONGPOLL_H
+
+#include <stdint.h>
+
+#include "daemon/core/server.h"
+
+/* Parks request id of c for up to max tasks of p, answered by
+ * lq_sched_wake or with an empty LeaseReply after wait_ms. arrived is the
+ * request's lq_metrics_clock(). Replies RESOURCE_EXHAUSTED when out of
+ * memory. */
+void lq_longpoll_park(lq_peer *c, uint64_t id, lq_project *p, unsigned max, unsigned wait_ms,
+                      uint64_t arrived);
+
+/* Serves parked lease requests of p, oldest first, while p has tasks free. */
+void lq_sched_wake(lq_server *srv, lq_project *p);
+
+/* Answers every parked lease request (empty) and frees them; for shutdown. */
+void lq_sched_cancel_waiters(lq_server *srv);
+
+#endif
