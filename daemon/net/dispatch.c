@@ -2,10 +2,11 @@
 
 #include <string.h>
 
-#include "daemon/ops/admin_ops.h"
+#include "daemon/ops/annotator_ops.h"
 #include "daemon/net/net.h"
 #include "daemon/ops/backup.h"
 #include "daemon/ops/batch_ops.h"
+#include "daemon/ops/project_ops.h"
 #include "daemon/export/stream.h"
 #include "daemon/ops/import.h"
 #include "daemon/core/log.h"
@@ -113,28 +114,28 @@ void lq_dispatch(lq_peer *c, const Labelq__Envelope *env)
     }
     switch (env->body_case) {
     case LABELQ__ENVELOPE__BODY_CREATE_PROJECT:
-        lq_admin_create_project(c, id, env->create_project);
+        lq_project_ops_create(c, id, env->create_project);
         break;
-    case LABELQ__ENVELOPE__BODY_LIST_PROJECTS: lq_admin_list_projects(c, id); break;
-    case LABELQ__ENVELOPE__BODY_GET_PROJECT: lq_admin_get_project(c, id, env->get_project); break;
+    case LABELQ__ENVELOPE__BODY_LIST_PROJECTS: lq_project_ops_list(c, id); break;
+    case LABELQ__ENVELOPE__BODY_GET_PROJECT: lq_project_ops_get(c, id, env->get_project); break;
     case LABELQ__ENVELOPE__BODY_ADD_ANNOTATOR:
-        lq_admin_add_annotator(c, id, env->add_annotator);
+        lq_annotator_ops_add(c, id, env->add_annotator);
         break;
-    case LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS: lq_admin_list_annotators(c, id); break;
+    case LABELQ__ENVELOPE__BODY_LIST_ANNOTATORS: lq_annotator_ops_list(c, id); break;
     case LABELQ__ENVELOPE__BODY_BLOCK_ANNOTATOR:
-        lq_admin_block_annotator(c, id, env->block_annotator);
+        lq_annotator_ops_block(c, id, env->block_annotator);
         break;
     case LABELQ__ENVELOPE__BODY_REVOKE_TOKEN:
-        lq_admin_revoke_token(c, id, env->revoke_token);
+        lq_annotator_ops_revoke(c, id, env->revoke_token);
         break;
-    case LABELQ__ENVELOPE__BODY_IMPORT_CHUNK: lq_import_chunk(c, id, env->import_chunk); break;
+    case LABELQ__ENVELOPE__BODY_IMPORT_CHUNK: lq_import_add_chunk(c, id, env->import_chunk); break;
     case LABELQ__ENVELOPE__BODY_EXPORT: lq_export_start(c, id, env->export); break;
     case LABELQ__ENVELOPE__BODY_REPORT: lq_report_start(c, id, env->report); break;
     case LABELQ__ENVELOPE__BODY_BACKUP: lq_backup_start(c, id); break;
-    case LABELQ__ENVELOPE__BODY_CREATE_BATCH: lq_batch_create(c, id, env->create_batch); break;
-    case LABELQ__ENVELOPE__BODY_LIST_BATCHES: lq_batch_list(c, id, env->list_batches); break;
-    case LABELQ__ENVELOPE__BODY_GET_BATCH: lq_batch_get(c, id, env->get_batch); break;
-    case LABELQ__ENVELOPE__BODY_UPDATE_BATCH: lq_batch_update(c, id, env->update_batch); break;
+    case LABELQ__ENVELOPE__BODY_CREATE_BATCH: lq_batch_ops_create(c, id, env->create_batch); break;
+    case LABELQ__ENVELOPE__BODY_LIST_BATCHES: lq_batch_ops_list(c, id, env->list_batches); break;
+    case LABELQ__ENVELOPE__BODY_GET_BATCH: lq_batch_ops_get(c, id, env->get_batch); break;
+    case LABELQ__ENVELOPE__BODY_UPDATE_BATCH: lq_batch_ops_update(c, id, env->update_batch); break;
     case LABELQ__ENVELOPE__BODY_LEASE: lq_sched_lease(c, id, env->lease); break;
     case LABELQ__ENVELOPE__BODY_SUBMIT: lq_sched_submit(c, id, env->submit); break;
     case LABELQ__ENVELOPE__BODY_EXTEND: lq_sched_extend(c, id, env->extend); break;

@@ -54,7 +54,7 @@ static void batch_op_free(batch_op *o)
     free(o);
 }
 
-void lq_batch_write_ended(lq_batch *b, int status)
+void lq_batch_ops_write_ended(lq_batch *b, int status)
 {
     b->writes--;
     if (status == 0)
@@ -70,12 +70,12 @@ static void batch_created(lq_write_op *op, int status)
     if (status == 0) {
         lq_log(LQ_LOG_INFO, "batch created", "project=%s batch=%s priority=%d",
                b->project->config->name, b->name, b->priority);
-        lq_batch_write_ended(b, status);
+        lq_batch_ops_write_ended(b, status);
         send_info(o->conn, o->req_id, b);
     } else {
         lq_peer_error(o->conn, o->req_id, status, "batch '%s' not created: %s", b->name,
                            lq_strerror(status));
-        lq_batch_write_ended(b, status);
+        lq_batch_ops_write_ended(b, status);
     }
     batch_op_free(o);
 }
@@ -187,7 +187,7 @@ static bool busy(lq_peer *c, uint64_t id, const lq_batch *b)
     return false;
 }
 
-void lq_batch_create(lq_peer *c, uint64_t id, const Labelq__CreateBatch *req)
+void lq_batch_ops_create(lq_peer *c, uint64_t id, const Labelq__CreateBatch *req)
 {
     lq_project *p = lq_lookup_project(c, id, req->project);
     if (!p)
@@ -222,7 +222,7 @@ void lq_batch_create(lq_peer *c, uint64_t id, const Labelq__CreateBatch *req)
     lq_writer_submit(c->srv->writer, &o->op);
 }
 
-void lq_batch_list(lq_peer *c, uint64_t id, const Labelq__ListBatches *req)
+void lq_batch_ops_list(lq_peer *c, uint64_t id, const Labelq__ListBatches *req)
 {
     lq_project *p = lq_lookup_project(c, id, req->project);
     if (!p)
@@ -251,14 +251,14 @@ void lq_batch_list(lq_peer *c, uint64_t id, const Labelq__ListBatches *req)
     free(ptrs);
 }
 
-void lq_batch_get(lq_peer *c, uint64_t id, const Labelq__GetBatch *req)
+void lq_batch_ops_get(lq_peer *c, uint64_t id, const Labelq__GetBatch *req)
 {
     lq_batch *b = lq_lookup_batch(c, id, req->project, req->name);
     if (b)
         send_info(c, id, b);
 }
 
-void lq_batch_update(lq_peer *c, uint64_t id, const Labelq__UpdateBatch *req)
+void lq_batch_ops_update(lq_peer *c, uint64_t id, const Labelq__UpdateBatch *req)
 {
     lq_batch *b = lq_lookup_batch(c, id, req->project, req->name);
     if (!b || busy(c, id, b))
@@ -289,7 +289,7 @@ void lq_batch_update(lq_peer *c, uint64_t id, const Labelq__UpdateBatch *req)
     change(c, id, b, req->action, req->priority);
 }
 
-lq_batch *lq_batch_for_import(lq_peer *c, uint64_t id, lq_project *p, const char *name)
+lq_batch *lq_batch_ops_for_import(lq_peer *c, uint64_t id, lq_project *p, const char *name)
 {
     const char *want = name[0] ? name : LQ_DEFAULT_BATCH;
     lq_batch *b = lq_batch_find(p, want);

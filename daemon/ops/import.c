@@ -184,12 +184,12 @@ static void import_done(lq_write_op *wop, int status)
                            "chunk not imported (nothing of it was stored): %s; retry",
                            lq_strerror(status));
         if (op->put_batch)
-            lq_batch_write_ended(b, status); /* may free b */
+            lq_batch_ops_write_ended(b, status); /* may free b */
         import_op_free(op);
         return;
     }
     if (op->put_batch)
-        lq_batch_write_ended(b, status);
+        lq_batch_ops_write_ended(b, status);
     uint64_t imported = 0;
     for (size_t i = 0; i < op->n_items; i++) {
         if (!op->stored[i])
@@ -228,13 +228,13 @@ static int reject(import_op *op, uint64_t line_no, const char *msg)
     return 0;
 }
 
-void lq_import_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req)
+void lq_import_add_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req)
 {
     lq_server *srv = c->srv;
     lq_project *p = lq_lookup_project(c, id, req->project);
     if (!p)
         return;
-    lq_batch *b = lq_batch_for_import(c, id, p, req->batch);
+    lq_batch *b = lq_batch_ops_for_import(c, id, p, req->batch);
     if (!b)
         return;
     size_t n = req->n_lines ? req->n_lines : 1;
@@ -278,7 +278,7 @@ void lq_import_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req)
         if (rc == LQ_ENOMEM || (rc < 0 && reject(op, req->lines[i]->line_no, err) < 0)) {
             lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
             if (op->put_batch)
-                lq_batch_write_ended(b, LQ_ENOMEM);
+                lq_batch_ops_write_ended(b, LQ_ENOMEM);
             import_op_free(op);
             return;
         }

@@ -9,7 +9,7 @@
 #include "daemon/core/server.h"
 
 
-void lq_import_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req);
+void lq_import_add_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req);
 
 /* Parses one JSONL line for project p into rec (strings malloc'd: free with
  * lq_import_record_clear). Returns 0, or LQ_EBADREQ with the reason in err. */

@@ -9,7 +9,7 @@
 
 #include <openssl/crypto.h>
 
-#include "daemon/ops/admin_ops.h"
+#include "daemon/ops/annotator_ops.h"
 #include "daemon/sched/settle.h"
 #include "daemon/core/log.h"
 
@@ -259,7 +259,7 @@ int lq_bootstrap_admin(lq_server *srv)
         a->blocked = false;
         memcpy(a->token_sha256, hash, 32);
         /* Stored before the file is written: a token on disk always works. */
-        if ((rc = lq_admin_store_annotator_sync(srv, a)) < 0) {
+        if ((rc = lq_annotator_ops_store_sync(srv, a)) < 0) {
             lq_log(LQ_LOG_ERROR, "cannot store the admin account", "error=%s",
                    lq_strerror(rc));
             return rc;
