@@ -82,7 +82,6 @@ int lq_store_find_task(lq_txn *txn, uint32_t project_id, const char *external_id
                        uint64_t *task_id);
 int lq_store_get_label(lq_txn *txn, uint64_t task_id, uint32_t annotator_id,
                        Labelq__LabelRecord **out);
-int lq_store_get_result(lq_txn *txn, uint64_t task_id, Labelq__ResultRecord **out);
 
 /* ---- records: puts (write transactions only) ----
  * Return 0, LQ_ECONFLICT when a put that must not overwrite finds the key,

@@ -80,21 +80,6 @@ int lq_store_get_label(lq_txn *txn, uint64_t task_id, uint32_t annotator_id,
     return *out ? 0 : LQ_EINTERNAL;
 }
 
-int lq_store_get_result(lq_txn *txn, uint64_t task_id, Labelq__ResultRecord **out)
-{
-    uint8_t key[LQ_KEY_U64_LEN];
-    MDB_val v;
-    int rc;
-
-    *out = NULL;
-    lq_key_encode_u64(key, task_id);
-    rc = get_raw(txn, txn->st->results, key, sizeof(key), &v);
-    if (rc)
-        return rc;
-    *out = labelq__result_record__unpack(NULL, v.mv_size, v.mv_data);
-    return *out ? 0 : LQ_EINTERNAL;
-}
-
 int lq_store_put_project(lq_txn *txn, const Labelq__ProjectRecord *rec)
 {
     uint8_t key[LQ_KEY_U32_LEN];

@@ -174,11 +174,6 @@ const char *bench_truth_get(const bench_truth *t, const char *id)
     return e->id ? e->label : NULL;
 }
 
-size_t bench_truth_count(const bench_truth *t)
-{
-    return t ? t->n : 0;
-}
-
 void bench_truth_free(bench_truth *t)
 {
     if (!t)

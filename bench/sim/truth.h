@@ -18,9 +18,6 @@ int bench_truth_load(const char *path, bench_truth **out, char *err, size_t errl
 /* The true label of id, or NULL. Valid until bench_truth_free. */
 const char *bench_truth_get(const bench_truth *t, const char *id);
 
-/* How many ids were loaded. Cannot fail. */
-size_t bench_truth_count(const bench_truth *t);
-
 void bench_truth_free(bench_truth *t);
 
 #endif

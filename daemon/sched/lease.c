@@ -14,6 +14,20 @@
 #include "daemon/sched/longpoll.h"
 #include "proto/error.h"
 
+/* A lease reply carries tasks up to 1/LEASE_REPLY_SHARE of max-frame (at
+ * least one task, whatever its size): well inside the frame limit a
+ * client keeps by default, with room for the SubmitReply around it when
+ * Submit.next asked for the tasks. Tasks past it are given back. */
+#define LEASE_REPLY_SHARE 2
+
+/* Each task in the reply costs its encoded size plus its field's tag and
+ * length prefix: one byte of tag, at most five of length. */
+#define ENTRY_PREFIX_MAX 6
+
+/* Lease requests for up to this many tasks (the usual) keep their list on
+ * the stack; bigger ones allocate it. */
+#define LEASES_ON_STACK 64
+
 static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
 {
     lq_lease *l = calloc(1, sizeof(*l));
@@ -184,28 +198,31 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lq_lease_bu
         lq_lease_timer_arm(srv);
         return LQ_EUNAVAIL;
     }
+    size_t budget = srv->cfg->max_frame / LEASE_REPLY_SHARE;
     for (size_t i = 0; i < n; i++) {
         lq_lease *l = leases[i];
         int rc = lq_store_get_task(txn, l->task->batch->project->id, l->task->id, &b->recs[sent]);
-        size_t size = rc == 0 ? strlen(b->recs[sent]->data_json) + 64 : 0;
-        /* Keep the reply well inside a client's default frame limit. */
-        if (rc < 0 || (sent > 0 && bytes + size > srv->cfg->max_frame / 2)) {
-            if (rc == 0)
-                labelq__task_record__free_unpacked(b->recs[sent], NULL);
-            else
-                lq_log(LQ_LOG_ERROR, "leased task missing from storage", "task=%lu error=%s",
-                       (unsigned long)l->task->id, lq_strerror(rc));
+        if (rc < 0) {
+            lq_log(LQ_LOG_ERROR, "leased task missing from storage", "task=%lu error=%s",
+                   (unsigned long)l->task->id, lq_strerror(rc));
             b->recs[sent] = NULL;
             lq_lease_drop(srv, l, false);
             continue;
         }
-        bytes += size;
         Labelq__LeasedTask *lt = &b->tasks[sent];
         labelq__leased_task__init(lt);
         lt->task_id = l->task->id;
         lt->external_id = b->recs[sent]->external_id;
         lt->data_json = b->recs[sent]->data_json;
         lt->deadline_ms = lq_server_unix_ms(srv, l->deadline);
+        size_t size = labelq__leased_task__get_packed_size(lt) + ENTRY_PREFIX_MAX;
+        if (sent > 0 && bytes + size > budget) {
+            labelq__task_record__free_unpacked(b->recs[sent], NULL);
+            b->recs[sent] = NULL;
+            lq_lease_drop(srv, l, false);
+            continue;
+        }
+        bytes += size;
         b->ptrs[sent] = lt;
         sent++;
     }
@@ -236,8 +253,8 @@ int lq_lease_tasks(lq_peer *c, lq_project *p, unsigned max, lq_lease_build *b, c
                  100.0 * p->config->min_gold_accuracy);
         return LQ_EPERM;
     }
-    lq_lease *stack[64];
-    lq_lease **leases = max <= 64 ? stack : malloc(max * sizeof(*leases));
+    lq_lease *stack[LEASES_ON_STACK];
+    lq_lease **leases = max <= LEASES_ON_STACK ? stack : malloc(max * sizeof(*leases));
     if (!leases) {
         snprintf(why, len, "out of memory");
         return LQ_EEXHAUSTED;
