@@ -112,5 +112,5 @@ static int coco_end(lq_outbuf *o, uint64_t *state)
     return lq_outbuf_str(o, "]}\n");
 }
 
-const lq_export_format lq_export_coco = {"coco",      coco_begin,       coco_image,
-                                         coco_middle, coco_annotations, coco_end};
+const lq_export_format lq_export_coco = {
+    "coco", true, coco_begin, coco_image, coco_middle, coco_annotations, coco_end};

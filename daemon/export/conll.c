@@ -97,4 +97,4 @@ static int conll_item(lq_outbuf *o, const lq_export_item *it, uint64_t *state)
     return rc;
 }
 
-const lq_export_format lq_export_conll = {"conll", NULL, conll_item, NULL, NULL, NULL};
+const lq_export_format lq_export_conll = {"conll", true, NULL, conll_item, NULL, NULL, NULL};

@@ -70,14 +70,9 @@ static int csv_item(lq_outbuf *o, const lq_export_item *it, uint64_t *state)
     rc = rc ? rc : lq_csv_field(o, it->method);
     snprintf(buf, sizeof(buf), ",%zu,", it->n_annotations);
     rc = rc ? rc : lq_outbuf_str(o, buf);
-    char *data = it->data ? json_dumps(it->data, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                                     JSON_ENCODE_ANY | JSON_REAL_PRECISION(17))
-                          : strdup("null");
-    if (rc == 0 && !data)
-        rc = LQ_ENOMEM;
-    rc = rc ? rc : lq_csv_field(o, data);
-    free(data);
+    /* Stored as jansson's compact dump of what was imported: copied. */
+    rc = rc ? rc : lq_csv_field(o, it->data_json && it->data_json[0] ? it->data_json : "null");
     return rc ? rc : lq_outbuf_add(o, "\r\n", 2);
 }
 
-const lq_export_format lq_export_csv = {"csv", csv_begin, csv_item, NULL, NULL, NULL};
+const lq_export_format lq_export_csv = {"csv", false, csv_begin, csv_item, NULL, NULL, NULL};

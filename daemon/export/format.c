@@ -42,25 +42,6 @@ int lq_outbuf_json(lq_outbuf *o, const json_t *v, bool exact)
     return rc;
 }
 
-int lq_export_typed_value(lq_outbuf *o, const Labelq__ProjectConfig *cfg, const char *value)
-{
-    switch (cfg->type) {
-    case LABELQ__LABEL_TYPE__MULTI:
-    case LABELQ__LABEL_TYPE__NUMERIC:
-    case LABELQ__LABEL_TYPE__SPANS:
-    case LABELQ__LABEL_TYPE__BOXES:
-        /* The stored canonical form is compact JSON already (a numeric
-         * value is a JSON number in its shortest exact spelling). */
-        return lq_outbuf_str(o, value);
-    default: {
-        json_t *s = json_string(value);
-        int rc = s ? lq_outbuf_json(o, s, true) : LQ_ENOMEM;
-        json_decref(s);
-        return rc;
-    }
-    }
-}
-
 int lq_csv_field(lq_outbuf *o, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n"))

@@ -49,8 +49,9 @@ typedef struct lq_export_item {
     const Labelq__ProjectConfig *config;
     const char *id; /* external id */
     uint64_t task_id;
-    const char *batch;  /* batch name, NULL when unknown */
-    const json_t *data; /* the item's data (parsed), or NULL */
+    const char *batch;     /* batch name, NULL when unknown */
+    const char *data_json; /* the item's data as stored: jansson's compact JSON */
+    const json_t *data;    /* the same parsed, for formats with parse_data; else NULL */
     const char *label;  /* the consensus: a label name for single and ordinal, the
                          * canonical value for the other types; NULL: none */
     const char *median; /* ORDINAL: the median step's name, NULL when unknown */
@@ -71,6 +72,7 @@ typedef struct lq_export_item {
  * the export and kept across chunks (COCO counts annotation ids in it). */
 typedef struct lq_export_format {
     const char *name;
+    bool parse_data; /* its items need data parsed (a field of it), not only data_json */
     int (*begin)(lq_outbuf *o, const Labelq__ProjectConfig *cfg, uint64_t *state);
     int (*item)(lq_outbuf *o, const lq_export_item *it, uint64_t *state);
     int (*middle)(lq_outbuf *o, uint64_t *state);
@@ -91,10 +93,5 @@ const lq_export_format *lq_export_format_find(const char *name, Labelq__LabelTyp
 /* CSV: appends s as one RFC 4180 field, quoted (quotes doubled) when it
  * holds a comma, a quote, CR or LF. Returns 0 or LQ_ENOMEM. */
 int lq_csv_field(lq_outbuf *o, const char *s);
-
-/* The JSON text of a stored value of cfg's type, as the JSONL export
- * writes it: a string for single, ordinal and text, the canonical JSON (an
- * array, a number) for the others. Appends it; 0 or LQ_ENOMEM. */
-int lq_export_typed_value(lq_outbuf *o, const Labelq__ProjectConfig *cfg, const char *value);
 
 #endif

@@ -7,10 +7,9 @@
 #include "schema/label_value.h"
 #include "proto/error.h"
 
-static int write_it(const lq_export_pass *p, lq_outbuf *o, lq_export_item *it,
-                    const char *data_json, bool *written)
+static int write_it(const lq_export_pass *p, lq_outbuf *o, lq_export_item *it, bool *written)
 {
-    json_t *data = json_loads(data_json, JSON_DECODE_ANY, NULL);
+    json_t *data = p->format->parse_data ? json_loads(it->data_json, JSON_DECODE_ANY, NULL) : NULL;
     it->data = data;
     int rc = p->second ? p->format->item2(o, it, p->state) : p->format->item(o, it, p->state);
     json_decref(data);
@@ -18,15 +17,23 @@ static int write_it(const lq_export_pass *p, lq_outbuf *o, lq_export_item *it,
     return rc;
 }
 
+/* Items with up to this many labels (nearly all: the overlap) keep their
+ * lists on the stack. */
+#define LABELS_ON_STACK 32
+
 int lq_export_item_write(const lq_export_pass *p, lq_outbuf *o, lq_store_cursor *results,
                          const Labelq__TaskRecord *task, const char *batch,
                          Labelq__LabelRecord *const *labels, size_t n,
                          const lq_export_index_verdict *iv, bool *written)
 {
     const Labelq__ProjectConfig *cfg = p->config;
-    lq_export_annotation *ann = malloc((n ? n : 1) * sizeof(*ann));
-    const char **values = malloc((n ? n : 1) * sizeof(*values));
-    uint32_t *who = malloc((n ? n : 1) * sizeof(*who));
+    lq_export_annotation ann_stack[LABELS_ON_STACK];
+    const char *values_stack[LABELS_ON_STACK];
+    uint32_t who_stack[LABELS_ON_STACK];
+    bool small = n <= LABELS_ON_STACK;
+    lq_export_annotation *ann = small ? ann_stack : malloc(n * sizeof(*ann));
+    const char **values = small ? values_stack : malloc(n * sizeof(*values));
+    uint32_t *who = small ? who_stack : malloc(n * sizeof(*who));
     lq_typed_verdict tv;
     memset(&tv, 0, sizeof(tv));
     *written = false;
@@ -44,6 +51,7 @@ int lq_export_item_write(const lq_export_pass *p, lq_outbuf *o, lq_store_cursor 
                          .id = task->external_id,
                          .task_id = task->id,
                          .batch = batch,
+                         .data_json = task->data_json,
                          .annotations = ann,
                          .n_annotations = n};
     if (rc == 0 && lq_label_indexed(cfg)) {
@@ -65,10 +73,12 @@ int lq_export_item_write(const lq_export_pass *p, lq_outbuf *o, lq_store_cursor 
     /* A second pass writes what the first did, whatever the filter says
      * now (a fresher estimate must not tear the document apart). */
     if (rc == 0 && (p->second || it.confidence >= p->min_confidence))
-        rc = write_it(p, o, &it, task->data_json, written);
+        rc = write_it(p, o, &it, written);
     free(tv.value);
-    free(ann);
-    free(values);
-    free(who);
+    if (!small) {
+        free(ann);
+        free(values);
+        free(who);
+    }
     return rc;
 }

@@ -1,27 +1,36 @@
-/* The JSONL export format: one JSON object per item, label values typed
- * (see export_format.h). */
+/* The JSONL export, every label type: one JSON object per item, written
+ * straight into the chunk with json_text.h (the same bytes jansson would
+ * write). Its fields, in this order:
+ *
+ *   id, batch, data (as imported), label (a typed value), median (ordinal
+ *   only), confidence, agreement, spread (numeric only, in the data's
+ *   units, exact), method, annotations [{annotator, label, seconds}]
+ *
+ * Reals are written at 6 significant digits but for spread and the label
+ * values themselves, which are exact. docs/protocol.md "Export formats". */
 #include "daemon/export/format.h"
 
-#include <string.h>
-
+#include "daemon/export/json_text.h"
 #include "proto/error.h"
 
-/* Appends ,"key": (or "key": first). */
-static int key(lq_outbuf *o, const char *k, bool first)
+/* The JSON of a stored value of cfg's type: a string for single, ordinal
+ * and text, the canonical JSON (an array, a number) for the others, whose
+ * stored form is compact JSON already (a number in its shortest exact
+ * spelling). */
+static int typed_value(lq_outbuf *o, const Labelq__ProjectConfig *cfg, const char *value)
 {
-    int rc = first ? 0 : lq_outbuf_add(o, ",", 1);
-    json_t *s = rc == 0 ? json_string(k) : NULL;
-    rc = rc ? rc : s ? lq_outbuf_json(o, s, true) : LQ_ENOMEM;
-    json_decref(s);
-    return rc ? rc : lq_outbuf_add(o, ":", 1);
+    switch (cfg->type) {
+    case LABELQ__LABEL_TYPE__MULTI:
+    case LABELQ__LABEL_TYPE__NUMERIC:
+    case LABELQ__LABEL_TYPE__SPANS:
+    case LABELQ__LABEL_TYPE__BOXES: return lq_outbuf_str(o, value);
+    default: return lq_json_string(o, value);
+    }
 }
 
-/* Appends a new reference v (dropped here), at 6 digits. */
-static int value(lq_outbuf *o, json_t *v)
+static int string_or_null(lq_outbuf *o, const char *s)
 {
-    int rc = v ? lq_outbuf_json(o, v, false) : LQ_ENOMEM;
-    json_decref(v);
-    return rc;
+    return s ? lq_json_string(o, s) : lq_outbuf_str(o, "null");
 }
 
 static int annotations(lq_outbuf *o, const lq_export_item *it)
@@ -30,12 +39,12 @@ static int annotations(lq_outbuf *o, const lq_export_item *it)
     for (size_t i = 0; rc == 0 && i < it->n_annotations; i++) {
         const lq_export_annotation *a = &it->annotations[i];
         rc = lq_outbuf_str(o, i ? ",{" : "{");
-        rc = rc ? rc : key(o, "annotator", true);
-        rc = rc ? rc : value(o, json_string(a->annotator));
-        rc = rc ? rc : key(o, "label", false);
-        rc = rc ? rc : lq_export_typed_value(o, it->config, a->value);
-        rc = rc ? rc : key(o, "seconds", false);
-        rc = rc ? rc : value(o, json_real(a->duration_ms / 1000.0));
+        rc = rc ? rc : lq_outbuf_str(o, "\"annotator\":");
+        rc = rc ? rc : lq_json_string(o, a->annotator);
+        rc = rc ? rc : lq_outbuf_str(o, ",\"label\":");
+        rc = rc ? rc : typed_value(o, it->config, a->value);
+        rc = rc ? rc : lq_outbuf_str(o, ",\"seconds\":");
+        rc = rc ? rc : lq_json_real6(o, a->duration_ms / 1000.0);
         rc = rc ? rc : lq_outbuf_add(o, "}", 1);
     }
     return rc ? rc : lq_outbuf_add(o, "]", 1);
@@ -44,35 +53,38 @@ static int annotations(lq_outbuf *o, const lq_export_item *it)
 static int jsonl_item(lq_outbuf *o, const lq_export_item *it, uint64_t *state)
 {
     (void)state;
+    size_t mark = o->len;
     int rc = lq_outbuf_add(o, "{", 1);
-    rc = rc ? rc : key(o, "id", true);
-    rc = rc ? rc : value(o, json_string(it->id));
-    rc = rc ? rc : key(o, "batch", false);
-    rc = rc ? rc : value(o, it->batch ? json_string(it->batch) : json_null());
-    rc = rc ? rc : key(o, "data", false);
-    rc = rc ? rc : lq_outbuf_json(o, it->data ? it->data : json_null(), true);
-    rc = rc ? rc : key(o, "label", false);
+    rc = rc ? rc : lq_outbuf_str(o, "\"id\":");
+    rc = rc ? rc : lq_json_string(o, it->id);
+    rc = rc ? rc : lq_outbuf_str(o, ",\"batch\":");
+    rc = rc ? rc : string_or_null(o, it->batch);
+    rc = rc ? rc : lq_outbuf_str(o, ",\"data\":");
+    /* Stored as jansson's compact dump of what was imported: copied. */
+    rc = rc ? rc : lq_outbuf_str(o, it->data_json && it->data_json[0] ? it->data_json : "null");
+    rc = rc ? rc : lq_outbuf_str(o, ",\"label\":");
     if (rc == 0)
-        rc = it->label ? lq_export_typed_value(o, it->config, it->label) : lq_outbuf_str(o, "null");
+        rc = it->label ? typed_value(o, it->config, it->label) : lq_outbuf_str(o, "null");
     if (rc == 0 && it->config->type == LABELQ__LABEL_TYPE__ORDINAL) {
-        rc = key(o, "median", false);
-        rc = rc ? rc : value(o, it->median ? json_string(it->median) : json_null());
+        rc = lq_outbuf_str(o, ",\"median\":");
+        rc = rc ? rc : string_or_null(o, it->median);
     }
-    rc = rc ? rc : key(o, "confidence", false);
-    rc = rc ? rc : value(o, json_real(it->confidence));
-    rc = rc ? rc : key(o, "agreement", false);
-    rc = rc ? rc : value(o, json_real(it->agreement));
+    rc = rc ? rc : lq_outbuf_str(o, ",\"confidence\":");
+    rc = rc ? rc : lq_json_real6(o, it->confidence);
+    rc = rc ? rc : lq_outbuf_str(o, ",\"agreement\":");
+    rc = rc ? rc : lq_json_real6(o, it->agreement);
     if (rc == 0 && it->has_spread) {
-        json_t *v = json_real(it->spread);
-        rc = key(o, "spread", false);
-        rc = rc ? rc : v ? lq_outbuf_json(o, v, true) : LQ_ENOMEM; /* in the data's units */
-        json_decref(v);
+        rc = lq_outbuf_str(o, ",\"spread\":");
+        rc = rc ? rc : lq_json_real_exact(o, it->spread);
     }
-    rc = rc ? rc : key(o, "method", false);
-    rc = rc ? rc : value(o, json_string(it->method));
-    rc = rc ? rc : key(o, "annotations", false);
+    rc = rc ? rc : lq_outbuf_str(o, ",\"method\":");
+    rc = rc ? rc : lq_json_string(o, it->method);
+    rc = rc ? rc : lq_outbuf_str(o, ",\"annotations\":");
     rc = rc ? rc : annotations(o, it);
-    return rc ? rc : lq_outbuf_add(o, "}\n", 2);
+    rc = rc ? rc : lq_outbuf_add(o, "}\n", 2);
+    if (rc)
+        o->len = mark; /* no half line */
+    return rc;
 }
 
-const lq_export_format lq_export_jsonl = {"jsonl", NULL, jsonl_item, NULL, NULL, NULL};
+const lq_export_format lq_export_jsonl = {"jsonl", false, NULL, jsonl_item, NULL, NULL, NULL};

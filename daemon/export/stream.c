@@ -15,19 +15,6 @@
 #include "proto/error.h"
 #include "quality/majority.h"
 
-/* Real numbers as jansson wrote them (see append_real), direct-mapped by
- * their bits: a project's confidences take a few dozen values (one per
- * annotator and label under Dawid-Skene, say) that alternate from item to
- * item, so one remembered value would miss most of the time. */
-enum { REAL_MEMO_BITS = 6, REAL_MEMO_SLOTS = 1 << REAL_MEMO_BITS };
-typedef struct real_memo {
-    struct {
-        uint64_t bits;
-        bool set;
-        char text[40];
-    } slot[REAL_MEMO_SLOTS];
-} real_memo;
-
 typedef struct lq_export {
     uv_work_t work;
     lq_drain_waiter drain;           /* parked here while the socket drains */
@@ -52,9 +39,8 @@ typedef struct lq_export {
     uint64_t items;
     bool finished;
     int status;
-    char *buf;
-    size_t len, cap;
-    /* Formats (export_format.h); NULL: the single-choice JSONL below. */
+    lq_outbuf out;                   /* the chunk being written */
+    /* The format (format.h), and its progress. */
     const lq_export_format *format;
     uint64_t format_state;
     bool begun;                      /* format->begin written */
@@ -63,7 +49,6 @@ typedef struct lq_export {
     uint64_t *passed;                /* two-pass formats: task ids pass 0 wrote, ascending */
     size_t n_passed, passed_cap, passed_at;
     lq_split split;                  /* the part of a split this export keeps */
-    real_memo memo[3];               /* confidence, agreement, seconds: worker thread only */
 } lq_export;
 
 /* A task's labels: the labels cursor's records, valid until its next call. */
@@ -71,37 +56,6 @@ typedef struct task_labels {
     Labelq__LabelRecord *const *v;
     size_t n;
 } task_labels;
-
-static int append(lq_export *e, const char *s, size_t n)
-{
-    if (e->len + n > e->cap) {
-        size_t cap = e->cap ? e->cap : e->chunk_bytes + 4096;
-        while (cap < e->len + n)
-            cap *= 2;
-        char *b = realloc(e->buf, cap);
-        if (!b)
-            return LQ_ENOMEM;
-        e->buf = b;
-        e->cap = cap;
-    }
-    memcpy(e->buf + e->len, s, n);
-    e->len += n;
-    return 0;
-}
-
-static json_t *annotations_json(lq_export *e, const task_labels *tl)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < tl->n; i++) {
-        const Labelq__LabelRecord *l = tl->v[i];
-        const char *name = l->annotator_id < e->n_names && e->names[l->annotator_id]
-                               ? e->names[l->annotator_id]
-                               : "?";
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:f}", "annotator", name, "label",
-                                             l->value, "seconds", l->duration_ms / 1000.0));
-    }
-    return arr;
-}
 
 /* The majority vote over a task's labels. */
 static lq_vote vote_of(const lq_export *e, const task_labels *tl)
@@ -141,165 +95,6 @@ static verdict verdict_of(lq_export *e, lq_store_cursor *results, const Labelq__
         v.method = strcmp(res->method, "dawid-skene") == 0 ? "dawid-skene" : "majority";
     }
     return v;
-}
-
-/* One JSONL line for a done task, through jansson: the reference form of a
- * line, and the path for data the fast writer below does not take. */
-static int write_line_jansson(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl,
-                              const verdict *v)
-{
-    json_error_t jerr;
-    json_t *data = json_loads(task->data_json, JSON_DECODE_ANY, &jerr);
-    const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
-    json_t *line = json_pack("{s:s, s:s?, s:o, s:s?, s:f, s:f, s:s, s:o}", "id", task->external_id,
-                             "batch", batch, "data", data ? data : json_null(), "label", v->label,
-                             "confidence",
-                             v->confidence, "agreement", v->agreement, "method", v->method,
-                             "annotations", annotations_json(e, tl));
-    if (!line)
-        return LQ_ENOMEM;
-    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(line);
-    if (!text)
-        return LQ_ENOMEM;
-    int rc = append(e, text, strlen(text));
-    free(text);
-    return rc ? rc : append(e, "\n", 1);
-}
-
-/* Whether the fast writer can copy s into a JSON string as jansson would
- * write it: no control characters (which jansson writes as escapes this
- * writer does not attempt). Quotes and backslashes are escaped. */
-static bool plain_string(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20)
-            return false;
-    return true;
-}
-
-/* Whether the compact JSON text holds a real number outside its strings.
- * Stored data is jansson's own compact output, so without reals writing it
- * again is the identity; reals would come out at the export's 6 digits. */
-static bool has_real(const char *text)
-{
-    bool in_string = false;
-    for (const char *p = text; *p; p++) {
-        if (in_string) {
-            if (*p == '\\' && p[1])
-                p++;
-            else if (*p == '"')
-                in_string = false;
-        } else if (*p == '"') {
-            in_string = true;
-        } else if (*p == '.' || ((*p == 'e' || *p == 'E') && p > text && p[-1] >= '0' &&
-                                 p[-1] <= '9')) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static int append_str(lq_export *e, const char *s)
-{
-    return append(e, s, strlen(s));
-}
-
-/* s as a JSON string; s must be plain_string. */
-static int append_json_string(lq_export *e, const char *s)
-{
-    int rc = append(e, "\"", 1);
-    while (rc == 0 && *s) {
-        size_t n = strcspn(s, "\"\\");
-        rc = append(e, s, n);
-        s += n;
-        if (rc == 0 && *s) {
-            char esc[2] = {'\\', *s++};
-            rc = append(e, esc, 2);
-        }
-    }
-    return rc ? rc : append(e, "\"", 1);
-}
-
-/* v as jansson writes a real at 6 digits, remembered in *memo: the same few
- * values (1.0, 0.666667, ...) come again and again. Values are matched by
- * their bits (0.0 and -0.0 are written differently). Returns 0 or LQ_ENOMEM
- * (also for a value jansson cannot write, as json_pack would fail). */
-static int append_real(lq_export *e, real_memo *memo, double v)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof(bits));
-    /* Fibonacci hashing: the top bits of bits * 2^64/phi. */
-    size_t at = (size_t)((bits * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - REAL_MEMO_BITS));
-    if (!memo->slot[at].set || memo->slot[at].bits != bits) {
-        json_t *j = json_real(v);
-        char *text = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6)) : NULL;
-        json_decref(j);
-        if (!text || strlen(text) >= sizeof(memo->slot[at].text)) {
-            free(text);
-            return LQ_ENOMEM;
-        }
-        strcpy(memo->slot[at].text, text);
-        free(text);
-        memo->slot[at].bits = bits;
-        memo->slot[at].set = true;
-    }
-    return append_str(e, memo->slot[at].text);
-}
-
-/* One JSONL line for a done task, written directly: the same bytes as
- * write_line_jansson, without building and freeing a JSON tree per item
- * (which was most of an export's CPU). Falls back to jansson for data with
- * reals and for strings with control characters. */
-static int write_line(lq_export *e, const Labelq__TaskRecord *task, const task_labels *tl,
-                      const verdict *v)
-{
-    const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
-    bool fast = task->data_json[0] && !has_real(task->data_json) &&
-                plain_string(task->external_id) && (!batch || plain_string(batch)) &&
-                (!v->label || plain_string(v->label));
-    for (size_t i = 0; fast && i < tl->n; i++) {
-        const Labelq__LabelRecord *l = tl->v[i];
-        const char *name = l->annotator_id < e->n_names && e->names[l->annotator_id]
-                               ? e->names[l->annotator_id]
-                               : "?";
-        fast = plain_string(name) && plain_string(l->value);
-    }
-    if (!fast)
-        return write_line_jansson(e, task, tl, v);
-    size_t mark = e->len;
-    int rc = append_str(e, "{\"id\":");
-    rc = rc ? rc : append_json_string(e, task->external_id);
-    rc = rc ? rc : append_str(e, ",\"batch\":");
-    rc = rc ? rc : batch ? append_json_string(e, batch) : append_str(e, "null");
-    rc = rc ? rc : append_str(e, ",\"data\":");
-    rc = rc ? rc : append_str(e, task->data_json);
-    rc = rc ? rc : append_str(e, ",\"label\":");
-    rc = rc ? rc : v->label ? append_json_string(e, v->label) : append_str(e, "null");
-    rc = rc ? rc : append_str(e, ",\"confidence\":");
-    rc = rc ? rc : append_real(e, &e->memo[0], v->confidence);
-    rc = rc ? rc : append_str(e, ",\"agreement\":");
-    rc = rc ? rc : append_real(e, &e->memo[1], v->agreement);
-    rc = rc ? rc : append_str(e, ",\"method\":");
-    rc = rc ? rc : append_json_string(e, v->method);
-    rc = rc ? rc : append_str(e, ",\"annotations\":[");
-    for (size_t i = 0; rc == 0 && i < tl->n; i++) {
-        const Labelq__LabelRecord *l = tl->v[i];
-        const char *name = l->annotator_id < e->n_names && e->names[l->annotator_id]
-                               ? e->names[l->annotator_id]
-                               : "?";
-        rc = append_str(e, i ? ",{\"annotator\":" : "{\"annotator\":");
-        rc = rc ? rc : append_json_string(e, name);
-        rc = rc ? rc : append_str(e, ",\"label\":");
-        rc = rc ? rc : append_json_string(e, l->value);
-        rc = rc ? rc : append_str(e, ",\"seconds\":");
-        rc = rc ? rc : append_real(e, &e->memo[2], l->duration_ms / 1000.0);
-        rc = rc ? rc : append_str(e, "}");
-    }
-    rc = rc ? rc : append_str(e, "]}\n");
-    if (rc)
-        e->len = mark; /* no half line */
-    return rc;
 }
 
 /* One chunk's scan: the tasks in id order, and a cursor on the labels and
@@ -344,13 +139,9 @@ static int emit_item(lq_export *e, scan *s, const Labelq__TaskRecord *task, lq_v
     lq_export_pass p = {e->format, e->pass == 1, &e->format_state, e->min_confidence,
                         e->config, e->names, e->n_names};
     const char *batch = task->batch_id < e->n_batches ? e->batch_names[task->batch_id] : NULL;
-    lq_outbuf o = {e->buf, e->len, e->cap};
     bool written;
-    int rc = lq_export_item_write(&p, &o, s->result_cur, task, batch, s->labels.v, s->labels.n,
+    int rc = lq_export_item_write(&p, &e->out, s->result_cur, task, batch, s->labels.v, s->labels.n,
                                   &iv, &written);
-    e->buf = o.buf;
-    e->len = o.len;
-    e->cap = o.cap;
     if (rc == 0 && written && e->pass == 0) {
         e->items++;
         if (e->format->middle)
@@ -363,7 +154,7 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
 {
     scan *s = ctx;
     lq_export *e = s->e;
-    if (e->len >= e->chunk_bytes)
+    if (e->out.len >= e->chunk_bytes)
         return 1; /* chunk full: resume at this task next time */
     if (e->one_batch && task->id > e->last_task)
         return 2; /* past the batch's last task: nothing more of it */
@@ -387,18 +178,10 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
         return rc;
     lq_vote vote = vote_of(e, &s->labels);
     /* The scheduler's own rule: only tasks that have all they need. */
-    if (e->format && (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n,
-                                                  lq_label_indexed(e->config) ? vote.agreement
-                                                                              : 1.0))) {
+    if (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n,
+                                    lq_label_indexed(e->config) ? vote.agreement : 1.0)) {
         if ((rc = emit_item(e, s, task, vote)) < 0)
             return rc;
-    } else if (pooled || lq_project_enough(e->config, (uint32_t)s->labels.n, vote.agreement)) {
-        verdict v = verdict_of(e, s->result_cur, task, vote);
-        if (v.confidence >= e->min_confidence) {
-            if ((rc = write_line(e, task, &s->labels, &v)) < 0)
-                return rc;
-            e->items++;
-        }
     }
     e->after_id = task->id;
     return 0;
@@ -407,23 +190,14 @@ static int export_task(void *ctx, const Labelq__TaskRecord *task)
 /* Runs a format hook on the chunk's buffer. */
 static int format_hook(lq_export *e, int (*hook)(lq_outbuf *, uint64_t *))
 {
-    lq_outbuf o = {e->buf, e->len, e->cap};
-    int rc = hook ? hook(&o, &e->format_state) : 0;
-    e->buf = o.buf;
-    e->len = o.len;
-    e->cap = o.cap;
-    return rc;
+    return hook ? hook(&e->out, &e->format_state) : 0;
 }
 
 static int format_begin(lq_export *e)
 {
-    if (!e->format || e->begun || !e->format->begin)
+    if (e->begun || !e->format->begin)
         return 0;
-    lq_outbuf o = {e->buf, e->len, e->cap};
-    int rc = e->format->begin(&o, e->config, &e->format_state);
-    e->buf = o.buf;
-    e->len = o.len;
-    e->cap = o.cap;
+    int rc = e->format->begin(&e->out, e->config, &e->format_state);
     e->begun = rc == 0;
     return rc;
 }
@@ -432,21 +206,21 @@ static int format_begin(lq_export *e)
  * else the export is finished. */
 static int scan_ended(lq_export *e)
 {
-    if (e->format && e->format->middle && e->pass == 0) {
+    if (e->format->middle && e->pass == 0) {
         e->pass = 1;
         e->after_id = e->start_after;
         e->passed_at = 0;
         return format_hook(e, e->format->middle);
     }
     e->finished = true;
-    return e->format ? format_hook(e, e->format->end) : 0;
+    return format_hook(e, e->format->end);
 }
 
 static void read_chunk(uv_work_t *w)
 {
     lq_export *e = w->data;
     scan s = {.e = e};
-    e->len = 0;
+    e->out.len = 0;
     int rc = format_begin(e);
     if (rc == 0)
         rc = lq_store_read_begin(e->store, &s.txn);
@@ -506,7 +280,7 @@ static void export_free(lq_export *e)
     lq_peer_unref(e->conn);
     free(e->names);
     free_batch_snapshot(e);
-    free(e->buf);
+    free(e->out.buf);
     free(e->passed);
     free(e);
 }
@@ -552,8 +326,8 @@ static void chunk_read(uv_work_t *w, int status)
         return;
     }
     Labelq__ExportChunk chunk = LABELQ__EXPORT_CHUNK__INIT;
-    chunk.data.data = (uint8_t *)e->buf;
-    chunk.data.len = e->len;
+    chunk.data.data = (uint8_t *)e->out.buf;
+    chunk.data.len = e->out.len;
     chunk.done = e->finished;
     chunk.items = e->items;
     lq_peer_reply(c, e->req_id, LABELQ__ENVELOPE__BODY_EXPORT_CHUNK, &chunk);
@@ -628,10 +402,7 @@ void lq_export_start(lq_peer *c, uint64_t id, const Labelq__Export *req)
     e->min_confidence = req->min_confidence;
     e->include_gold = req->include_gold;
     e->include_canceled = req->include_canceled;
-    /* Single-choice JSONL keeps its own writer above. */
-    e->format = format == &lq_export_jsonl && p->config->type == LABELQ__LABEL_TYPE__SINGLE
-                    ? NULL
-                    : format;
+    e->format = format;
     e->split = split;
     if (b) {
         /* The batch's tasks lie between its first and last id. */

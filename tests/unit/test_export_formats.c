@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,9 +232,11 @@ static void csv_row_has_documented_columns(void **state)
     char *labels[] = {"cat", "dog", "bird"};
     Labelq__ProjectConfig cfg = config(LABELQ__LABEL_TYPE__MULTI, labels, 3, "");
     json_t *data = json_pack("{s:s}", "text", "a, \"b\"");
+    char *data_json = json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
     lq_export_item it = {.config = &cfg,
                          .id = "i,1",
                          .batch = "b1",
+                         .data_json = data_json,
                          .data = data,
                          .label = "[\"cat\",\"bird\"]",
                          .confidence = 0.75,
@@ -249,7 +252,164 @@ static void csv_row_has_documented_columns(void **state)
                         "\"i,1\",b1,cat;bird,0.75,0.333333,majority,3,"
                         "\"{\"\"text\"\":\"\"a, \\\"\"b\\\"\"\"\"}\"\r\n");
     free(o.buf);
+    free(data_json);
     json_decref(data);
+}
+
+/* Text standing in for a placeholder of jansson_line. */
+typedef struct raw_text {
+    char *v[64];
+    size_t n;
+} raw_text;
+
+/* A placeholder string for text (taken), to be replaced after the dump. */
+static json_t *place(raw_text *r, char *text)
+{
+    char key[32];
+    assert_non_null(text);
+    assert_true(r->n < 64);
+    snprintf(key, sizeof key, "@@%zu@@", r->n);
+    r->v[r->n++] = text;
+    return json_string(key);
+}
+
+/* The JSONL line of it as jansson writes it: the line is dumped as one
+ * object (reals at the export's 6 digits) with placeholders for data and
+ * spread, each then replaced by jansson's exact dump of that value, and
+ * for the label values of the JSON-valued types (multi, numeric, spans,
+ * boxes), which are their stored canonical text, copied. */
+static char *jansson_line(const lq_export_item *it)
+{
+    const size_t exact = JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER;
+    bool typed_json = it->config->type == LABELQ__LABEL_TYPE__MULTI ||
+                      it->config->type == LABELQ__LABEL_TYPE__NUMERIC ||
+                      it->config->type == LABELQ__LABEL_TYPE__SPANS ||
+                      it->config->type == LABELQ__LABEL_TYPE__BOXES;
+    raw_text r = {{0}, 0};
+    json_t *line = json_object(), *anns = json_array();
+#define VALUE(text)                                                                                \
+    ((text) == NULL ? json_null() : typed_json ? place(&r, strdup(text)) : json_string(text))
+    json_t *data = json_loads(it->data_json, JSON_DECODE_ANY, NULL);
+    json_object_set_new(line, "id", json_string(it->id));
+    json_object_set_new(line, "batch", it->batch ? json_string(it->batch) : json_null());
+    json_object_set_new(line, "data", place(&r, json_dumps(data, exact)));
+    json_object_set_new(line, "label", VALUE(it->label));
+    if (it->config->type == LABELQ__LABEL_TYPE__ORDINAL)
+        json_object_set_new(line, "median", it->median ? json_string(it->median) : json_null());
+    json_object_set_new(line, "confidence", json_real(it->confidence));
+    json_object_set_new(line, "agreement", json_real(it->agreement));
+    if (it->has_spread) {
+        json_t *spread = json_real(it->spread);
+        json_object_set_new(line, "spread", place(&r, json_dumps(spread, exact)));
+        json_decref(spread);
+    }
+    json_object_set_new(line, "method", json_string(it->method));
+    for (size_t i = 0; i < it->n_annotations; i++)
+        json_array_append_new(anns, json_pack("{s:s, s:o, s:f}", "annotator",
+                                              it->annotations[i].annotator, "label",
+                                              VALUE(it->annotations[i].value), "seconds",
+                                              it->annotations[i].duration_ms / 1000.0));
+    json_object_set_new(line, "annotations", anns);
+#undef VALUE
+    char *text = json_dumps(line, exact | JSON_REAL_PRECISION(6));
+    assert_non_null(text);
+    for (size_t i = 0; i < r.n; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "\"@@%zu@@\"", i);
+        char *at = strstr(text, key);
+        assert_non_null(at);
+        char *out = malloc(strlen(text) + strlen(r.v[i]) + 1);
+        memcpy(out, text, (size_t)(at - text));
+        strcpy(out + (at - text), r.v[i]);
+        strcat(out, at + strlen(key));
+        free(text);
+        free(r.v[i]);
+        text = out;
+    }
+    json_decref(line);
+    json_decref(data);
+    char *nl = malloc(strlen(text) + 2);
+    strcpy(nl, text);
+    strcat(nl, "\n");
+    free(text);
+    return nl;
+}
+
+/* The JSONL writer's bytes are jansson's for the same records: escapes
+ * (quotes, backslashes, every control character), non-ASCII kept as
+ * UTF-8, '/' and DEL unescaped, reals at 6 digits but for data, label
+ * values and spread, which are exact; for every label type. */
+static void jsonl_bytes_are_janssons(void **state)
+{
+    (void)state;
+    static const char *strings[] = {
+        "plain", "",          "say \"hi\"",    "back\\slash", "tab\there\nnew\rline",
+        "\x01\x02\x1f\x7f", "a/b </c>",   "caf\xc3\xa9", "\xe7\x8c\xab", "\xf0\x9f\x98\x80 ok",
+        "\b\f",
+    };
+    static const char *data[] = {
+        "{\"text\":\"x\"}",
+        "{\"t\":\"q\\\"s\\\\ \\u0001 \xc3\xa9 /\",\"n\":[1,2.5,-0.0,0.1,1e300,-7],\"o\":{}}",
+        "[true,false,null,\"\xf0\x9f\x98\x80\"]",
+        "\"just a string\"",
+        "0.30000000000000004",
+    };
+    static const double reals[] = {0.0, -0.0, 1.0, 0.5, 1.0 / 3, 2.0 / 3, 1e-7, 123456789.0, 0.1};
+    struct typed {
+        Labelq__LabelType type;
+        const char *label, *value;
+    } types[] = {
+        {LABELQ__LABEL_TYPE__SINGLE, "cat", "dog"},
+        {LABELQ__LABEL_TYPE__ORDINAL, "3", "4"},
+        {LABELQ__LABEL_TYPE__TEXT, "caf\xc3\xa9 \"x\"\n", "\x01 \\"},
+        {LABELQ__LABEL_TYPE__MULTI, "[\"cat\",\"bird\"]", "[]"},
+        {LABELQ__LABEL_TYPE__NUMERIC, "0.1", "-3.000000000000001e-7"},
+        {LABELQ__LABEL_TYPE__SPANS, "[{\"start\":0,\"end\":4,\"label\":\"PER\"}]", "[]"},
+        {LABELQ__LABEL_TYPE__BOXES,
+         "[{\"x\":1.5,\"y\":0.1,\"w\":3,\"h\":4,\"label\":\"car\"}]", "[]"},
+    };
+    char *labels[] = {"cat", "dog", "bird"};
+    char *stored[5]; /* data as an import stores it: jansson's compact dump */
+    for (size_t i = 0; i < 5; i++) {
+        json_t *v = json_loads(data[i], JSON_DECODE_ANY, NULL);
+        assert_non_null(v);
+        stored[i] = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        json_decref(v);
+    }
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+        for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++, n++) {
+            Labelq__ProjectConfig cfg = config(types[t].type, labels, 3, "text");
+            lq_export_annotation ann[3] = {
+                {strings[i], types[t].value, 1234},
+                {strings[(i + 1) % 11], types[t].label, 0},
+                {"ann/3", types[t].value, 999999},
+            };
+            lq_export_item it = {.config = &cfg,
+                                 .id = strings[(i + 2) % 11],
+                                 .batch = i % 3 ? strings[i] : NULL,
+                                 .data_json = stored[i % 5],
+                                 .label = i % 4 ? types[t].label : NULL,
+                                 .median = i % 2 ? strings[i] : NULL,
+                                 .confidence = reals[i % 9],
+                                 .agreement = reals[(i + 4) % 9],
+                                 .has_spread = types[t].type == LABELQ__LABEL_TYPE__NUMERIC,
+                                 .spread = reals[(i + 6) % 9] / 7,
+                                 .method = i % 2 ? "dawid-skene" : strings[i],
+                                 .annotations = ann,
+                                 .n_annotations = i % 4};
+            lq_outbuf o = {0};
+            uint64_t st = 0;
+            assert_int_equal(lq_export_jsonl.item(&o, &it, &st), 0);
+            char *want = jansson_line(&it);
+            assert_string_equal(text_of(&o), want);
+            free(want);
+            free(o.buf);
+        }
+    }
+    assert_int_equal(n, 77);
+    for (size_t i = 0; i < 5; i++)
+        free(stored[i]);
 }
 
 static void formats_fit_their_types(void **state)
@@ -280,6 +440,7 @@ int main(void)
         cmocka_unit_test(conll_writes_bio_columns),
         cmocka_unit_test(coco_is_one_document),
         cmocka_unit_test(csv_row_has_documented_columns),
+        cmocka_unit_test(jsonl_bytes_are_janssons),
         cmocka_unit_test(formats_fit_their_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
