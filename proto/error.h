@@ -7,6 +7,12 @@
 #ifndef LQ_ERROR_H
 #define LQ_ERROR_H
 
+/* Marks a function liblabelq exports. The library is built with hidden
+ * visibility, so a function of its installed headers (labelq.h, this file)
+ * without LQ_API is not part of it. Defined here, the first public header
+ * labelq.h includes, so that both use the one definition. */
+#define LQ_API __attribute__((visibility("default")))
+
 enum {
     LQ_OK = 0,
     LQ_EBADREQ = -1,     /* bad_request: the input is wrong; the message says how */
@@ -28,13 +34,13 @@ enum {
 };
 
 /* Returns a static, human-readable name for code. Cannot fail. */
-const char *lq_strerror(int code);
+LQ_API const char *lq_strerror(int code);
 
 /* Maps a code to the wire's ErrorCode (local codes become INTERNAL,
  * except LQ_EFRAME/LQ_EPROTO which are BAD_REQUEST). Cannot fail. */
-int lq_error_to_wire(int code);
+LQ_API int lq_error_to_wire(int code);
 
 /* Maps a wire ErrorCode to an LQ_E* code. Cannot fail. */
-int lq_error_from_wire(int wire_code);
+LQ_API int lq_error_from_wire(int wire_code);
 
 #endif

@@ -8,7 +8,11 @@
  *
  * Messages returned through out-parameters are malloc'd protobuf-c messages:
  * the caller frees each with the matching labelq__<type>__free_unpacked(msg,
- * NULL). Strings returned as char * are malloc'd; free() them. */
+ * NULL). Strings returned as char * are malloc'd; free() them.
+ *
+ * The library exports exactly what its installed headers declare: the
+ * functions marked LQ_API here and in proto/error.h, and the generated
+ * protobuf-c code of proto/labelq.pb-c.h. Everything else is hidden. */
 #ifndef LABELQ_H
 #define LABELQ_H
 
@@ -57,8 +61,8 @@ typedef struct lq_client_options {
  * free it after the client is closed. Returns 0, or LQ_EIO (token file
  * unreadable), LQ_EBADREQ (token file oversized or empty) or LQ_ENOMEM with
  * the reason in errbuf (if given); on failure *owned is NULL. */
-int lq_client_options_resolve(lq_client_options *opts, const char *token_file, char **owned,
-                              char *errbuf, size_t errlen);
+LQ_API int lq_client_options_resolve(lq_client_options *opts, const char *token_file, char **owned,
+                                     char *errbuf, size_t errlen);
 
 /* Connects, verifies the server certificate against ca_file and the host
  * name, negotiates ALPN labelq/1 and says Hello. On failure *out is NULL and
@@ -74,33 +78,33 @@ int lq_client_options_resolve(lq_client_options *opts, const char *token_file, c
  * certificate by the server is LQ_ETLS (or, under TLS 1.3, where the client
  * learns it only after its side of the handshake, LQ_ETLS from the Hello),
  * and errbuf says whether a certificate was missing or not trusted. */
-int lq_client_connect(const lq_client_options *opts, lq_client **out, char *errbuf,
-                      size_t errlen);
+LQ_API int lq_client_connect(const lq_client_options *opts, lq_client **out, char *errbuf,
+                             size_t errlen);
 
 /* Closes the connection and frees the client. NULL is fine. */
-void lq_client_close(lq_client *c);
+LQ_API void lq_client_close(lq_client *c);
 
 /* The message of the last failure on c ("" if none). Valid until the next call. */
-const char *lq_client_error(const lq_client *c);
+LQ_API const char *lq_client_error(const lq_client *c);
 
 /* Who the server says we are (from HelloReply). Valid while c is open. */
-const char *lq_client_annotator(const lq_client *c);
-Labelq__Role lq_client_role(const lq_client *c);
+LQ_API const char *lq_client_annotator(const lq_client *c);
+LQ_API Labelq__Role lq_client_role(const lq_client *c);
 
 /* ---- pipelining (several requests in flight) ---- */
 
 /* Sends req after setting req->id to a fresh id (returned in *id if non-NULL). */
-int lq_client_send(lq_client *c, Labelq__Envelope *req, uint64_t *id);
+LQ_API int lq_client_send(lq_client *c, Labelq__Envelope *req, uint64_t *id);
 
 /* Receives the next reply, whatever its id; waits at most timeout_ms (<0: the
  * client's timeout). The caller frees *reply with
  * labelq__envelope__free_unpacked. Returns LQ_ETIMEDOUT when nothing came. */
-int lq_client_recv(lq_client *c, Labelq__Envelope **reply, int timeout_ms);
+LQ_API int lq_client_recv(lq_client *c, Labelq__Envelope **reply, int timeout_ms);
 
 /* Sends req and waits for its reply. No other request may be in flight. If
  * the reply is an Error, returns its code (message in lq_client_error) and
  * frees it; otherwise *reply is the envelope to free. */
-int lq_client_call(lq_client *c, Labelq__Envelope *req, Labelq__Envelope **reply);
+LQ_API int lq_client_call(lq_client *c, Labelq__Envelope *req, Labelq__Envelope **reply);
 
 /* ---- admin ---- */
 
@@ -111,26 +115,26 @@ int lq_client_call(lq_client *c, Labelq__Envelope *req, Labelq__Envelope **reply
  * LQ_EBADREQ with the server's reason for a config it refuses (bad name,
  * schema that does not fit the type, out-of-range numbers); LQ_ECONFLICT
  * when the name is taken. */
-int lq_project_create(lq_client *c, const Labelq__ProjectConfig *cfg,
-                      Labelq__ProjectInfo **out);
+LQ_API int lq_project_create(lq_client *c, const Labelq__ProjectConfig *cfg,
+                             Labelq__ProjectInfo **out);
 /* Every project with its counts. Admin only (LQ_EPERM). */
-int lq_project_list(lq_client *c, Labelq__ListProjectsReply **out);
+LQ_API int lq_project_list(lq_client *c, Labelq__ListProjectsReply **out);
 /* Status of one project (config, counts, active annotators, agreement of
  * the last estimate); annotators may call it too, to learn its labels and
  * instructions. LQ_ENOTFOUND for an unknown project. */
-int lq_project_get(lq_client *c, const char *project, Labelq__ProjectInfo **out);
+LQ_API int lq_project_get(lq_client *c, const char *project, Labelq__ProjectInfo **out);
 
 /* Adds an annotator (role ANNOTATOR or ADMIN) and returns its token, shown
  * only this once. *token is malloc'd. The server keeps only its SHA-256. */
-int lq_annotator_add(lq_client *c, const char *name, Labelq__Role role, char **token);
+LQ_API int lq_annotator_add(lq_client *c, const char *name, Labelq__Role role, char **token);
 /* Every account (annotators and admins) with role, block state and label
  * count; never tokens. Admin only (LQ_EPERM). */
-int lq_annotator_list(lq_client *c, Labelq__ListAnnotatorsReply **out);
+LQ_API int lq_annotator_list(lq_client *c, Labelq__ListAnnotatorsReply **out);
 /* Blocks (or, with unblock, unblocks) name, stored before it returns. A
  * blocked account's next Hello or request is refused. LQ_ENOTFOUND for an
  * unknown name, LQ_EBADREQ for blocking yourself, LQ_ECONFLICT while
  * another change to the account is being stored. */
-int lq_annotator_block(lq_client *c, const char *name, bool unblock);
+LQ_API int lq_annotator_block(lq_client *c, const char *name, bool unblock);
 
 /* Revokes name's token, stored before it returns: the old token is refused
  * from then on (also after a server restart), every connection
@@ -147,19 +151,20 @@ int lq_annotator_block(lq_client *c, const char *name, bool unblock);
  * "admin" (its token is the data dir's admin.token: delete that file and
  * restart labelqd to change it) and for the caller's own account;
  * LQ_ECONFLICT while another change to the account is being stored. */
-int lq_annotator_revoke(lq_client *c, const char *name, bool new_token,
-                        Labelq__RevokeTokenReply **out);
+LQ_API int lq_annotator_revoke(lq_client *c, const char *name, bool new_token,
+                               Labelq__RevokeTokenReply **out);
 
 /* Sends one chunk of JSONL lines; the server commits its valid lines in one
  * transaction before replying. */
-int lq_import_chunk(lq_client *c, const Labelq__ImportChunk *chunk, Labelq__ImportReply **out);
+LQ_API int lq_import_chunk(lq_client *c, const Labelq__ImportChunk *chunk,
+                           Labelq__ImportReply **out);
 
 /* Streams an export: sink is called with each piece of output in order and
  * returns 0 to go on (non-zero aborts with LQ_EIO). *items gets the count
  * (0 after a failure). lq_export_with with only the format set. */
 typedef int (*lq_export_sink)(void *ctx, const void *data, size_t len);
-int lq_export(lq_client *c, const char *project, const char *format, lq_export_sink sink,
-              void *ctx, uint64_t *items);
+LQ_API int lq_export(lq_client *c, const char *project, const char *format, lq_export_sink sink,
+                     void *ctx, uint64_t *items);
 
 /* What an export includes. Zero-initialize, then set what you need: the
  * zero value is the plain export. */
@@ -187,8 +192,8 @@ typedef struct lq_export_options {
  * during the call. Errors as lq_export, plus LQ_EBADREQ (also from the
  * server) for an unknown format. min_confidence is checked here: outside
  * [0, 1] (or NaN) it is LQ_EBADREQ before anything is sent. */
-int lq_export_with(lq_client *c, const char *project, const lq_export_options *o,
-                   lq_export_sink sink, void *ctx, uint64_t *items);
+LQ_API int lq_export_with(lq_client *c, const char *project, const lq_export_options *o,
+                          lq_export_sink sink, void *ctx, uint64_t *items);
 
 /* Streams a backup: a consistent, compacted copy of the server's whole
  * store (a complete LMDB data.mdb), made while the server keeps serving.
@@ -198,7 +203,7 @@ int lq_export_with(lq_client *c, const char *project, const lq_export_options *o
  * could not copy the store; LQ_ECONFLICT when a backup already runs on this
  * connection. On failure what sink got so far is not a usable store. To
  * restore, start labelqd on a data dir whose store/data.mdb is the copy. */
-int lq_backup(lq_client *c, lq_export_sink sink, void *ctx, uint64_t *bytes);
+LQ_API int lq_backup(lq_client *c, lq_export_sink sink, void *ctx, uint64_t *bytes);
 
 /* A project's quality, computed by the server on request from every stored
  * label: agreement metrics, the consensus method (Dawid-Skene once the
@@ -208,12 +213,12 @@ int lq_backup(lq_client *c, lq_export_sink sink, void *ctx, uint64_t *bytes);
  * frees *out with labelq__report_reply__free_unpacked; on failure *out is
  * NULL. The computation reads every label of the project, so it takes
  * longer on large projects; the client's reply timeout applies. */
-int lq_report(lq_client *c, const char *project, Labelq__ReportReply **out);
+LQ_API int lq_report(lq_client *c, const char *project, Labelq__ReportReply **out);
 
 /* lq_report restricted to one batch's tasks and labels (batch NULL or "":
  * the whole project, as lq_report). LQ_ENOTFOUND for an unknown batch. */
-int lq_report_batch(lq_client *c, const char *project, const char *batch,
-                    Labelq__ReportReply **out);
+LQ_API int lq_report_batch(lq_client *c, const char *project, const char *batch,
+                           Labelq__ReportReply **out);
 
 /* ---- batches (admin) ----
  * Every import lands in a named batch of its project. The project's active
@@ -228,15 +233,16 @@ int lq_report_batch(lq_client *c, const char *project, const char *batch,
  * that name is returned instead (its priority set when priority is given);
  * without, an existing name is LQ_ECONFLICT. A canceled batch takes no more
  * items: LQ_ECONFLICT. Durable when it returns. */
-int lq_batch_create(lq_client *c, const char *project, const char *name, const int32_t *priority,
-                    bool append, Labelq__BatchInfo **out);
+LQ_API int lq_batch_create(lq_client *c, const char *project, const char *name,
+                           const int32_t *priority, bool append, Labelq__BatchInfo **out);
 
 /* Every batch of project, in serving order. */
-int lq_batch_list(lq_client *c, const char *project, Labelq__ListBatchesReply **out);
+LQ_API int lq_batch_list(lq_client *c, const char *project, Labelq__ListBatchesReply **out);
 
 /* One batch's state, counts, recent label rate and estimated time to
  * completion. */
-int lq_batch_get(lq_client *c, const char *project, const char *name, Labelq__BatchInfo **out);
+LQ_API int lq_batch_get(lq_client *c, const char *project, const char *name,
+                        Labelq__BatchInfo **out);
 
 /* Pauses, resumes, cancels or reprioritizes a batch (priority is read for
  * PRIORITY only), stored before it returns; *out (may be NULL) gets the
@@ -245,9 +251,9 @@ int lq_batch_get(lq_client *c, const char *project, const char *name, Labelq__Ba
  * any other change to a canceled batch is LQ_ECONFLICT and changes
  * nothing, as is any change while another change to the same batch is
  * being stored. */
-int lq_batch_update(lq_client *c, const char *project, const char *name,
-                    Labelq__UpdateBatch__Action action, int32_t priority,
-                    Labelq__BatchInfo **out);
+LQ_API int lq_batch_update(lq_client *c, const char *project, const char *name,
+                           Labelq__UpdateBatch__Action action, int32_t priority,
+                           Labelq__BatchInfo **out);
 
 /* ---- annotator work ---- */
 
@@ -259,8 +265,8 @@ int lq_batch_update(lq_client *c, const char *project, const char *name,
  * everything left was labeled, skipped or held by them). LQ_ENOTFOUND for
  * an unknown project; LQ_EPERM when the annotator is blocked from the
  * project by its gold accuracy (the message gives the figures). */
-int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wait_ms,
-             Labelq__LeaseReply **out);
+LQ_API int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wait_ms,
+                    Labelq__LeaseReply **out);
 /* Submits a label for a task leased by this annotator, in the project's
  * label form (see proto/labelq.proto LabelType: a label name, a JSON array,
  * a number, text, spans or boxes); returns once it is stored durably. A
@@ -270,8 +276,8 @@ int lq_lease(lq_client *c, const char *project, unsigned max_tasks, unsigned wai
  * lease; LQ_ECONFLICT for a different label after one was stored, or when
  * the task's batch was canceled; LQ_EUNAVAIL when it could not be stored
  * (nothing was; retry). */
-int lq_submit(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
-              bool *duplicate);
+LQ_API int lq_submit(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
+                     bool *duplicate);
 /* lq_submit, then, once the label is stored, a lease in the same round
  * trip: "store this label, then lease me up to max_tasks more" (0 means 1;
  * the server caps it at its max-lease-batch). project NULL or "" means the
@@ -289,20 +295,20 @@ int lq_submit(lq_client *c, uint64_t task_id, const char *label, uint32_t durati
  * from a server that predates Submit.next and ignored it), with *next
  * NULL and the server's reason in lq_client_error. The caller frees *next
  * with labelq__lease_reply__free_unpacked. */
-int lq_submit_lease(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
-                    const char *project, unsigned max_tasks, bool *duplicate,
-                    Labelq__LeaseReply **next, int *lease_rc);
+LQ_API int lq_submit_lease(lq_client *c, uint64_t task_id, const char *label, uint32_t duration_ms,
+                           const char *project, unsigned max_tasks, bool *duplicate,
+                           Labelq__LeaseReply **next, int *lease_rc);
 /* Extends this annotator's lease on task_id to seconds from now (0: the
  * project's lease TTL; capped at a day); *deadline_ms (may be NULL) gets
  * the new deadline in unix ms. LQ_EEXPIRED without a live lease;
  * LQ_ECONFLICT while a submit for it is being stored, or when its batch
  * was canceled (the lease then ends). */
-int lq_extend(lq_client *c, uint64_t task_id, unsigned seconds, uint64_t *deadline_ms);
+LQ_API int lq_extend(lq_client *c, uint64_t task_id, unsigned seconds, uint64_t *deadline_ms);
 /* Gives a leased task back at once; it may be offered to this annotator
  * again later (as after an expired lease). */
-int lq_release(lq_client *c, uint64_t task_id);
+LQ_API int lq_release(lq_client *c, uint64_t task_id);
 /* Gives a leased task back and declines it: the server does not offer it to
  * this annotator again. What a person's "skip" means. */
-int lq_skip(lq_client *c, uint64_t task_id);
+LQ_API int lq_skip(lq_client *c, uint64_t task_id);
 
 #endif

@@ -1,13 +1,16 @@
 # shellcheck shell=bash
 # What the integration scripts share, sourced after `set -euo pipefail`:
-# fail, run, a free port, reaping leftover processes, and waiting for a
-# labelqd. Starting, waiting for (by port) and stopping a labelqd come from
-# deploy/labelqd_control.sh, found through LQ_SOURCE_DIR when the
-# environment sets it, else as ../.. of the script. The caller sets
+# fail, skip (tests/skip.sh), run, a free port, reaping leftover processes,
+# and waiting for a labelqd. Starting, waiting for (by port) and stopping a
+# labelqd come from deploy/labelqd_control.sh, found through LQ_SOURCE_DIR
+# when the environment sets it, else as ../.. of the script. The caller sets
 # START_TRIES (tries 0.1 s apart) and, to use run, STEP_TIMEOUT (seconds).
 
 # shellcheck source=SCRIPTDIR/../../deploy/labelqd_control.sh
 . "${LQ_SOURCE_DIR:-$(dirname "$0")/../..}/deploy/labelqd_control.sh"
+
+# shellcheck source=SCRIPTDIR/../skip.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../skip.sh"
 
 # Prints the reason and ends the test as failed.
 fail() {

@@ -294,7 +294,30 @@ int it_run_with_daemon(it_daemon *d, const struct CMUnitTest *tests, size_t n)
     d->passed = failed == 0;
     it_daemon_cleanup(d);
     group_daemon = NULL;
-    return failed;
+    return it_exit_status(failed);
+}
+
+/* Whether a test of this program called it_skip. */
+static bool skipped;
+
+void it_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("SKIP: ", stdout);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    va_end(ap);
+    fflush(stdout);
+    skipped = true;
+    skip();
+}
+
+int it_exit_status(int failed)
+{
+    if (failed)
+        return failed;
+    return skipped ? IT_SKIP_STATUS : 0;
 }
 
 void it_test_daemon_stops_cleanly(void **state)

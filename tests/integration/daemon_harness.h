@@ -73,8 +73,8 @@ struct CMUnitTest;
 /* Runs one cmocka group against a fresh daemon, the common main of a test
  * program: the group setup is it_daemon_start(d), then the n tests run
  * (the last one usually it_test_daemon_stops_cleanly), then d->passed is
- * set to whether all passed and it_daemon_cleanup(d) runs. Returns the
- * number of failed tests, for main to return. Programs that start the
+ * set to whether all passed and it_daemon_cleanup(d) runs. Returns what
+ * main returns (it_exit_status). Programs that start the
  * daemon another way (extra arguments, fixtures in the setup) call
  * cmocka_run_group_tests themselves. Not reentrant: one group at a time. */
 int it_run_with_daemon(it_daemon *d, const struct CMUnitTest *tests, size_t n);
@@ -82,6 +82,20 @@ int it_run_with_daemon(it_daemon *d, const struct CMUnitTest *tests, size_t n);
 /* it_run_with_daemon(d, tests, n) with n taken from the array tests. */
 #define IT_RUN_WITH_DAEMON(d, tests) \
     it_run_with_daemon((d), (tests), sizeof(tests) / sizeof((tests)[0]))
+
+/* The exit status ctest reports as SKIP (LQ_TEST_SKIP, tests/CMakeLists.txt). */
+#define IT_SKIP_STATUS 77
+
+/* Skips the running cmocka test because this machine cannot run it (a
+ * limit set too low, a missing tool), printing why; does not return
+ * (cmocka's skip jumps out of the test). The program's exit status then
+ * says so: see it_exit_status. */
+void it_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* What main returns once cmocka ran its tests, failed of them failing:
+ * failed when a test failed, else IT_SKIP_STATUS when one called it_skip,
+ * else 0. A skipped test never counts as passed. */
+int it_exit_status(int failed);
 
 /* A cmocka test, the last of a group run by it_run_with_daemon: stops that
  * group's daemon with it_daemon_stop_ok (SIGTERM, exit status 0). */

@@ -2,17 +2,31 @@
 # What the offline-command scripts (offline_cli.sh, offline_typed.sh) share,
 # sourced after `set -euo pipefail` with LABELQ (the labelq binary), PY
 # (a python3) and CHECK_PRELUDE (Python lines run before each check, e.g.
-# imports; may be empty) set: a work dir removed at exit, fail, check and
-# expect_fail.
+# imports; may be empty) set: a work dir removed at exit, fail, skip
+# (tests/skip.sh), check and expect_fail. When CHECK_PRELUDE does not run
+# (a reference library is missing), the test is skipped.
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/labelq-offline-XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-cd "$dir" || exit 1
+# shellcheck source=SCRIPTDIR/../skip.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../skip.sh"
 
 fail() {
     echo "FAIL: $*" >&2
     exit 1
 }
+
+# A reference library that CHECK_PRELUDE imports and this python lacks
+# makes the test one the machine cannot run; any other error is a failure.
+if ! why=$($PY -c "$CHECK_PRELUDE" 2>&1); then
+    last=$(tail -n 1 <<<"$why")
+    case $last in
+    ModuleNotFoundError:* | ImportError:*) skip "$PY cannot import what the checks use: $last" ;;
+    *) fail "CHECK_PRELUDE does not run: $why" ;;
+    esac
+fi
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/labelq-offline-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
 
 # check FILE PYTHON: runs PYTHON with d = the JSON in FILE (after
 # CHECK_PRELUDE); it asserts.

@@ -123,9 +123,8 @@ static void thousands_of_idle_tcp_connections(void **state)
     assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
     rlim_t want = N_IDLE_TCP * 2 + FD_SLACK; /* ours, and the daemon's (it inherits it) */
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
-        print_message("skipped: the hard open-file limit is %llu, %llu are needed\n",
-                      (unsigned long long)rl.rlim_max, (unsigned long long)want);
-        skip();
+        it_skip("the hard open-file limit is %llu, %llu are needed",
+                (unsigned long long)rl.rlim_max, (unsigned long long)want);
     }
     if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur < want) {
         rl.rlim_cur = want;
@@ -160,5 +159,5 @@ int main(void)
     if (failed)
         D.passed = false;
     it_daemon_cleanup(&D);
-    return failed;
+    return it_exit_status(failed);
 }

@@ -38,6 +38,10 @@ import random
 import subprocess
 import sys
 
+from crosscheck_common import require
+
+require("numpy", "nltk", "sklearn", "statsmodels")
+
 import numpy as np
 from nltk.metrics.agreement import AnnotationTask
 from nltk.metrics.distance import binary_distance, interval_distance

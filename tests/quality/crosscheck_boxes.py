@@ -18,6 +18,10 @@ import math
 import random
 import sys
 
+from crosscheck_common import require
+
+require("shapely")
+
 from shapely.geometry import box as polygon
 
 from crosscheck_common import Checker, main_driver, run_driver

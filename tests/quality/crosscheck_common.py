@@ -1,11 +1,38 @@
-"""Shared by the crosscheck_*.py scripts of the label types: running
-labeltypes_driver on a batch of cases, and recording how far our numbers
+"""Shared by the crosscheck_*.py scripts: the check that the reference
+libraries are there (require), and for the label types running
+labeltypes_driver on a batch of cases and recording how far our numbers
 are from the references'. Not a test by itself."""
 import collections
+import importlib
 import json
 import math
 import subprocess
 import sys
+
+# The exit status ctest reports as SKIP (LQ_TEST_SKIP in tests/CMakeLists.txt).
+SKIP = 77
+
+# The Debian package of each reference library the scripts import.
+DEBIAN_PACKAGE = {
+    "nltk": "python3-nltk",
+    "numpy": "python3-numpy",
+    "scipy": "python3-scipy",
+    "shapely": "python3-shapely",
+    "sklearn": "python3-sklearn",
+    "statsmodels": "python3-statsmodels",
+}
+
+
+def require(*modules):
+    """Returns when every module imports; otherwise the machine cannot run
+    the cross-check: prints which package is missing and exits with SKIP."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            print("SKIP: %s cannot import %s (%s); install %s"
+                  % (sys.executable, name, e, DEBIAN_PACKAGE[name]))
+            sys.exit(SKIP)
 
 
 def run_driver(driver, cases):

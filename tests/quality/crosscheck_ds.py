@@ -29,6 +29,10 @@ import json
 import subprocess
 import sys
 
+from crosscheck_common import require
+
+require("numpy")
+
 import numpy as np
 
 TOL = 1e-6

@@ -25,6 +25,10 @@ import random
 import statistics
 import sys
 
+from crosscheck_common import require
+
+require("numpy", "nltk", "scipy")
+
 import numpy as np
 from nltk.metrics.agreement import AnnotationTask
 from nltk.metrics.distance import interval_distance

@@ -30,6 +30,10 @@ within 1e-6).
 import random
 import sys
 
+from crosscheck_common import require
+
+require("numpy", "nltk")
+
 import numpy as np
 from nltk.metrics.agreement import AnnotationTask
 from nltk.metrics.distance import binary_distance, jaccard_distance, masi_distance

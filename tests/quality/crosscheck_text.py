@@ -29,6 +29,10 @@ import random
 import re
 import sys
 
+from crosscheck_common import require
+
+require("nltk")
+
 from nltk.metrics.agreement import AnnotationTask
 from nltk.metrics.distance import edit_distance
 
