@@ -27,6 +27,7 @@ packages=(
 	python3-sklearn
 	python3-shapely   # box geometry (IoU) the box cross-check compares with
 	lmdb-utils        # mdb_copy, mdb_stat: backups and inspection
+	valgrind          # make memcheck; tests/walk counts the code a request runs (callgrind)
 	ca-certificates
 )
 
