@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "proto/error.h"
+#include "schema/label_index.h"
+#include "schema/utf8.h"
 
 const char *lq_label_type_name(Labelq__LabelType t)
 {
@@ -96,37 +98,6 @@ int lq_label_schema_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen)
     return 0;
 }
 
-static int label_index(const Labelq__ProjectConfig *cfg, const char *s)
-{
-    for (size_t i = 0; i < cfg->n_labels; i++)
-        if (strcmp(cfg->labels[i], s) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* Length of the valid UTF-8 text s, or -1 at the first bad byte. */
-static long utf8_check(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    long n = 0;
-    while (*p) {
-        unsigned c = *p, len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                                            : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0 || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
-            return -1;
-        for (unsigned i = 1; i < len; i++)
-            if ((p[i] & 0xc0) != 0x80)
-                return -1;
-        /* Overlong 3- and 4-byte forms and UTF-16 surrogates. */
-        if ((len == 3 && c == 0xe0 && p[1] < 0xa0) || (len == 3 && c == 0xed && p[1] > 0x9f) ||
-            (len == 4 && c == 0xf0 && p[1] < 0x90) || (len == 4 && c == 0xf4 && p[1] > 0x8f))
-            return -1;
-        p += len;
-        n += len;
-    }
-    return n;
-}
-
 static int dup_out(const char *s, char **out, char *err, size_t errlen)
 {
     *out = strdup(s);
@@ -180,7 +151,7 @@ static int multi(const Labelq__ProjectConfig *cfg, const char *value, char **out
     size_t i;
     json_t *e;
     json_array_foreach(v, i, e) {
-        int k = json_is_string(e) ? label_index(cfg, json_string_value(e)) : -1;
+        int k = json_is_string(e) ? lq_label_index(cfg->labels, cfg->n_labels, json_string_value(e)) : -1;
         if (k < 0) {
             /* The message first: e dies with v. */
             if (json_is_string(e))
@@ -283,7 +254,7 @@ static int spans(const Labelq__ProjectConfig *cfg, const char *value, const char
             break;
         }
         s[i] = (span){json_integer_value(st), json_integer_value(en),
-                      label_index(cfg, json_string_value(lb))};
+                      lq_label_index(cfg->labels, cfg->n_labels, json_string_value(lb))};
         if (s[i].label < 0) {
             rc = fail(err, errlen, "span %zu: '%.64s' is not one of the project's labels", i + 1,
                       json_string_value(lb));
@@ -334,7 +305,7 @@ static int boxes(const Labelq__ProjectConfig *cfg, const char *value, char **out
     json_array_foreach(v, i, e) {
         double x, y, w, h;
         json_t *lb = json_object_get(e, "label");
-        int k = json_is_string(lb) ? label_index(cfg, json_string_value(lb)) : -1;
+        int k = json_is_string(lb) ? lq_label_index(cfg->labels, cfg->n_labels, json_string_value(lb)) : -1;
         if (!json_is_object(e) || !get_number(e, "x", &x) || !get_number(e, "y", &y) ||
             !get_number(e, "w", &w) || !get_number(e, "h", &h) || !json_is_string(lb)) {
             rc = fail(err, errlen,
@@ -372,16 +343,16 @@ int lq_label_canonical(const Labelq__ProjectConfig *cfg, const char *value, cons
     case LABELQ__LABEL_TYPE__SPANS: return spans(cfg, value, text, out, err, errlen);
     case LABELQ__LABEL_TYPE__BOXES: return boxes(cfg, value, out, err, errlen);
     case LABELQ__LABEL_TYPE__TEXT: {
-        long n = utf8_check(value);
-        if (n < 0)
+        size_t n = strlen(value);
+        if (lq_utf8_check(value, n) < 0)
             return fail(err, errlen, "a text label must be valid UTF-8");
-        if ((unsigned long)n > cfg->max_text_bytes)
-            return fail(err, errlen, "the text is %ld bytes; the project takes at most %u", n,
+        if (n > cfg->max_text_bytes)
+            return fail(err, errlen, "the text is %zu bytes; the project takes at most %u", n,
                         cfg->max_text_bytes);
         return dup_out(value, out, err, errlen);
     }
     default:
-        if (label_index(cfg, value) < 0)
+        if (lq_label_index(cfg->labels, cfg->n_labels, value) < 0)
             return fail(err, errlen, "'%.64s' is not a label of project %s", value, cfg->name);
         return dup_out(value, out, err, errlen);
     }

@@ -14,6 +14,7 @@
 #include "client/annotate/edit.h"
 #include "client/annotate/spans.h"
 #include "proto/error.h"
+#include "schema/label_index.h"
 
 #define KEY_CTRL_C 0x03
 #define KEY_CTRL_D 0x04
@@ -196,13 +197,11 @@ static bool find_choice(const answer *a, const char *s, size_t *k)
         *k = (size_t)v - 1;
         return true;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(a->cfg->labels[i], s) == 0) {
-            *k = i;
-            return true;
-        }
-    }
-    return false;
+    int i = lq_label_index(a->cfg->labels, n, s);
+    if (i < 0)
+        return false;
+    *k = (size_t)i;
+    return true;
 }
 
 static int choose(answer *a, const char *s, answer_result *r)

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "proto/error.h"
+#include "schema/label_index.h"
 
 /* A growing string for spans_describe; failed sticks once memory ran out. */
 typedef struct strbuf {
@@ -119,11 +120,10 @@ static bool token_number(const char **p, size_t n, size_t *out)
 static bool find_label(const char *name, char *const *labels, size_t n_labels, size_t *out)
 {
     char *end;
-    for (size_t i = 0; i < n_labels; i++) {
-        if (strcmp(labels[i], name) == 0) {
-            *out = i;
-            return true;
-        }
+    int k = lq_label_index(labels, n_labels, name);
+    if (k >= 0) {
+        *out = (size_t)k;
+        return true;
     }
     unsigned long v = strtoul(name, &end, 10);
     if (!isdigit((unsigned char)name[0]) || *end || v < 1 || v > n_labels)

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "proto/error.h"
+#include "schema/utf8.h"
 
 #define KEPT_FIELDS 4      /* unit, annotator, label, text (if asked for); later ones dropped */
 #define REQUIRED_FIELDS 3  /* unit, annotator, label */
@@ -72,41 +73,6 @@ static int report(reader *rd, int code, const char *fmt, ...)
 static int oom(reader *rd)
 {
     return report(rd, LQ_ENOMEM, "%s: line %llu: out of memory", rd->source, rd->line_no);
-}
-
-/* Checks strict UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF): jansson refuses anything else as a string or key. */
-static bool valid_utf8(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < len;) {
-        unsigned long c = s[i];
-        size_t extra;
-        unsigned long min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3, min = 0x10000, c &= 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= extra)
-            return false;
-        for (size_t k = 1; k <= extra; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            c = (c << 6) | (s[i + k] & 0x3Fu);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return false;
-        i += extra + 1;
-    }
-    return true;
 }
 
 /* Appends c to the current field if it is one of the kept ones. */
@@ -259,7 +225,7 @@ static int intern(reader *rd, string_table *t, int col, const char *what, uint32
     if (rc < 0)
         return report(rd, rc, "%s: line %llu: more than %u distinct %s names", rd->source,
                       rd->record_line, UINT32_MAX / 2, what);
-    if (*added && !valid_utf8(f->p, f->len))
+    if (*added && lq_utf8_check(f->p, f->len) < 0)
         return report(rd, LQ_EBADREQ,
                       "%s: line %llu: the %s is not valid UTF-8 (save the file as UTF-8)",
                       rd->source, rd->record_line, what);
@@ -352,7 +318,7 @@ static int take_unit_text(reader *rd, uint32_t unit)
                       rd->source, rd->record_line, out->units.names[unit],
                       out->unit_text_line[unit]);
     }
-    if (!valid_utf8(f->p, f->len))
+    if (lq_utf8_check(f->p, f->len) < 0)
         return report(rd, LQ_EBADREQ,
                       "%s: line %llu: the text (column 4) is not valid UTF-8 (save the file as "
                       "UTF-8)",

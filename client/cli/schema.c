@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "client/cli/cli.h"
+#include "schema/label_index.h"
 
 /* The server's limits (daemon/project.h, daemon/label_value.h), checked
  * here so that a typo fails before a round trip, naming the flag. */
@@ -82,12 +83,10 @@ static int split_labels(const char *flag, const char *spec, char ***out, size_t 
             free_labels(labels, *n);
             return cli_fail("out of memory");
         }
-        for (size_t i = 0; i < *n; i++) {
-            if (strcmp(labels[i], labels[*n]) == 0) {
-                int rc = cli_bad_arg("%s lists '%s' twice", flag, labels[i]);
-                free_labels(labels, *n + 1);
-                return rc;
-            }
+        if (lq_label_index(labels, *n, labels[*n]) >= 0) {
+            int rc = cli_bad_arg("%s lists '%s' twice", flag, labels[*n]);
+            free_labels(labels, *n + 1);
+            return rc;
         }
         (*n)++;
         if (*end == '\0')

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "schema/label_index.h"
 #include "schema/label_value.h"
 #include "daemon/core/log.h"
 #include "proto/error.h"
@@ -66,11 +67,9 @@ static int read_label(void *ctx, const Labelq__LabelRecord *rec)
     reading *rd = ctx;
     if (rd->run->typed_run)
         return add_typed(rd, rec);
-    int k = 0;
-    for (; k < (int)rd->run->config->n_labels; k++)
-        if (strcmp(rd->run->config->labels[k], rec->value) == 0)
-            break;
-    if (k == (int)rd->run->config->n_labels)
+    const Labelq__ProjectConfig *cfg = rd->run->config;
+    int k = lq_label_index(cfg->labels, cfg->n_labels, rec->value);
+    if (k < 0)
         return 0; /* not in the schema: cannot happen for stored labels */
     rd->counts[k]++;
     rd->n++;

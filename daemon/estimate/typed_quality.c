@@ -296,16 +296,13 @@ static int run_text(const lq_typed_input *in, const groups *g, lq_typed_result *
     int rc = v && norm && orig && medoid && mean ? 0 : LQ_ENOMEM;
     size_t n = 0;
     for (size_t i = 0; rc == 0 && i < in->n; i++) {
-        size_t len = strlen(in->v[i].value), nlen;
+        size_t len = strlen(in->v[i].value);
         char *t = malloc(len + 1);
         if (!t) {
             rc = LQ_ENOMEM;
             break;
         }
-        if (lq_text_normalize(in->v[i].value, len, t, &nlen) < 0) {
-            free(t);
-            continue;
-        }
+        size_t nlen = lq_text_normalize(in->v[i].value, len, t);
         norm[i] = (lq_text_rating){in->v[i].unit, in->v[i].annotator, t, nlen};
         orig[n] = i;
         v[n++] = norm[i];

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "proto/error.h"
+#include "schema/label_index.h"
 
 /* Appends v (a new reference, dropped here) exactly. */
 static int put(lq_outbuf *o, json_t *v)
@@ -71,12 +72,11 @@ static int coco_middle(lq_outbuf *o, uint64_t *state)
     return lq_outbuf_str(o, "],\"annotations\":[");
 }
 
+/* The label's COCO category id (1, 2, ...), 0 for none. */
 static int category(const Labelq__ProjectConfig *cfg, const char *name)
 {
-    for (size_t k = 0; name && k < cfg->n_labels; k++)
-        if (strcmp(cfg->labels[k], name) == 0)
-            return (int)k + 1;
-    return 0;
+    int k = name ? lq_label_index(cfg->labels, cfg->n_labels, name) : LQ_EBADREQ;
+    return k < 0 ? 0 : k + 1;
 }
 
 static int coco_annotations(lq_outbuf *o, const lq_export_item *it, uint64_t *state)

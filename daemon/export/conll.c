@@ -21,16 +21,9 @@
 
 #include "proto/error.h"
 #include "quality/spans.h"
+#include "schema/label_index.h"
 
 static const char docstart[] = "-DOCSTART- -X- -X- O\n\n";
-
-static int label_index(const Labelq__ProjectConfig *cfg, const char *s)
-{
-    for (size_t i = 0; i < cfg->n_labels; i++)
-        if (strcmp(cfg->labels[i], s) == 0)
-            return (int)i;
-    return -1;
-}
 
 /* The consensus spans of a canonical value; *n gets their count. */
 static lq_span *parse_spans(const Labelq__ProjectConfig *cfg, const char *value, size_t *n)
@@ -40,9 +33,10 @@ static lq_span *parse_spans(const Labelq__ProjectConfig *cfg, const char *value,
     lq_span *s = calloc(json_array_size(v) + 1, sizeof(*s));
     json_array_foreach(v, i, e)
     {
-        int l = label_index(cfg, json_is_string(json_object_get(e, "label"))
-                                     ? json_string_value(json_object_get(e, "label"))
-                                     : "");
+        int l = lq_label_index(cfg->labels, cfg->n_labels,
+                               json_is_string(json_object_get(e, "label"))
+                                   ? json_string_value(json_object_get(e, "label"))
+                                   : "");
         json_int_t a = json_integer_value(json_object_get(e, "start"));
         json_int_t b = json_integer_value(json_object_get(e, "end"));
         if (s && l >= 0 && a >= 0 && b > a)

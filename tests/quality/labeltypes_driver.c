@@ -313,13 +313,12 @@ static json_t *text_normalize(const json_t *strings)
 
     json_array_foreach(strings, i, x)
     {
-        size_t len = json_string_length(x), n = 0;
+        size_t len = json_string_length(x);
         char *buf = malloc(len ? len : 1);
-        int rc = lq_text_normalize(json_string_value(x), len, buf, &n);
-        json_t *o = rc_only(rc);
+        size_t n = lq_text_normalize(json_string_value(x), len, buf);
+        json_t *o = rc_only(0);
 
-        if (rc == 0)
-            json_object_set_new(o, "value", json_stringn(buf, n));
+        json_object_set_new(o, "value", json_stringn(buf, n));
         json_array_append_new(out, o);
         free(buf);
     }
