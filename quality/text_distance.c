@@ -296,6 +296,7 @@ static double table_distance(void *ctx, uint32_t a, uint32_t b)
 int lq_text_alpha(const lq_text_ratings *r, const lq_distance_alpha_options *o,
                   lq_alpha_result *out)
 {
+    lq_distance_alpha_options def;
     text_table t;
     lq_rating *v;
     lq_ratings lr;
@@ -312,6 +313,12 @@ int lq_text_alpha(const lq_text_ratings *r, const lq_distance_alpha_options *o,
         v[i] = (lq_rating){r->v[i].unit, r->v[i].annotator, t.id[i]};
     lr = (lq_ratings){
         .v = v, .n = r->n, .n_units = r->n_units, .n_annotators = r->n_annotators, .n_labels = t.k};
+    if (!o) {
+        lq_distance_alpha_options_default(&def);
+        def.max_exact_values = LQ_TEXT_ALPHA_EXACT_VALUES;
+        def.sample_pairs = LQ_TEXT_ALPHA_SAMPLE_PAIRS;
+        o = &def;
+    }
     rc = lq_distance_alpha(&lr, table_distance, &t, o, out);
     free(v);
     table_free(&t);
@@ -380,4 +387,61 @@ out:
     lq_unit_groups_free(&g);
     table_free(&t);
     return rc;
+}
+
+typedef struct pair_table {
+    text_table *t;
+} pair_table;
+
+static int pair_distance(const void *ctx, size_t i, size_t j, double *out)
+{
+    const pair_table *p = ctx;
+
+    *out = table_distance(p->t, p->t->id[i], p->t->id[j]);
+    return 0;
+}
+
+int lq_text_unit_distance(const lq_text_ratings *r, double *unit_mean)
+{
+    lq_unit_groups g = {0};
+    text_table t;
+    pair_table p = {&t};
+    double overall;
+    int rc;
+
+    if ((rc = table_build(r, &t)) != 0)
+        return rc;
+    rc = lq_unit_groups_build(r->v, r->n, sizeof(*r->v), offsetof(lq_text_rating, unit),
+                              offsetof(lq_text_rating, annotator), r->n_units, r->n_annotators,
+                              false, &g);
+    if (rc == 0) {
+        rc = lq_unit_groups_mean_pairs(&g, r->n_units, pair_distance, &p, unit_mean, &overall);
+        rc = rc == LQ_EBADREQ ? 0 : rc; /* no unit with a pair: every entry is -1 */
+    }
+    lq_unit_groups_free(&g);
+    table_free(&t);
+    return rc;
+}
+
+int lq_text_ratings_normalized(const lq_text_ratings *r, lq_text_ratings *out, void **storage)
+{
+    size_t bytes = 0, at;
+    lq_text_rating *v;
+    char *text;
+
+    for (size_t i = 0; i < r->n; i++)
+        bytes += r->v[i].len;
+    at = (r->n ? r->n : 1) * sizeof(*v);
+    if (!(*storage = malloc(at + bytes + 1)))
+        return LQ_ENOMEM;
+    v = *storage;
+    text = (char *)*storage + at;
+    for (size_t i = 0; i < r->n; i++) {
+        size_t len = r->v[i].len ? lq_text_normalize(r->v[i].text, r->v[i].len, text) : 0;
+
+        v[i] = (lq_text_rating){r->v[i].unit, r->v[i].annotator, text, len};
+        text += len;
+    }
+    *out = (lq_text_ratings){v, r->n, r->n_units, r->n_annotators};
+    return 0;
 }

@@ -56,10 +56,24 @@ int lq_text_distance(const char *a, size_t alen, const char *b, size_t blen, dou
  * NUL-terminated) and returns how many; out may be in. Cannot fail. */
 size_t lq_text_normalize(const char *in, size_t len, char *out);
 
+/* A copy of r whose texts are normalized (lq_text_normalize): out->v and
+ * the texts it points to live in one malloc'd block, *storage, which the
+ * caller frees once done with out. out->v[i] is r->v[i] normalized. Returns
+ * 0 or LQ_ENOMEM. */
+int lq_text_ratings_normalized(const lq_text_ratings *r, lq_text_ratings *out, void **storage);
+
+/* Text alpha computes D_e exactly over at most this many distinct texts
+ * (in pairable units): 523,776 edit distances. Beyond, D_e is the mean
+ * over LQ_TEXT_ALPHA_SAMPLE_PAIRS pairs of ratings drawn with a fixed seed
+ * (distance_alpha.h), whose standard error is below 7e-4: the exact sum
+ * would grow with the square of the answers, which are nearly all
+ * distinct. The only figure labelq estimates rather than computes. */
+#define LQ_TEXT_ALPHA_EXACT_VALUES 1024
+#define LQ_TEXT_ALPHA_SAMPLE_PAIRS 524288
+
 /* Krippendorff's alpha of the texts with delta = lq_text_distance, through
- * lq_distance_alpha (its options, NULL for defaults; the distinct texts are
- * its values, so with many distinct texts D_e is sampled, see
- * distance_alpha.h). Texts are compared as given: normalize them first if
+ * lq_distance_alpha over the distinct texts with options o; NULL is the
+ * defaults above. Texts are compared as given: normalize them first if
  * case and spacing should not count. Returns 0, LQ_EBADREQ (a rating out
  * of range, alpha undefined) or LQ_ENOMEM. */
 int lq_text_alpha(const lq_text_ratings *r, const lq_distance_alpha_options *o,
@@ -74,5 +88,10 @@ int lq_text_alpha(const lq_text_ratings *r, const lq_distance_alpha_options *o,
  * Costs m (m - 1) / 2 distances for a unit of m ratings (fewer with equal
  * texts). Returns 0, LQ_EBADREQ (a rating out of range) or LQ_ENOMEM. */
 int lq_text_medoid(const lq_text_ratings *r, size_t *medoid, double *mean_distance);
+
+/* Per unit, the mean lq_text_distance over the pairs of its ratings:
+ * unit_mean[u] (n_units entries), -1 for a unit with fewer than two.
+ * Returns 0, LQ_EBADREQ (a rating out of range) or LQ_ENOMEM. */
+int lq_text_unit_distance(const lq_text_ratings *r, double *unit_mean);
 
 #endif

@@ -2,7 +2,7 @@
  * annotators submit known typed labels through liblabelq, and the export
  * (each format that fits), the report and a split say what the hand-worked
  * numbers below say. Expected values are worked out in the comments from
- * the rules in daemon/typed_quality.h. */
+ * the rules in quality/typed_consensus.h. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -195,12 +195,12 @@ static void multi_label(void **state)
     char *text = export_fmt(admin, "t-multi", "jsonl", &n);
     assert_int_equal(n, 2);
     /* m1: cat 3/3 in, dog 2/3 in, bird 0/3 out: confidence (1 + 2/3 + 1) / 3.
-     * MASI distances: {cat,dog}-{cat} subset, 1 - 1/2 * 0.67 = 0.665, twice;
-     * equal sets 0: agreement 1 - 1.33 / 3. */
+     * MASI distances: {cat,dog}-{cat} subset, 1 - 1/2 * 2/3 = 2/3, twice;
+     * equal sets 0: agreement 1 - (4/3) / 3 = 5/9. */
     json_t *l = jsonl_line(text, "m1");
     assert_label(l, "[\"cat\",\"dog\"]");
     assert_near(num(l, "confidence"), 8.0 / 9.0, "m1 confidence");
-    assert_near(num(l, "agreement"), 1.0 - 1.33 / 3.0, "m1 agreement");
+    assert_near(num(l, "agreement"), 5.0 / 9.0, "m1 agreement");
     assert_string_equal(json_string_value(json_object_get(l, "method")), "majority");
     /* each annotation is a typed array, in the stored (schema) order */
     json_t *anns = json_object_get(l, "annotations");
@@ -216,7 +216,7 @@ static void multi_label(void **state)
     text = export_fmt(admin, "t-multi", "csv", &n);
     assert_non_null(
         strstr(text, "id,batch,label,confidence,agreement,method,n_annotations,data\r\n"));
-    assert_non_null(strstr(text, ",cat;dog,0.888889,0.556667,majority,3,"));
+    assert_non_null(strstr(text, ",cat;dog,0.888889,0.555556,majority,3,"));
     free(text);
 
     Labelq__ReportReply *r = NULL;

@@ -21,7 +21,11 @@ static int check(const char *s)
 static void valid_and_invalid(void **state)
 {
     static const char *const valid[] = {
-        "", "plain ASCII", "h\xc3\xa9llo", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80",
+        "",
+        "plain ASCII",
+        "h\xc3\xa9llo",
+        "\xe6\x97\xa5\xe6\x9c\xac",
+        "\xf0\x9f\x98\x80",
         "\xf4\x8f\xbf\xbf", /* U+10FFFF */
         "\xed\x9f\xbf",     /* U+D7FF, just below the surrogates */
         "\xee\x80\x80",     /* U+E000, just above them */
@@ -38,8 +42,8 @@ static void valid_and_invalid(void **state)
         "\xf4\x90\x80\x80", /* U+110000 */
         "\xf5\x80\x80\x80", /* no such lead byte */
         "\xff",
-        "ab\xe2\x82",       /* truncated at the end */
-        "\xe2\x28\xa1",     /* a continuation byte missing in the middle */
+        "ab\xe2\x82",   /* truncated at the end */
+        "\xe2\x28\xa1", /* a continuation byte missing in the middle */
     };
     (void)state;
     for (size_t i = 0; i < sizeof(valid) / sizeof(*valid); i++)
