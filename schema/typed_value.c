@@ -285,9 +285,15 @@ int lq_value_of_number(double x, char **out)
     return *out ? 0 : LQ_ENOMEM;
 }
 
-int lq_value_of_spans(const Labelq__ProjectConfig *cfg, const lq_span *s, size_t n, char **out)
+int lq_value_of_spans(const Labelq__ProjectConfig *cfg, const lq_span *spans, size_t n,
+                      char **out)
 {
-    json_t *a = json_array();
+    lq_span *s = malloc((n ? n : 1) * sizeof(*s));
+    json_t *a = s ? json_array() : NULL;
+    if (s && n)
+        memcpy(s, spans, n * sizeof(*s));
+    if (s)
+        qsort(s, n, sizeof(*s), span_cmp);
     for (size_t i = 0; a && i < n; i++)
         if (json_array_append_new(a, json_pack("{s:I, s:I, s:s}", "start", (json_int_t)s[i].start,
                                                "end", (json_int_t)s[i].end, "label",
@@ -295,6 +301,7 @@ int lq_value_of_spans(const Labelq__ProjectConfig *cfg, const lq_span *s, size_t
             json_decref(a);
             a = NULL;
         }
+    free(s);
     return dump(a, out);
 }
 

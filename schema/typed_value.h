@@ -46,7 +46,7 @@ int lq_value_boxes(const Labelq__ProjectConfig *cfg, const char *value, lq_box *
 /* The canonical forms, into *out (malloc'd): a set as a JSON array in
  * schema order; a number as the shortest text that reads back as it
  * (whole numbers without exponent below 1e15, "0" for -0); spans sorted by
- * start, as given; boxes in the given order with 17 significant digits. */
+ * start; boxes in the given order with 17 significant digits. */
 int lq_value_of_set(const Labelq__ProjectConfig *cfg, uint64_t set, char **out);
 int lq_value_of_number(double x, char **out);
 int lq_value_of_spans(const Labelq__ProjectConfig *cfg, const lq_span *s, size_t n, char **out);
