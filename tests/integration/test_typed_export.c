@@ -241,10 +241,10 @@ static void ordinal(void **state)
 {
     (void)state;
     static const char *const steps[] = {"1", "2", "3", "4", "5"};
-    static const item items[] = {{"o1", "{}", {"2", "4", "5"}}};
+    static const item items[] = {{"o1", "{}", {"2", "4", "5"}}, {"o2", "{}", {"1", "1", "2"}}};
     lq_client *admin = it_daemon_admin(&D);
     make_project(admin, "t-ordinal", LABELQ__LABEL_TYPE__ORDINAL, steps, 5, 0, 0);
-    label_all(admin, "t-ordinal", items, 1);
+    label_all(admin, "t-ordinal", items, 2);
     uint64_t n;
     char *text = export_fmt(admin, "t-ordinal", "jsonl", &n);
     /* a three-way tie: the label is the majority's (earliest step, 1/3);
@@ -256,6 +256,29 @@ static void ordinal(void **state)
     assert_near(num(l, "agreement"), 0.0, "o1 agreement");
     json_decref(l);
     free(text);
+    /* The headline alpha of an ordinal project is ordinal: mid-ranks of
+     * the 6 values (1 1 2 2 4 5) are 1, 3, 4.5, 5.5; O = 9.5 (o1) + 8 (o2),
+     * E = 2 * 6 * 16.5, alpha = 1 - 5 * 17.5 / 198 (nominal would be
+     * 1/26). The project's published figure, which its batches share, is
+     * the same. */
+    const double want = 1.0 - 5.0 * 17.5 / 198.0;
+    Labelq__ReportReply *r = NULL;
+    it_assert_code(admin, lq_report(admin, "t-ordinal", &r), 0);
+    assert_true(r->has_alpha);
+    assert_near(r->alpha, want, "report alpha is ordinal");
+    assert_near(figure(r, "ordinal_alpha", NULL), want, "ordinal_alpha");
+    labelq__report_reply__free_unpacked(r, NULL);
+    long long until = it_now_ms() + WAIT_MS;
+    for (;;) {
+        Labelq__ProjectInfo *info = it_project_info(admin, "t-ordinal");
+        bool published = info->has_alpha && fabs(info->alpha - want) < TOL;
+        labelq__project_info__free_unpacked(info, NULL);
+        if (published)
+            break;
+        if (it_now_ms() > until)
+            fail_msg("t-ordinal: the published alpha never became the ordinal one");
+        it_sleep_ms(50);
+    }
     lq_client_close(admin);
 }
 
