@@ -179,6 +179,41 @@ check negative.json 'assert d["alpha_ratio"] is None and d["alpha_interval"] is 
 grep -q "^alpha (ratio) .*n/a (a value is negative; the ratio metric needs values >= 0)" negative.txt ||
     fail "ratio alpha with a negative value: $(cat negative.txt)"
 
+# Alpha is exact whatever the number of distinct values (it used to sample
+# D_e beyond 1024 of them, so --type numeric and --metric ratio disagreed
+# on such a file): both commands give the same number, the definition's,
+# computed here with numpy over the coincidences of the 3000 values.
+$PY -c '
+import random
+rng = random.Random(7)
+print("unit,annotator,value")
+for u in range(1500):
+    x = round(rng.uniform(1, 1000), 6)
+    print("u%d,a,%r" % (u, x))
+    print("u%d,b,%r" % (u, round(x * rng.uniform(0.8, 1.25), 6)))
+' >many.csv
+"$LABELQ" agreement many.csv --type numeric --json >many_typed.json
+"$LABELQ" agreement many.csv --metric ratio --json >many_ratio.json
+"$LABELQ" agreement many.csv --metric interval --json >many_interval.json
+check many_typed.json '
+import csv, numpy as np
+ratio = json.load(open("many_ratio.json"))["krippendorff_alpha"]
+interval = json.load(open("many_interval.json"))["krippendorff_alpha"]
+assert d["alpha_ratio"] == ratio, (d["alpha_ratio"], ratio)
+assert d["alpha_interval"] == interval, (d["alpha_interval"], interval)
+units = {}
+for row in csv.DictReader(open("many.csv")):
+    units.setdefault(row["unit"], []).append(float(row["value"]))
+pooled = np.array([x for v in units.values() for x in v])
+n = len(pooled)
+def delta(a, b):
+    return ((a[:, None] - b[None, :]) / (a[:, None] + b[None, :])) ** 2
+observed = sum(delta(np.array(v), np.array(v)).sum() / (len(v) - 1) for v in units.values()) / n
+values, counts = np.unique(pooled, return_counts=True)
+assert len(values) > 2000, len(values)
+expected = (np.outer(counts, counts) * delta(values, values)).sum() / (n * (n - 1))
+near(ratio, 1 - observed / expected)'
+
 # --- text: normalized edit distance over code points ("é" is one) --------
 cat >text.csv <<'EOF'
 unit,annotator,text
