@@ -19,9 +19,11 @@
 #define NAME_WIDTH_MAX 32 /* longer names overflow their column rather than widen it */
 
 static const char usage[] =
-    "Usage: labelq aggregate FILE.csv --method majority|dawid-skene [--labels L1,L2,...] [--json]\n"
-    "       labelq aggregate FILE.csv --type multi|ordinal|numeric|text|spans|boxes [--method M]\n"
-    "                        [--labels L1,L2,... | --scale S1,S2,... | --range MIN..MAX] [--json]\n"
+    "Usage: labelq aggregate FILE.csv --method majority|dawid-skene\n"
+    "                        [--labels L1,L2,...] [--json]\n"
+    "       labelq aggregate FILE.csv --type multi|ordinal|numeric|text|spans|boxes\n"
+    "                        [--method M] [--json]\n"
+    "                        [--labels L,... | --scale S,... | --range A..B]\n"
     "\n"
     "Infer each unit's label and each annotator's accuracy, offline, from a CSV\n"
     "of ratings (FILE - reads stdin). After a header line, each record's first\n"
@@ -41,7 +43,7 @@ static const char usage[] =
     "                   text medoid; spans token-vote; boxes iou-cluster\n"
     "  -l, --labels L   single, multi, spans, boxes: the labels in schema order\n"
     "                   (default: the file's, in byte order)\n"
-    "  -s, --scale L    --type ordinal: the steps in order, comma-separated, or LO..HI\n"
+    "  -s, --scale L    --type ordinal: the steps in order (S1,S2,... or LO..HI)\n"
     "  -r, --range R    --type numeric: the scale MIN..MAX (default: the file's\n"
     "                   least to greatest value)\n"
     "  -j, --json       one JSON object; for single with keys method, iterations, converged,\n"
