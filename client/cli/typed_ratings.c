@@ -146,11 +146,6 @@ static int found_labels(const reading *rd)
     if (rc < 0)
         return oom(rd);
     qsort(t->schema.labels, t->schema.n_labels, sizeof(char *), by_bytes);
-    if (t->cfg.type == LABELQ__LABEL_TYPE__MULTI && t->schema.n_labels > LQ_MAX_LABELS) {
-        snprintf(rd->err, rd->errlen, "%s: %zu distinct labels in the label sets; at most %d",
-                 rd->source, t->schema.n_labels, LQ_MAX_LABELS);
-        return LQ_EBADREQ;
-    }
     return 0;
 }
 
@@ -196,6 +191,13 @@ static int make_config(const reading *rd, const cli_typed_options *o)
     }
     cfg->labels = t->schema.labels;
     cfg->n_labels = t->schema.n_labels;
+    if (rc == 0 && o->type == LABELQ__LABEL_TYPE__MULTI && cfg->n_labels > LQ_MAX_LABELS) {
+        snprintf(rd->err, rd->errlen,
+                 "%s: %zu labels in the schema (%s); a label set draws on at "
+                 "most %d",
+                 rd->source, cfg->n_labels, o->labels ? "--labels" : "the file's", LQ_MAX_LABELS);
+        rc = LQ_EBADREQ;
+    }
     return rc;
 }
 
