@@ -25,6 +25,16 @@ typedef enum lq_kappa_weights {
     LQ_WEIGHTS_QUADRATIC,
 } lq_kappa_weights;
 
+/* Krippendorff's alpha with what it is made of. */
+typedef struct lq_alpha_result {
+    double alpha;
+    double observed;     /* D_o */
+    double expected;     /* D_e; an estimate when sampled */
+    size_t n_pairable;   /* n: ratings in units with at least two */
+    uint32_t n_distinct; /* k: distinct values among them */
+    bool sampled;        /* D_e was estimated from a sample (distance_alpha.h) */
+} lq_alpha_result;
+
 /* Observed agreement: over every pair of annotators, the share of the units
  * both rated on which they gave the same label, averaged over the pairs that
  * share at least one unit (NLTK's AnnotationTask.avg_Ao). LQ_EBADREQ when no
@@ -41,8 +51,17 @@ int lq_fleiss_kappa(const lq_ratings *r, double *out);
 
 /* Krippendorff's alpha with the given difference metric. Units with fewer
  * than two ratings are unpairable and ignored, as in the definition.
- * LQ_EBADREQ for a numeric metric without values. */
+ * Always exact, whatever the number of distinct labels (values): nominal,
+ * ordinal and interval in O(n) from counts and moments, ratio in
+ * O(n + k^2) over the k distinct values in pairable units, since its
+ * distance has no closed form. LQ_EBADREQ for a numeric metric without
+ * values, a value that is not finite, a negative value for ratio (whose
+ * zero is absolute), or alpha undefined (no pairable unit; D_e = 0). */
 int lq_krippendorff_alpha(const lq_ratings *r, lq_metric m, double *out);
+
+/* lq_krippendorff_alpha, with D_o, D_e, n and k in out (sampled false).
+ * Same errors; out is zeroed on error. */
+int lq_krippendorff(const lq_ratings *r, lq_metric m, lq_alpha_result *out);
 
 /* Per-unit agreement: the share of agreeing pairs among the unit's ratings
  * (1 - its nominal disagreement); out[u] = -1 for units with fewer than two

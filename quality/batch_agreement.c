@@ -6,14 +6,14 @@
 #include "proto/error.h"
 #include "quality/agreement.h"
 
-static void summarize(const lq_ratings *r, lq_agreement_summary *s)
+static void summarize(const lq_ratings *r, const lq_metric *alpha, lq_agreement_summary *s)
 {
-    s->has_alpha = lq_krippendorff_alpha(r, LQ_METRIC_NOMINAL, &s->alpha) == 0;
+    s->has_alpha = alpha && lq_krippendorff_alpha(r, *alpha, &s->alpha) == 0;
     s->has_percent = lq_percent_agreement(r, &s->percent) == 0;
 }
 
-int lq_batch_agreement(const lq_ratings *r, const uint32_t *unit_batch, const bool *skip,
-                       uint32_t n_batches, lq_agreement_summary *out)
+int lq_batch_agreement(const lq_ratings *r, const lq_metric *alpha, const uint32_t *unit_batch,
+                       const bool *skip, uint32_t n_batches, lq_agreement_summary *out)
 {
     memset(out, 0, n_batches * sizeof(*out));
     size_t *start = calloc((size_t)n_batches + 1, sizeof(*start));
@@ -71,7 +71,7 @@ int lq_batch_agreement(const lq_ratings *r, const uint32_t *unit_batch, const bo
             sub.v = v;
             sub.n = n;
             sub.n_units = units;
-            summarize(&sub, &out[b]);
+            summarize(&sub, alpha, &out[b]);
         }
         for (uint32_t k = 0; k < units; k++)
             local[globals[k]] = UINT32_MAX;

@@ -199,6 +199,7 @@ void lq_box_consensus_free(lq_box_consensus *c)
     free(c->boxes);
     free(c->support);
     free(c->confidence);
+    free(c->unit_confidence);
     memset(c, 0, sizeof(*c));
 }
 
@@ -321,6 +322,27 @@ static void emit_cluster(const cluster_work *w, size_t r, size_t k, lq_box_conse
     out->confidence[out->n++] = s / (double)k * (iou / s);
 }
 
+/* Unit u's confidence once its boxes are in out: the mean of theirs, or
+ * with none, the share of its annotations that drew no box (they said
+ * "nothing here", which is what the consensus says). */
+static void unit_confidence(const lq_box_data *d, const lq_unit_groups *g, uint32_t u,
+                            lq_box_consensus *out)
+{
+    size_t lo = g->start[u], k = g->start[u + 1] - lo, empty = 0;
+    double sum = 0.0;
+
+    for (size_t b = out->start[u]; b < out->n; b++)
+        sum += out->confidence[b];
+    for (size_t s = 0; s < k; s++)
+        empty += d->v[g->order[lo + s]].n_boxes == 0;
+    if (k == 0)
+        out->unit_confidence[u] = 0.0;
+    else if (out->n > out->start[u])
+        out->unit_confidence[u] = sum / (double)(out->n - out->start[u]);
+    else
+        out->unit_confidence[u] = (double)empty / (double)k;
+}
+
 /* Clusters unit u and appends its consensus boxes to out. */
 static void vote_unit(const lq_box_data *d, const lq_unit_groups *g, uint32_t u,
                       const lq_box_options *o, cluster_work *w, lq_box_consensus *out)
@@ -346,6 +368,7 @@ static void vote_unit(const lq_box_data *d, const lq_unit_groups *g, uint32_t u,
         w->emitted[r] = 1;
         emit_cluster(w, r, k, out);
     }
+    unit_confidence(d, g, u, out);
 }
 
 static int work_alloc(const lq_box_data *d, const lq_unit_groups *g, cluster_work *w, size_t *total)
@@ -407,7 +430,9 @@ int lq_box_vote(const lq_box_data *d, const lq_box_options *o, lq_box_consensus 
     out->boxes = malloc(cap * sizeof(*out->boxes));
     out->support = malloc(cap * sizeof(*out->support));
     out->confidence = malloc(cap * sizeof(*out->confidence));
-    if (rc == 0 && (!out->start || !out->boxes || !out->support || !out->confidence))
+    out->unit_confidence = calloc(d->n_units ? d->n_units : 1, sizeof(*out->unit_confidence));
+    if (rc == 0 &&
+        (!out->start || !out->boxes || !out->support || !out->confidence || !out->unit_confidence))
         rc = LQ_ENOMEM;
     for (uint32_t u = 0; rc == 0 && u < d->n_units; u++) {
         out->start[u] = out->n;
@@ -420,4 +445,32 @@ int lq_box_vote(const lq_box_data *d, const lq_box_options *o, lq_box_consensus 
     if (rc != 0)
         lq_box_consensus_free(out);
     return rc;
+}
+
+static bool box_equal(const lq_box *a, const lq_box *b)
+{
+    return a->x == b->x && a->y == b->y && a->w == b->w && a->h == b->h && a->label == b->label;
+}
+
+int lq_boxes_same(const lq_box *a, size_t na, const lq_box *b, size_t nb, bool *same)
+{
+    unsigned char *used;
+
+    *same = na == nb;
+    if (!*same || na == 0)
+        return 0;
+    if (!(used = calloc(nb, 1)))
+        return LQ_ENOMEM;
+    for (size_t i = 0; i < na && *same; i++) {
+        size_t j = 0;
+
+        while (j < nb && (used[j] || !box_equal(&a[i], &b[j])))
+            j++;
+        if (j == nb)
+            *same = false;
+        else
+            used[j] = 1;
+    }
+    free(used);
+    return 0;
 }

@@ -81,6 +81,9 @@ typedef struct lq_box_consensus {
     uint32_t *support;  /* per box: annotators whose box is in its cluster */
     double *confidence; /* per box: support / the unit's annotations, times the mean IoU
                          * of the cluster's boxes with the averaged box */
+    double *unit_confidence; /* n_units: the mean of the unit's boxes' confidence; with
+                              * no consensus box, the share of its annotations with no
+                              * box; 0 for an unannotated unit */
     size_t n;
 } lq_box_consensus;
 
@@ -101,5 +104,10 @@ typedef struct lq_box_consensus {
 int lq_box_vote(const lq_box_data *d, const lq_box_options *o, lq_box_consensus *out);
 
 void lq_box_consensus_free(lq_box_consensus *c);
+
+/* Whether lists a and b hold the same boxes (coordinates and label equal),
+ * in any order, each box as often: the same answer. Returns 0 with
+ * *same set, or LQ_ENOMEM. */
+int lq_boxes_same(const lq_box *a, size_t na, const lq_box *b, size_t nb, bool *same);
 
 #endif

@@ -19,8 +19,8 @@ static const uint64_t DEFAULT_SEED = 0x6c715f616c706861ULL;
 
 void lq_distance_alpha_options_default(lq_distance_alpha_options *o)
 {
-    o->max_exact_values = 1024;
-    /* About the 1024 * 1023 / 2 calls of the exact sum at the limit. */
+    o->max_exact_values = UINT32_MAX; /* exact */
+    /* About the 1024 * 1023 / 2 calls of an exact sum over 1024 values. */
     o->sample_pairs = 524288;
     o->seed = DEFAULT_SEED;
 }

@@ -19,18 +19,19 @@
  *
  * Cost. D_o is exact: per unit, the distances between its distinct values,
  * sum_u d_u^2 / 2 calls. D_e is exact, k (k - 1) / 2 calls over the k
- * distinct values in pairable units, while k <= max_exact_values. Beyond
- * that D_e is estimated from sample_pairs ordered pairs of ratings drawn
- * uniformly (two different positions among the n pooled values, which is
- * exactly the population D_e averages over) by a splitmix64 generator
- * started at seed, so the same input always gives the same number.
- * Why a sample and not an error or the exact sum: free-text answers are
- * nearly all distinct, so k is close to n and the exact sum is n^2 / 2 edit
- * distances (5e7 for 10,000 answers). The default sample costs about what
- * the exact sum costs at the default limit, so the running time stops
- * growing with k; for distances in [0, 1] its standard error on D_e is at
- * most 0.5 / sqrt(sample_pairs), below 7e-4 by default. The result says
- * whether D_e was sampled.
+ * distinct values in pairable units (the coincidence matrix of distinct
+ * values), while k <= max_exact_values, which by default is every k: set
+ * distances (MASI, Jaccard) cost a few nanoseconds, so even 10,000
+ * distinct sets take a fraction of a second. Only a caller whose distance
+ * is dear sets a limit; text alpha does (text_distance.h), since free-text
+ * answers are nearly all distinct and the exact sum is n^2 / 2 edit
+ * distances (5e7 for 10,000 answers). Beyond the limit D_e is estimated
+ * from sample_pairs ordered pairs of ratings drawn uniformly (two
+ * different positions among the n pooled values, which is exactly the
+ * population D_e averages over) by a splitmix64 generator started at seed,
+ * so the same input always gives the same number; for distances in [0, 1]
+ * its standard error on D_e is at most 0.5 / sqrt(sample_pairs). The
+ * result says whether D_e was sampled.
  *
  * Memory: O(n + n_units + n_labels); the pooled values (n) only when
  * sampling. */
@@ -41,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quality/agreement.h"
 #include "quality/ratings.h"
 
 /* delta between values a and b (a != b, in either order; a value's distance
@@ -50,19 +52,10 @@
 typedef double (*lq_distance_fn)(void *ctx, uint32_t a, uint32_t b);
 
 typedef struct lq_distance_alpha_options {
-    uint32_t max_exact_values; /* D_e exact up to this many distinct values; default 1024 */
+    uint32_t max_exact_values; /* D_e exact up to this many distinct values; default all */
     uint64_t sample_pairs;     /* pairs drawn for D_e beyond it (>= 1); default 524288 */
     uint64_t seed;             /* the sample's generator seed; default fixed, see .c */
 } lq_distance_alpha_options;
-
-typedef struct lq_alpha_result {
-    double alpha;
-    double observed;     /* D_o */
-    double expected;     /* D_e; an estimate when sampled */
-    size_t n_pairable;   /* n: ratings in units with at least two */
-    uint32_t n_distinct; /* k: distinct values among them */
-    bool sampled;        /* D_e was estimated from a sample (k > max_exact_values) */
-} lq_alpha_result;
 
 /* Fills o with the defaults. Cannot fail. */
 void lq_distance_alpha_options_default(lq_distance_alpha_options *o);

@@ -11,7 +11,7 @@
  * Repeated ratings: every rating is one more value in its unit, as in the
  * definition, which never asks who gave a value.
  *
- * Cost: nothing here loops over pairs of values. Per unit, nominal needs the
+ * Cost: nothing here loops over pairs of ratings. Per unit, nominal needs the
  * label counts (O(m_u)); interval needs the spread of its values, since
  * sum over pairs (x_i - x_j)^2 = 2 m sum_i (x_i - mean)^2; ordinal is interval
  * on mid-ranks (below); only ratio, whose distance does not decompose, walks
@@ -22,6 +22,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "proto/error.h"
 #include "quality/label_tally.h"
@@ -205,10 +206,10 @@ static double observed(alpha_ctx *c)
     return o;
 }
 
-static int compute(alpha_ctx *c, double *out)
+static int compute(alpha_ctx *c, lq_alpha_result *out)
 {
     int rc;
-    double e;
+    double e, o, n;
 
     count_marginals(c);
     if (c->n == 0)
@@ -223,17 +224,35 @@ static int compute(alpha_ctx *c, double *out)
     e = expected(c);
     if (!(e > 0.0))
         return LQ_EBADREQ;
-    *out = 1.0 - ((double)c->n - 1.0) * observed(c) / e;
+    o = observed(c);
+    n = (double)c->n;
+    out->alpha = 1.0 - (n - 1.0) * o / e;
+    out->observed = o / n;
+    out->expected = e / (n * (n - 1.0));
+    out->n_pairable = c->n;
+    for (uint32_t l = 0; l < c->r->n_labels; l++)
+        out->n_distinct += c->marg[l] > 0;
     return 0;
 }
 
 int lq_krippendorff_alpha(const lq_ratings *r, lq_metric m, double *out)
 {
+    lq_alpha_result res;
+    int rc = lq_krippendorff(r, m, &res);
+
+    if (rc == 0)
+        *out = res.alpha;
+    return rc;
+}
+
+int lq_krippendorff(const lq_ratings *r, lq_metric m, lq_alpha_result *out)
+{
     alpha_ctx c = {.r = r, .metric = m};
     size_t nl = r->n_labels ? r->n_labels : 1;
-    int rc = lq_ratings_check(r);
+    int rc;
 
-    if (rc)
+    memset(out, 0, sizeof(*out));
+    if ((rc = lq_ratings_check(r)) != 0)
         return rc;
     if (m != LQ_METRIC_NOMINAL && m != LQ_METRIC_ORDINAL && m != LQ_METRIC_INTERVAL &&
         m != LQ_METRIC_RATIO)
@@ -253,5 +272,7 @@ out:
     lq_label_tally_free(&c.tally);
     free(c.marg);
     free(c.x);
+    if (rc != 0)
+        memset(out, 0, sizeof(*out));
     return rc;
 }

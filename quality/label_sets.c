@@ -12,6 +12,7 @@
 
 #include "proto/error.h"
 #include "quality/agreement.h"
+#include "quality/unit_groups.h"
 
 /* Bits set in x (SWAR popcount: portable, no compiler builtin). */
 static unsigned popcount64(uint64_t x)
@@ -42,12 +43,11 @@ double lq_masi_distance(uint64_t a, uint64_t b)
     if (a == b)
         m = 1.0;
     else if (both == (na < nb ? na : nb))
-        m = 0.67;
+        m = 2.0 / 3.0;
     else if (both > 0)
-        m = 0.33;
+        m = 1.0 / 3.0;
     else
         m = 0.0;
-    /* NLTK's order of operations, so the last bits agree too. */
     return 1.0 - (double)both / (double)either * m;
 }
 
@@ -138,8 +138,7 @@ static uint32_t find_set(const uint64_t *sets, uint32_t k, uint64_t x)
     return lo;
 }
 
-int lq_set_alpha(const lq_set_ratings *r, lq_set_distance d, const lq_distance_alpha_options *o,
-                 lq_alpha_result *out)
+int lq_set_alpha(const lq_set_ratings *r, lq_set_distance d, lq_alpha_result *out)
 {
     set_values sv = {.d = d};
     uint64_t *sets = NULL;
@@ -165,7 +164,7 @@ int lq_set_alpha(const lq_set_ratings *r, lq_set_distance d, const lq_distance_a
     sv.sets = sets;
     lr = (lq_ratings){
         .v = v, .n = r->n, .n_units = r->n_units, .n_annotators = r->n_annotators, .n_labels = k};
-    rc = lq_distance_alpha(&lr, set_delta, &sv, o, out);
+    rc = lq_distance_alpha(&lr, set_delta, &sv, NULL, out);
 out:
     free(sets);
     free(v);
@@ -287,4 +286,101 @@ out:
     if (rc != 0)
         lq_set_consensus_free(out);
     return rc;
+}
+
+int lq_set_majority(const lq_set_ratings *r, lq_set_consensus *out)
+{
+    size_t *chosen = NULL, *count = NULL, *hits = NULL, *seen = NULL;
+    size_t nl, na;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = lq_set_ratings_check(r)) != 0)
+        return rc;
+    if ((rc = consensus_alloc(r, out)) != 0)
+        return rc;
+    nl = r->n_labels;
+    na = r->n_annotators ? r->n_annotators : 1;
+    chosen = calloc((r->n_units ? r->n_units : 1) * nl, sizeof(*chosen));
+    count = calloc(r->n_units ? r->n_units : 1, sizeof(*count));
+    hits = calloc(na * nl, sizeof(*hits));
+    seen = calloc(na, sizeof(*seen));
+    rc = LQ_ENOMEM;
+    if (!chosen || !count || !hits || !seen)
+        goto out;
+    for (size_t i = 0; i < r->n; i++) {
+        count[r->v[i].unit]++;
+        for (uint32_t l = 0; l < nl; l++)
+            chosen[(size_t)r->v[i].unit * nl + l] += (r->v[i].labels >> l) & 1;
+    }
+    for (uint32_t u = 0; u < r->n_units; u++)
+        for (uint32_t l = 0; count[u] && l < nl; l++) {
+            size_t cell = (size_t)u * nl + l, c = chosen[cell];
+            bool in = 2 * c >= count[u];
+
+            out->p_present[cell] = (double)c / (double)count[u];
+            out->confidence[cell] = (double)(in ? c : count[u] - c) / (double)count[u];
+            if (in)
+                out->labels[u] |= UINT64_C(1) << l;
+        }
+    for (size_t i = 0; i < r->n; i++) {
+        const lq_set_rating *x = &r->v[i];
+
+        seen[x->annotator]++;
+        for (uint32_t l = 0; l < nl; l++)
+            hits[(size_t)l * na + x->annotator] +=
+                ((x->labels >> l) & 1) == ((out->labels[x->unit] >> l) & 1);
+    }
+    for (uint32_t l = 0; l < nl; l++) {
+        for (uint32_t a = 0; a < r->n_annotators; a++)
+            out->accuracy[(size_t)l * r->n_annotators + a] =
+                seen[a] ? (double)hits[(size_t)l * na + a] / (double)seen[a] : -1.0;
+        out->converged[l] = true;
+    }
+    rc = 0;
+out:
+    free(chosen);
+    free(count);
+    free(hits);
+    free(seen);
+    if (rc != 0)
+        lq_set_consensus_free(out);
+    return rc;
+}
+
+double lq_set_confidence(const lq_set_consensus *c, uint32_t u)
+{
+    double sum = 0.0;
+
+    if (!c->rated[u] || c->n_labels == 0)
+        return 0.0;
+    for (uint32_t l = 0; l < c->n_labels; l++)
+        sum += c->confidence[(size_t)u * c->n_labels + l];
+    return sum / (double)c->n_labels;
+}
+
+static int masi_agreement(const void *ctx, size_t i, size_t j, double *out)
+{
+    const lq_set_ratings *r = ctx;
+
+    *out = 1.0 - lq_masi_distance(r->v[i].labels, r->v[j].labels);
+    return 0;
+}
+
+int lq_set_unit_agreement(const lq_set_ratings *r, double *unit_agreement)
+{
+    lq_unit_groups g;
+    double overall;
+    int rc;
+
+    if ((rc = lq_set_ratings_check(r)) != 0)
+        return rc;
+    rc = lq_unit_groups_build(r->v, r->n, sizeof(*r->v), offsetof(lq_set_rating, unit),
+                              offsetof(lq_set_rating, annotator), r->n_units, r->n_annotators,
+                              false, &g);
+    if (rc != 0)
+        return rc;
+    rc = lq_unit_groups_mean_pairs(&g, r->n_units, masi_agreement, r, unit_agreement, &overall);
+    lq_unit_groups_free(&g);
+    return rc == LQ_EBADREQ ? 0 : rc; /* no unit with a pair: every entry is -1 */
 }

@@ -1,10 +1,9 @@
 /* Medians and alpha for numeric ratings; contracts in numeric_consensus.h.
  *
- * Interval alpha is computed here rather than by integer-coding the values
- * for lq_krippendorff_alpha: with delta = (a - b)^2 both sums reduce to
- * variances (sum over ordered pairs of m values of (x_i - x_j)^2 =
- * 2 m sum_i (x_i - mean)^2), so no value needs a label index and the cost
- * is O(n) whatever the number of distinct values. */
+ * Alpha codes the distinct values as labels whose value is the number
+ * itself and hands them to lq_krippendorff: the same computation as
+ * `labelq agreement --metric interval|ratio` on the same numbers, so the
+ * two agree to the last bit. */
 #include "quality/numeric_consensus.h"
 
 #include <math.h>
@@ -99,79 +98,40 @@ int lq_numeric_consensus(const lq_numeric_ratings *r, double *median, double *ma
     return 0;
 }
 
-/* Sum of squared deviations from the mean of unit u's values. */
-static double unit_ss(const lq_numeric_ratings *r, const lq_unit_groups *g, uint32_t u)
+double lq_numeric_confidence(double mad, double range)
 {
-    size_t lo = g->start[u], m = g->start[u + 1] - lo;
-    double mean = 0.0, ss = 0.0;
+    double spread = mad / (range / 4.0);
 
-    for (size_t i = 0; i < m; i++)
-        mean += r->v[g->order[lo + i]].value;
-    mean /= (double)m;
-    for (size_t i = 0; i < m; i++) {
-        double d = r->v[g->order[lo + i]].value - mean;
-
-        ss += d * d;
-    }
-    return ss;
+    return 1.0 - (spread < 1.0 ? spread : 1.0);
 }
 
-/* The values of pairable units, pooled in unit order, into x; returns how
- * many. */
-static size_t pool_pairable(const lq_numeric_ratings *r, const lq_unit_groups *g, double *x)
+typedef struct scaled {
+    const lq_numeric_ratings *r;
+    double range;
+} scaled;
+
+static int closeness(const void *ctx, size_t i, size_t j, double *out)
 {
-    size_t n = 0;
+    const scaled *s = ctx;
 
-    for (uint32_t u = 0; u < r->n_units; u++)
-        if (g->start[u + 1] - g->start[u] >= 2)
-            for (size_t i = g->start[u]; i < g->start[u + 1]; i++)
-                x[n++] = r->v[g->order[i]].value;
-    return n;
-}
-
-/* D_o = 1/n sum_u 2 m_u ss_u / (m_u - 1); D_e = 2 n ss / (n (n - 1)) with
- * ss over all n pairable values. x is scratch of r->n entries. */
-static int interval_alpha(const lq_numeric_ratings *r, const lq_unit_groups *g, double *x,
-                          lq_alpha_result *out)
-{
-    double observed = 0.0, mean = 0.0, ss = 0.0, n;
-    size_t k = pool_pairable(r, g, x);
-
-    if (k == 0)
-        return LQ_EBADREQ;
-    for (uint32_t u = 0; u < r->n_units; u++) {
-        size_t m = g->start[u + 1] - g->start[u];
-
-        if (m >= 2)
-            observed += 2.0 * (double)m * unit_ss(r, g, u) / (double)(m - 1);
-    }
-    n = (double)k;
-    for (size_t i = 0; i < k; i++)
-        mean += x[i];
-    mean /= n;
-    for (size_t i = 0; i < k; i++)
-        ss += (x[i] - mean) * (x[i] - mean);
-    out->n_pairable = k;
-    out->observed = observed / n;
-    out->expected = 2.0 * n * ss / (n * (n - 1.0));
-    /* Counted for the result only; nothing above needed them. */
-    qsort(x, k, sizeof(*x), by_double);
-    for (size_t i = 0; i < k; i++)
-        out->n_distinct += i == 0 || x[i] != x[i - 1];
-    if (!(out->expected > 0.0))
-        return LQ_EBADREQ;
-    out->alpha = 1.0 - out->observed / out->expected;
+    *out = 1.0 - fabs(s->r->v[i].value - s->r->v[j].value) / s->range;
     return 0;
 }
 
-static double ratio_delta(void *ctx, uint32_t a, uint32_t b)
+int lq_numeric_unit_agreement(const lq_numeric_ratings *r, double range, double *unit_agreement)
 {
-    const double *x = ctx;
-    double s = x[a] + x[b];
+    lq_unit_groups g;
+    scaled s = {r, range};
+    double overall;
+    int rc;
 
-    /* Values are >= 0, so s == 0 only when both are 0, and equal values
-     * never reach here. */
-    return s == 0.0 ? 0.0 : ((x[a] - x[b]) / s) * ((x[a] - x[b]) / s);
+    if (!(range > 0.0) || !isfinite(range))
+        return LQ_EBADREQ;
+    if ((rc = lq_numeric_ratings_check(r)) != 0 || (rc = group(r, &g)) != 0)
+        return rc;
+    rc = lq_unit_groups_mean_pairs(&g, r->n_units, closeness, &s, unit_agreement, &overall);
+    lq_unit_groups_free(&g);
+    return rc == LQ_EBADREQ ? 0 : rc; /* no unit with a pair: every entry is -1 */
 }
 
 static uint32_t find_value(const double *x, uint32_t k, double v)
@@ -189,40 +149,12 @@ static uint32_t find_value(const double *x, uint32_t k, double v)
     return lo;
 }
 
-/* The distinct values become the labels of lq_distance_alpha. */
-static int ratio_alpha(const lq_numeric_ratings *r, const lq_distance_alpha_options *o,
-                       lq_alpha_result *out)
+int lq_numeric_alpha(const lq_numeric_ratings *r, lq_metric m, lq_alpha_result *out)
 {
-    double *x = malloc((r->n ? r->n : 1) * sizeof(*x));
-    lq_rating *v = malloc((r->n ? r->n : 1) * sizeof(*v));
+    double *x = NULL;
+    lq_rating *v = NULL;
     lq_ratings lr;
     uint32_t k = 0;
-    int rc = LQ_ENOMEM;
-
-    if (!x || !v)
-        goto out;
-    for (size_t i = 0; i < r->n; i++)
-        x[i] = r->v[i].value;
-    qsort(x, r->n, sizeof(*x), by_double);
-    for (size_t i = 0; i < r->n; i++)
-        if (k == 0 || x[i] != x[k - 1])
-            x[k++] = x[i];
-    for (size_t i = 0; i < r->n; i++)
-        v[i] = (lq_rating){r->v[i].unit, r->v[i].annotator, find_value(x, k, r->v[i].value)};
-    lr = (lq_ratings){
-        .v = v, .n = r->n, .n_units = r->n_units, .n_annotators = r->n_annotators, .n_labels = k};
-    rc = lq_distance_alpha(&lr, ratio_delta, x, o, out);
-out:
-    free(x);
-    free(v);
-    return rc;
-}
-
-int lq_numeric_alpha(const lq_numeric_ratings *r, lq_metric m, const lq_distance_alpha_options *o,
-                     lq_alpha_result *out)
-{
-    lq_unit_groups g;
-    double *x;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -232,19 +164,30 @@ int lq_numeric_alpha(const lq_numeric_ratings *r, lq_metric m, const lq_distance
         return rc;
     if (r->n > UINT32_MAX)
         return LQ_EBADREQ; /* distinct values must fit a label index */
-    if (m == LQ_METRIC_RATIO) {
-        for (size_t i = 0; i < r->n; i++)
-            if (r->v[i].value < 0.0)
-                return LQ_EBADREQ;
-        return ratio_alpha(r, o, out);
-    }
-    if ((rc = group(r, &g)) != 0)
-        return rc;
     x = malloc((r->n ? r->n : 1) * sizeof(*x));
-    rc = x ? interval_alpha(r, &g, x, out) : LQ_ENOMEM;
+    v = malloc((r->n ? r->n : 1) * sizeof(*v));
+    rc = LQ_ENOMEM;
+    if (!x || !v)
+        goto out;
+    /* The distinct values, ascending, are the labels; each label's value
+     * is itself, so the metric sees the raw numbers. */
+    for (size_t i = 0; i < r->n; i++)
+        x[i] = r->v[i].value;
+    qsort(x, r->n, sizeof(*x), by_double);
+    for (size_t i = 0; i < r->n; i++)
+        if (k == 0 || x[i] != x[k - 1])
+            x[k++] = x[i];
+    for (size_t i = 0; i < r->n; i++)
+        v[i] = (lq_rating){r->v[i].unit, r->v[i].annotator, find_value(x, k, r->v[i].value)};
+    lr = (lq_ratings){.v = v,
+                      .n = r->n,
+                      .n_units = r->n_units,
+                      .n_annotators = r->n_annotators,
+                      .n_labels = k,
+                      .values = x};
+    rc = lq_krippendorff(&lr, m, out);
+out:
     free(x);
-    lq_unit_groups_free(&g);
-    if (rc != 0)
-        memset(out, 0, sizeof(*out));
+    free(v);
     return rc;
 }

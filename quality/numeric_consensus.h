@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "quality/agreement.h"
-#include "quality/distance_alpha.h"
 
 typedef struct lq_numeric_rating {
     uint32_t unit;
@@ -47,15 +46,24 @@ int lq_median_mad(double *x, size_t n, double *median, double *mad);
  * LQ_ENOMEM. */
 int lq_numeric_consensus(const lq_numeric_ratings *r, double *median, double *mad, uint32_t *count);
 
+/* The confidence of a median whose ratings have median absolute deviation
+ * mad, on a scale range wide (number_max - number_min, > 0): 1 - min(1,
+ * mad / (range / 4)). 1 when the middle half of the raters agree exactly,
+ * 0 once they spread over a quarter of the scale. Cannot fail. */
+double lq_numeric_confidence(double mad, double range);
+
+/* Per unit, 1 minus the mean over the pairs of its ratings of |a - b| /
+ * range (range > 0, the scale's width): unit_agreement[u] (n_units
+ * entries), -1 for a unit with fewer than two ratings. Returns 0,
+ * LQ_EBADREQ (bad ratings, range not > 0) or LQ_ENOMEM. */
+int lq_numeric_unit_agreement(const lq_numeric_ratings *r, double range, double *unit_agreement);
+
 /* Krippendorff's alpha on the raw values, with m LQ_METRIC_INTERVAL
  * (delta = (a - b)^2) or LQ_METRIC_RATIO (delta = ((a - b) / (a + b))^2,
- * values must be >= 0). Interval is always exact, whatever the number of
- * distinct values (its sums reduce to per-unit variances; O(n log n) with
- * counting n_distinct); ratio goes through lq_distance_alpha over the
- * distinct values, with its options (NULL for defaults) and its limit on
- * exact D_e. Returns 0, LQ_EBADREQ (bad ratings, another metric, a
+ * values must be >= 0): lq_krippendorff over the distinct values, so
+ * always exact (interval in O(n log n), ratio in O(n log n + k^2) for k
+ * distinct values). Returns 0, LQ_EBADREQ (bad ratings, another metric, a
  * negative value for ratio, alpha undefined) or LQ_ENOMEM. */
-int lq_numeric_alpha(const lq_numeric_ratings *r, lq_metric m, const lq_distance_alpha_options *o,
-                     lq_alpha_result *out);
+int lq_numeric_alpha(const lq_numeric_ratings *r, lq_metric m, lq_alpha_result *out);
 
 #endif

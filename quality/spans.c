@@ -378,6 +378,7 @@ void lq_span_consensus_free(lq_span_consensus *c)
     free(c->start);
     free(c->spans);
     free(c->confidence);
+    free(c->unit_confidence);
     memset(c, 0, sizeof(*c));
 }
 
@@ -388,13 +389,31 @@ static int by_u32(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-/* The most frequent of the m tags in col (sorted in place), lowest on a
- * tie; *votes gets its count. */
-static uint32_t mode(uint32_t *col, size_t m, size_t *votes)
+/* A tag's place in the vote's tie order: O, then every B tag, then every
+ * I tag, labels in schema order within each (spans.h). */
+static uint32_t tie_rank(uint32_t tag, uint32_t n_labels)
 {
-    uint32_t best = col[0];
+    if (tag == LQ_TAG_O)
+        return 0;
+    return (tag - 1) % 2 == 0 ? 1 + (tag - 1) / 2 : 1 + n_labels + (tag - 1) / 2;
+}
+
+static uint32_t tag_of_rank(uint32_t rank, uint32_t n_labels)
+{
+    if (rank == 0)
+        return LQ_TAG_O;
+    return rank <= n_labels ? LQ_TAG_B(rank - 1) : LQ_TAG_I(rank - 1 - n_labels);
+}
+
+/* The most frequent of the m tags in col (overwritten), the first in tie
+ * order on a tie; *votes gets its count. */
+static uint32_t mode(uint32_t *col, size_t m, uint32_t n_labels, size_t *votes)
+{
+    uint32_t best = 0;
     size_t best_n = 0;
 
+    for (size_t i = 0; i < m; i++)
+        col[i] = tie_rank(col[i], n_labels);
     qsort(col, m, sizeof(*col), by_u32);
     for (size_t i = 0, j; i < m; i = j) {
         for (j = i; j < m && col[j] == col[i]; j++)
@@ -405,7 +424,7 @@ static uint32_t mode(uint32_t *col, size_t m, size_t *votes)
         }
     }
     *votes = best_n;
-    return best;
+    return tag_of_rank(best, n_labels);
 }
 
 /* Scratch for one unit's vote, sized for the largest unit. */
@@ -434,14 +453,18 @@ static int vote_unit(const lq_span_data *d, const lq_unit_groups *g, const unit_
         if (rc != 0)
             return rc;
     }
+    double shares = 0.0;
+
     for (size_t k = 0; k < n_tok; k++) {
         size_t votes;
 
         for (size_t i = 0; i < m; i++)
             w->col[i] = w->tags[i * n_tok + k];
-        w->voted[k] = mode(w->col, m, &votes);
+        w->voted[k] = mode(w->col, m, d->n_labels, &votes);
         w->share[k] = (double)votes / (double)m;
+        shares += w->share[k];
     }
+    out->unit_confidence[u] = n_tok ? shares / (double)n_tok : 1.0;
     n_runs = runs_from_tags(w->voted, n_tok, w->runs);
     for (size_t i = 0; i < n_runs; i++) {
         const tag_run *run = &w->runs[i];
@@ -477,7 +500,9 @@ static int vote_all(const lq_span_data *d, const lq_unit_groups *g, const unit_t
     /* A span has at least one token, so the tokens bound the spans. */
     out->spans = malloc((total ? total : 1) * sizeof(*out->spans));
     out->confidence = malloc((total ? total : 1) * sizeof(*out->confidence));
-    if (!w.tags || !w.col || !w.voted || !w.share || !w.runs || !out->spans || !out->confidence)
+    out->unit_confidence = calloc(d->n_units ? d->n_units : 1, sizeof(*out->unit_confidence));
+    if (!w.tags || !w.col || !w.voted || !w.share || !w.runs || !out->spans || !out->confidence ||
+        !out->unit_confidence)
         goto out;
     rc = 0;
     for (uint32_t u = 0; u < d->n_units && rc == 0; u++) {

@@ -113,16 +113,19 @@ typedef struct lq_span_consensus {
     lq_span *spans;     /* in text order within a unit; token-aligned */
     double *confidence; /* per span: mean over its tokens of the share of the unit's
                          * annotations that gave the winning tag */
+    double *unit_confidence; /* n_units: that share's mean over all the unit's tokens,
+                              * 1 for a text without tokens, 0 for an unannotated unit */
     size_t n;
 } lq_span_consensus;
 
-/* Per token, the tag most of the unit's annotations gave (a tie goes to
- * the lowest tag number: O, then B-0, I-0, B-1, ...; so O beats any label
- * and B-X beats I-X), then
- * spans rebuilt from the voted tags by lq_spans_from_tags. A unit without
- * annotations has no spans. Returns 0, LQ_EBADREQ (bad data) or
- * LQ_ENOMEM. Free with lq_span_consensus_free; on error nothing needs
- * freeing. */
+/* Per token, the tag most of the unit's annotations gave, then spans
+ * rebuilt from the voted tags by lq_spans_from_tags. A tie goes to O, then
+ * to a B tag before any I tag, and among B (or I) tags to the label first
+ * in the schema (lowest index): so "nothing here" wins a split vote, a
+ * span rather starts than continues, and the order of the annotations
+ * never matters. A unit without annotations has no spans. Returns 0,
+ * LQ_EBADREQ (bad data) or LQ_ENOMEM. Free with lq_span_consensus_free; on
+ * error nothing needs freeing. */
 int lq_span_vote(const lq_span_data *d, lq_span_consensus *out);
 
 void lq_span_consensus_free(lq_span_consensus *c);

@@ -20,68 +20,38 @@
 /* Sums of distances closer than this are the same sum (see the header). */
 static const double MEDOID_TIE_EPS = 1e-9;
 
-/* Length of the UTF-8 sequence starting at s[0..avail), or 0 when it is
- * invalid (RFC 3629: shortest form only, no surrogates, at most U+10FFFF). */
-static size_t sequence_length(const unsigned char *s, size_t avail)
+/* The bytes of the character led by c, from its top bits alone (1 for a
+ * byte that cannot lead one), at most avail. A decoder, not a check: the
+ * caller checked the text (schema's lq_utf8_check), and for bytes that are
+ * not UTF-8 this only has to stay inside them and be deterministic. */
+static size_t char_bytes(unsigned char c, size_t avail)
 {
-    unsigned char c = s[0];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+    size_t k = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        need = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        need = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        need = 4;
-    else
-        return 0;
-    if (c == 0xe0)
-        lo = 0xa0; /* overlong below U+0800 */
-    else if (c == 0xed)
-        hi = 0x9f; /* surrogates U+D800..DFFF */
-    else if (c == 0xf0)
-        lo = 0x90; /* overlong below U+10000 */
-    else if (c == 0xf4)
-        hi = 0x8f; /* above U+10FFFF */
-    if (avail < need || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < need; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return need;
+    return k <= avail ? k : 1;
 }
 
-int lq_utf8_length(const char *s, size_t len, size_t *out)
+size_t lq_text_length(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = 0;
 
-    for (size_t i = 0; i < len; n++) {
-        size_t k = sequence_length(p + i, len - i);
-
-        if (k == 0)
-            return LQ_EBADREQ;
-        i += k;
-    }
-    *out = n;
-    return 0;
+    for (size_t i = 0; i < len; n++)
+        i += char_bytes(p[i], len - i);
+    return n;
 }
 
-/* Decodes the valid sequence at p[*i], advancing *i. */
-static uint32_t next_code_point(const unsigned char *p, size_t *i)
+/* Decodes the character at p[*i] (of len bytes), advancing *i. */
+static uint32_t next_code_point(const unsigned char *p, size_t len, size_t *i)
 {
     unsigned char c = p[*i];
+    size_t k = char_bytes(c, len - *i);
     uint32_t cp;
-    size_t k;
 
-    if (c < 0x80) {
+    if (k == 1) {
         (*i)++;
         return c;
     }
-    k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
     cp = c & (0x7f >> k);
     for (size_t j = 1; j < k; j++)
         cp = (cp << 6) | (p[*i + j] & 0x3f);
@@ -89,16 +59,16 @@ static uint32_t next_code_point(const unsigned char *p, size_t *i)
     return cp;
 }
 
-/* Decodes valid UTF-8 s into cp (room for every code point). */
+/* Decodes s into cp (room for lq_text_length code points). */
 static void decode(const char *s, size_t len, uint32_t *cp)
 {
     size_t i = 0, n = 0;
 
     while (i < len)
-        cp[n++] = next_code_point((const unsigned char *)s, &i);
+        cp[n++] = next_code_point((const unsigned char *)s, len, &i);
 }
 
-/* Levenshtein distance between the ns code points of s and the valid UTF-8
+/* Levenshtein distance between the ns code points of s and the UTF-8
  * bytes of l. row has ns + 1 entries; row[j] holds D[i][j] for the i code
  * points of l seen so far. */
 static size_t levenshtein_row(const uint32_t *s, size_t ns, const char *l, size_t llen, size_t *row)
@@ -109,7 +79,7 @@ static size_t levenshtein_row(const uint32_t *s, size_t ns, const char *l, size_
     for (size_t j = 0; j <= ns; j++)
         row[j] = j;
     while (pos < llen) {
-        uint32_t c = next_code_point(p, &pos);
+        uint32_t c = next_code_point(p, llen, &pos);
         size_t diag = row[0]; /* D[i][0] */
 
         row[0] = ++i;
@@ -127,8 +97,8 @@ static size_t levenshtein_row(const uint32_t *s, size_t ns, const char *l, size_
     return row[ns];
 }
 
-/* Distance between a (na code points) and b (nb), both valid. The shorter
- * is decoded into a buffer, the longer streamed. */
+/* Distance between a (na code points) and b (nb). The shorter is decoded
+ * into a buffer, the longer streamed. */
 static int levenshtein_counted(const char *a, size_t alen, size_t na, const char *b, size_t blen,
                                size_t nb, size_t *out)
 {
@@ -153,20 +123,15 @@ static int levenshtein_counted(const char *a, size_t alen, size_t na, const char
 
 int lq_levenshtein(const char *a, size_t alen, const char *b, size_t blen, size_t *out)
 {
-    size_t na, nb;
-
-    if (lq_utf8_length(a, alen, &na) != 0 || lq_utf8_length(b, blen, &nb) != 0)
-        return LQ_EBADREQ;
-    return levenshtein_counted(a, alen, na, b, blen, nb, out);
+    return levenshtein_counted(a, alen, lq_text_length(a, alen), b, blen,
+                               lq_text_length(b, blen), out);
 }
 
 int lq_text_distance(const char *a, size_t alen, const char *b, size_t blen, double *out)
 {
-    size_t na, nb, d;
+    size_t na = lq_text_length(a, alen), nb = lq_text_length(b, blen), d;
     int rc;
 
-    if (lq_utf8_length(a, alen, &na) != 0 || lq_utf8_length(b, blen, &nb) != 0)
-        return LQ_EBADREQ;
     if (na == 0 && nb == 0) {
         *out = 0.0;
         return 0;
@@ -182,13 +147,11 @@ static int is_ascii_space(unsigned char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-int lq_text_normalize(const char *in, size_t len, char *out, size_t *out_len)
+size_t lq_text_normalize(const char *in, size_t len, char *out)
 {
-    size_t n = 0, w = 0;
+    size_t w = 0;
     int pending_space = 0;
 
-    if (lq_utf8_length(in, len, &n) != 0)
-        return LQ_EBADREQ;
     /* Writing never gets ahead of reading, so out may be in. */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
@@ -202,8 +165,7 @@ int lq_text_normalize(const char *in, size_t len, char *out, size_t *out_len)
         pending_space = 0;
         out[w++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
-    *out_len = w;
-    return 0;
+    return w;
 }
 
 /* The distinct texts of a rating set, each decoded once. */
@@ -262,9 +224,8 @@ static int decode_texts(text_table *t)
     if (!t->cp_start)
         return LQ_ENOMEM;
     for (uint32_t i = 0; i < t->k; i++) {
-        size_t n;
+        size_t n = lq_text_length(t->bytes[i], t->len[i]);
 
-        lq_utf8_length(t->bytes[i], t->len[i], &n); /* validated: cannot fail */
         t->cp_start[i] = total;
         total += n;
         longest = n > longest ? n : longest;
@@ -282,7 +243,7 @@ static int decode_texts(text_table *t)
 static int table_build(const lq_text_ratings *r, text_table *t)
 {
     const lq_text_rating **sorted = NULL;
-    size_t n = r->n ? r->n : 1, count;
+    size_t n = r->n ? r->n : 1;
     int rc = LQ_EBADREQ;
 
     memset(t, 0, sizeof(*t));
@@ -291,8 +252,7 @@ static int table_build(const lq_text_ratings *r, text_table *t)
     for (size_t i = 0; i < r->n; i++) {
         const lq_text_rating *x = &r->v[i];
 
-        if (x->unit >= r->n_units || x->annotator >= r->n_annotators || (!x->text && x->len) ||
-            lq_utf8_length(x->text, x->len, &count) != 0)
+        if (x->unit >= r->n_units || x->annotator >= r->n_annotators || (!x->text && x->len))
             return LQ_EBADREQ;
     }
     rc = LQ_ENOMEM;
@@ -336,6 +296,7 @@ static double table_distance(void *ctx, uint32_t a, uint32_t b)
 int lq_text_alpha(const lq_text_ratings *r, const lq_distance_alpha_options *o,
                   lq_alpha_result *out)
 {
+    lq_distance_alpha_options def;
     text_table t;
     lq_rating *v;
     lq_ratings lr;
@@ -352,6 +313,12 @@ int lq_text_alpha(const lq_text_ratings *r, const lq_distance_alpha_options *o,
         v[i] = (lq_rating){r->v[i].unit, r->v[i].annotator, t.id[i]};
     lr = (lq_ratings){
         .v = v, .n = r->n, .n_units = r->n_units, .n_annotators = r->n_annotators, .n_labels = t.k};
+    if (!o) {
+        lq_distance_alpha_options_default(&def);
+        def.max_exact_values = LQ_TEXT_ALPHA_EXACT_VALUES;
+        def.sample_pairs = LQ_TEXT_ALPHA_SAMPLE_PAIRS;
+        o = &def;
+    }
     rc = lq_distance_alpha(&lr, table_distance, &t, o, out);
     free(v);
     table_free(&t);
@@ -420,4 +387,61 @@ out:
     lq_unit_groups_free(&g);
     table_free(&t);
     return rc;
+}
+
+typedef struct pair_table {
+    text_table *t;
+} pair_table;
+
+static int pair_distance(const void *ctx, size_t i, size_t j, double *out)
+{
+    const pair_table *p = ctx;
+
+    *out = table_distance(p->t, p->t->id[i], p->t->id[j]);
+    return 0;
+}
+
+int lq_text_unit_distance(const lq_text_ratings *r, double *unit_mean)
+{
+    lq_unit_groups g = {0};
+    text_table t;
+    pair_table p = {&t};
+    double overall;
+    int rc;
+
+    if ((rc = table_build(r, &t)) != 0)
+        return rc;
+    rc = lq_unit_groups_build(r->v, r->n, sizeof(*r->v), offsetof(lq_text_rating, unit),
+                              offsetof(lq_text_rating, annotator), r->n_units, r->n_annotators,
+                              false, &g);
+    if (rc == 0) {
+        rc = lq_unit_groups_mean_pairs(&g, r->n_units, pair_distance, &p, unit_mean, &overall);
+        rc = rc == LQ_EBADREQ ? 0 : rc; /* no unit with a pair: every entry is -1 */
+    }
+    lq_unit_groups_free(&g);
+    table_free(&t);
+    return rc;
+}
+
+int lq_text_ratings_normalized(const lq_text_ratings *r, lq_text_ratings *out, void **storage)
+{
+    size_t bytes = 0, at;
+    lq_text_rating *v;
+    char *text;
+
+    for (size_t i = 0; i < r->n; i++)
+        bytes += r->v[i].len;
+    at = (r->n ? r->n : 1) * sizeof(*v);
+    if (!(*storage = malloc(at + bytes + 1)))
+        return LQ_ENOMEM;
+    v = *storage;
+    text = (char *)*storage + at;
+    for (size_t i = 0; i < r->n; i++) {
+        size_t len = r->v[i].len ? lq_text_normalize(r->v[i].text, r->v[i].len, text) : 0;
+
+        v[i] = (lq_text_rating){r->v[i].unit, r->v[i].annotator, text, len};
+        text += len;
+    }
+    *out = (lq_text_ratings){v, r->n, r->n_units, r->n_annotators};
+    return 0;
 }

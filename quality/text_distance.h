@@ -4,11 +4,14 @@
  * all the others. Pure computation, no I/O, deterministic.
  *
  * Strings are counted, not NUL-terminated: (pointer, length in bytes), and
- * must be valid UTF-8 (no overlong forms, surrogates or code points above
- * U+10FFFF); anything else is LQ_EBADREQ. Distances count code points, not
- * bytes, so "é" against "e" is one substitution whatever the encoding
- * length. No Unicode normalization (NFC) is applied: a precomposed "é" and
- * "e" + combining accent differ, as they do in Python's str. */
+ * are UTF-8 that the caller has checked (schema's lq_utf8_check: the
+ * daemon checks every text label on the way in, the offline CLI every
+ * cell). This library only decodes: it does not check, and on bytes that
+ * are not UTF-8 its results are deterministic and memory-safe but
+ * meaningless. Distances count code points, not bytes, so "é" against "e"
+ * is one substitution whatever the encoding length. No Unicode
+ * normalization (NFC) is applied: a precomposed "é" and "e" + combining
+ * accent differ, as they do in Python's str. */
 #ifndef LQ_TEXT_DISTANCE_H
 #define LQ_TEXT_DISTANCE_H
 
@@ -31,18 +34,17 @@ typedef struct lq_text_ratings {
     uint32_t n_annotators;
 } lq_text_ratings;
 
-/* Number of code points in s. Returns 0, or LQ_EBADREQ when s is not valid
- * UTF-8. */
-int lq_utf8_length(const char *s, size_t len, size_t *out);
+/* Number of code points in the UTF-8 text s. Cannot fail. */
+size_t lq_text_length(const char *s, size_t len);
 
 /* Levenshtein distance between a and b over code points (insert, delete,
  * substitute, each 1), in O(|a| |b|) time and O(min(|a|, |b|)) memory.
- * Returns 0, LQ_EBADREQ (invalid UTF-8) or LQ_ENOMEM. */
+ * Returns 0 or LQ_ENOMEM. */
 int lq_levenshtein(const char *a, size_t alen, const char *b, size_t blen, size_t *out);
 
 /* Levenshtein distance divided by the longer string's length in code
- * points, in [0, 1]; two empty strings are at distance 0. Returns 0,
- * LQ_EBADREQ (invalid UTF-8) or LQ_ENOMEM. */
+ * points, in [0, 1]; two empty strings are at distance 0. Returns 0 or
+ * LQ_ENOMEM. */
 int lq_text_distance(const char *a, size_t alen, const char *b, size_t blen, double *out);
 
 /* Normalizes in for comparison: trims ASCII whitespace (space, \t, \n, \v,
@@ -50,17 +52,30 @@ int lq_text_distance(const char *a, size_t alen, const char *b, size_t blen, dou
  * lowercases ASCII A-Z. Other characters, Unicode spaces and letters
  * included, are copied unchanged: full Unicode case folding needs tables
  * this library does not carry, and a predictable ASCII rule is better than
- * a partial Unicode one. Writes *out_len <= len bytes to out (not
- * NUL-terminated); out may be in. Returns 0, or LQ_EBADREQ when in is not
- * valid UTF-8 (then out is untouched). */
-int lq_text_normalize(const char *in, size_t len, char *out, size_t *out_len);
+ * a partial Unicode one. Writes at most len bytes to out (not
+ * NUL-terminated) and returns how many; out may be in. Cannot fail. */
+size_t lq_text_normalize(const char *in, size_t len, char *out);
+
+/* A copy of r whose texts are normalized (lq_text_normalize): out->v and
+ * the texts it points to live in one malloc'd block, *storage, which the
+ * caller frees once done with out. out->v[i] is r->v[i] normalized. Returns
+ * 0 or LQ_ENOMEM. */
+int lq_text_ratings_normalized(const lq_text_ratings *r, lq_text_ratings *out, void **storage);
+
+/* Text alpha computes D_e exactly over at most this many distinct texts
+ * (in pairable units): 523,776 edit distances. Beyond, D_e is the mean
+ * over LQ_TEXT_ALPHA_SAMPLE_PAIRS pairs of ratings drawn with a fixed seed
+ * (distance_alpha.h), whose standard error is below 7e-4: the exact sum
+ * would grow with the square of the answers, which are nearly all
+ * distinct. The only figure labelq estimates rather than computes. */
+#define LQ_TEXT_ALPHA_EXACT_VALUES 1024
+#define LQ_TEXT_ALPHA_SAMPLE_PAIRS 524288
 
 /* Krippendorff's alpha of the texts with delta = lq_text_distance, through
- * lq_distance_alpha (its options, NULL for defaults; the distinct texts are
- * its values, so with many distinct texts D_e is sampled, see
- * distance_alpha.h). Texts are compared as given: normalize them first if
+ * lq_distance_alpha over the distinct texts with options o; NULL is the
+ * defaults above. Texts are compared as given: normalize them first if
  * case and spacing should not count. Returns 0, LQ_EBADREQ (a rating out
- * of range, invalid UTF-8, alpha undefined) or LQ_ENOMEM. */
+ * of range, alpha undefined) or LQ_ENOMEM. */
 int lq_text_alpha(const lq_text_ratings *r, const lq_distance_alpha_options *o,
                   lq_alpha_result *out);
 
@@ -71,8 +86,12 @@ int lq_text_alpha(const lq_text_ratings *r, const lq_distance_alpha_options *o,
  * mean_distance[u] (may be NULL) its mean distance to the others, 0 for a
  * single rating, -1 for an unrated unit: a quality score, lower is better.
  * Costs m (m - 1) / 2 distances for a unit of m ratings (fewer with equal
- * texts). Returns 0, LQ_EBADREQ (a rating out of range, invalid UTF-8) or
- * LQ_ENOMEM. */
+ * texts). Returns 0, LQ_EBADREQ (a rating out of range) or LQ_ENOMEM. */
 int lq_text_medoid(const lq_text_ratings *r, size_t *medoid, double *mean_distance);
+
+/* Per unit, the mean lq_text_distance over the pairs of its ratings:
+ * unit_mean[u] (n_units entries), -1 for a unit with fewer than two.
+ * Returns 0, LQ_EBADREQ (a rating out of range) or LQ_ENOMEM. */
+int lq_text_unit_distance(const lq_text_ratings *r, double *unit_mean);
 
 #endif

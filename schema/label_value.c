@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "proto/error.h"
+#include "schema/label_index.h"
+#include "schema/typed_value.h"
 
 const char *lq_label_type_name(Labelq__LabelType t)
 {
@@ -20,6 +22,16 @@ const char *lq_label_type_name(Labelq__LabelType t)
     case LABELQ__LABEL_TYPE__BOXES: return "boxes";
     default: return "single";
     }
+}
+
+int lq_label_type_parse(const char *name, Labelq__LabelType *out)
+{
+    for (int t = LABELQ__LABEL_TYPE__SINGLE; t <= LABELQ__LABEL_TYPE__BOXES; t++)
+        if (strcmp(name, lq_label_type_name((Labelq__LabelType)t)) == 0) {
+            *out = (Labelq__LabelType)t;
+            return 0;
+        }
+    return LQ_EBADREQ;
 }
 
 bool lq_label_indexed(const Labelq__ProjectConfig *cfg)
@@ -96,37 +108,6 @@ int lq_label_schema_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen)
     return 0;
 }
 
-static int label_index(const Labelq__ProjectConfig *cfg, const char *s)
-{
-    for (size_t i = 0; i < cfg->n_labels; i++)
-        if (strcmp(cfg->labels[i], s) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* Length of the valid UTF-8 text s, or -1 at the first bad byte. */
-static long utf8_check(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    long n = 0;
-    while (*p) {
-        unsigned c = *p, len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                                            : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0 || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
-            return -1;
-        for (unsigned i = 1; i < len; i++)
-            if ((p[i] & 0xc0) != 0x80)
-                return -1;
-        /* Overlong 3- and 4-byte forms and UTF-16 surrogates. */
-        if ((len == 3 && c == 0xe0 && p[1] < 0xa0) || (len == 3 && c == 0xed && p[1] > 0x9f) ||
-            (len == 4 && c == 0xf0 && p[1] < 0x90) || (len == 4 && c == 0xf4 && p[1] > 0x8f))
-            return -1;
-        p += len;
-        n += len;
-    }
-    return n;
-}
-
 static int dup_out(const char *s, char **out, char *err, size_t errlen)
 {
     *out = strdup(s);
@@ -137,251 +118,52 @@ static int dup_out(const char *s, char **out, char *err, size_t errlen)
     return 0;
 }
 
-static int json_out(json_t *v, char **out, char *err, size_t errlen)
+/* A write's result: out of memory is the only failure. */
+static int written(int rc, char *err, size_t errlen)
 {
-    *out = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    json_decref(v);
-    if (!*out) {
+    if (rc < 0)
         snprintf(err, errlen, "out of memory");
-        return LQ_ENOMEM;
-    }
-    return 0;
-}
-
-static json_t *parse_array(const char *value, const char *what, char *err, size_t errlen)
-{
-    json_error_t jerr;
-    json_t *v = json_loads(value, JSON_REJECT_DUPLICATES, &jerr);
-    if (!v) {
-        fail(err, errlen, "a %s label is a JSON array; this is not JSON (column %d: %s)", what,
-             jerr.column, jerr.text);
-        return NULL;
-    }
-    if (!json_is_array(v)) {
-        json_decref(v);
-        fail(err, errlen, "a %s label is a JSON array", what);
-        return NULL;
-    }
-    if (json_array_size(v) > LQ_MAX_SPANS) {
-        json_decref(v);
-        fail(err, errlen, "a %s label has at most %d entries", what, LQ_MAX_SPANS);
-        return NULL;
-    }
-    return v;
-}
-
-static int multi(const Labelq__ProjectConfig *cfg, const char *value, char **out, char *err,
-                 size_t errlen)
-{
-    json_t *v = parse_array(value, "multi-label", err, errlen);
-    if (!v)
-        return LQ_EBADREQ;
-    uint64_t set = 0;
-    size_t i;
-    json_t *e;
-    json_array_foreach(v, i, e) {
-        int k = json_is_string(e) ? label_index(cfg, json_string_value(e)) : -1;
-        if (k < 0) {
-            /* The message first: e dies with v. */
-            if (json_is_string(e))
-                fail(err, errlen, "'%.64s' is not one of the project's labels",
-                     json_string_value(e));
-            else
-                fail(err, errlen, "entry %zu of the label set is not a string", i + 1);
-            json_decref(v);
-            return LQ_EBADREQ;
-        }
-        if (set >> k & 1) {
-            json_decref(v);
-            return fail(err, errlen, "'%s' appears twice in the label set", cfg->labels[k]);
-        }
-        set |= (uint64_t)1 << k;
-    }
-    json_decref(v);
-    json_t *c = json_array();
-    for (size_t k = 0; c && k < cfg->n_labels; k++)
-        if (set >> k & 1)
-            json_array_append_new(c, json_string(cfg->labels[k]));
-    return json_out(c, out, err, errlen);
-}
-
-static int numeric(const Labelq__ProjectConfig *cfg, const char *value, char **out, char *err,
-                   size_t errlen)
-{
-    char *end;
-    double x = strtod(value, &end);
-    if (!value[0] || *end || !isfinite(x) || strchr(" \t\n", value[0]))
-        return fail(err, errlen, "'%.64s' is not a number", value);
-    if (x < cfg->number_min || x > cfg->number_max)
-        return fail(err, errlen, "%g is outside the project's range %g..%g", x, cfg->number_min,
-                    cfg->number_max);
-    char buf[40];
-    /* The shortest text that reads back as the same double. */
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof(buf), "%.*g", prec, x);
-        if (strtod(buf, NULL) == x)
-            break;
-    }
-    /* Whole numbers as such ("100", not "1e+02"), as people write them. */
-    if (strchr(buf, 'e') && x == floor(x) && fabs(x) < 1e15)
-        snprintf(buf, sizeof(buf), "%.0f", x);
-    if (strcmp(buf, "-0") == 0)
-        strcpy(buf, "0");
-    return dup_out(buf, out, err, errlen);
-}
-
-static bool get_number(const json_t *o, const char *key, double *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_number(v))
-        return false;
-    *out = json_number_value(v);
-    return isfinite(*out);
-}
-
-typedef struct span {
-    json_int_t start, end;
-    int label;
-} span;
-
-static int span_cmp(const void *a, const void *b)
-{
-    const span *x = a, *y = b;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    return (x->end > y->end) - (x->end < y->end);
-}
-
-static bool char_boundary(const char *text, json_int_t at)
-{
-    return ((unsigned char)text[at] & 0xc0) != 0x80;
-}
-
-static int spans(const Labelq__ProjectConfig *cfg, const char *value, const char *text,
-                 char **out, char *err, size_t errlen)
-{
-    if (!text)
-        return fail(err, errlen, "the item has no text field '%s' to put spans on", cfg->field);
-    json_t *v = parse_array(value, "spans", err, errlen);
-    if (!v)
-        return LQ_EBADREQ;
-    size_t n = json_array_size(v), i;
-    json_int_t len = (json_int_t)strlen(text);
-    span *s = calloc(n ? n : 1, sizeof(*s));
-    if (!s) {
-        json_decref(v);
-        return fail(err, errlen, "out of memory");
-    }
-    int rc = 0;
-    json_t *e;
-    json_array_foreach(v, i, e) {
-        json_t *st = json_object_get(e, "start"), *en = json_object_get(e, "end"),
-               *lb = json_object_get(e, "label");
-        if (!json_is_object(e) || !json_is_integer(st) || !json_is_integer(en) ||
-            !json_is_string(lb)) {
-            rc = fail(err, errlen, "span %zu must be {\"start\": N, \"end\": N, \"label\": L}", i + 1);
-            break;
-        }
-        s[i] = (span){json_integer_value(st), json_integer_value(en),
-                      label_index(cfg, json_string_value(lb))};
-        if (s[i].label < 0) {
-            rc = fail(err, errlen, "span %zu: '%.64s' is not one of the project's labels", i + 1,
-                      json_string_value(lb));
-            break;
-        }
-        if (s[i].start < 0 || s[i].end <= s[i].start || s[i].end > len) {
-            rc = fail(err, errlen,
-                      "span %zu: start %lld, end %lld must satisfy 0 <= start < end <= %lld "
-                      "(the text's length in bytes)",
-                      i + 1, (long long)s[i].start, (long long)s[i].end, (long long)len);
-            break;
-        }
-        if (!char_boundary(text, s[i].start) || (s[i].end < len && !char_boundary(text, s[i].end))) {
-            rc = fail(err, errlen, "span %zu: %lld..%lld cuts a UTF-8 character", i + 1,
-                      (long long)s[i].start, (long long)s[i].end);
-            break;
-        }
-    }
-    json_decref(v);
-    if (rc == 0) {
-        qsort(s, n, sizeof(*s), span_cmp);
-        for (i = 1; i < n && rc == 0; i++)
-            if (s[i].start < s[i - 1].end)
-                rc = fail(err, errlen, "spans %lld..%lld and %lld..%lld overlap",
-                          (long long)s[i - 1].start, (long long)s[i - 1].end,
-                          (long long)s[i].start, (long long)s[i].end);
-    }
-    json_t *c = rc == 0 ? json_array() : NULL;
-    for (i = 0; c && i < n; i++)
-        json_array_append_new(c, json_pack("{s:I, s:I, s:s}", "start", s[i].start, "end",
-                                           s[i].end, "label", cfg->labels[s[i].label]));
-    free(s);
-    if (rc)
-        return rc;
-    return json_out(c, out, err, errlen);
-}
-
-static int boxes(const Labelq__ProjectConfig *cfg, const char *value, char **out, char *err,
-                 size_t errlen)
-{
-    json_t *v = parse_array(value, "boxes", err, errlen);
-    if (!v)
-        return LQ_EBADREQ;
-    json_t *c = json_array();
-    size_t i;
-    json_t *e;
-    int rc = c ? 0 : LQ_ENOMEM;
-    json_array_foreach(v, i, e) {
-        double x, y, w, h;
-        json_t *lb = json_object_get(e, "label");
-        int k = json_is_string(lb) ? label_index(cfg, json_string_value(lb)) : -1;
-        if (!json_is_object(e) || !get_number(e, "x", &x) || !get_number(e, "y", &y) ||
-            !get_number(e, "w", &w) || !get_number(e, "h", &h) || !json_is_string(lb)) {
-            rc = fail(err, errlen,
-                      "box %zu must be {\"x\": X, \"y\": Y, \"w\": W, \"h\": H, \"label\": L} "
-                      "with finite numbers", i + 1);
-            break;
-        }
-        if (k < 0) {
-            rc = fail(err, errlen, "box %zu: '%.64s' is not one of the project's labels", i + 1,
-                      json_string_value(lb));
-            break;
-        }
-        if (x < 0 || y < 0 || w <= 0 || h <= 0) {
-            rc = fail(err, errlen, "box %zu: x and y must be >= 0, w and h > 0", i + 1);
-            break;
-        }
-        json_array_append_new(c, json_pack("{s:f, s:f, s:f, s:f, s:s}", "x", x, "y", y, "w", w,
-                                           "h", h, "label", cfg->labels[k]));
-    }
-    json_decref(v);
-    if (rc) {
-        json_decref(c);
-        return rc == LQ_ENOMEM ? fail(err, errlen, "out of memory") : rc;
-    }
-    return json_out(c, out, err, errlen);
+    return rc;
 }
 
 int lq_label_canonical(const Labelq__ProjectConfig *cfg, const char *value, const char *text,
                        char **out, char *err, size_t errlen)
 {
+    uint64_t set;
+    double x;
+    lq_span *spans;
+    lq_box *boxes;
+    size_t n;
+    int rc;
+
     *out = NULL;
     switch (cfg->type) {
-    case LABELQ__LABEL_TYPE__MULTI: return multi(cfg, value, out, err, errlen);
-    case LABELQ__LABEL_TYPE__NUMERIC: return numeric(cfg, value, out, err, errlen);
-    case LABELQ__LABEL_TYPE__SPANS: return spans(cfg, value, text, out, err, errlen);
-    case LABELQ__LABEL_TYPE__BOXES: return boxes(cfg, value, out, err, errlen);
-    case LABELQ__LABEL_TYPE__TEXT: {
-        long n = utf8_check(value);
-        if (n < 0)
-            return fail(err, errlen, "a text label must be valid UTF-8");
-        if ((unsigned long)n > cfg->max_text_bytes)
-            return fail(err, errlen, "the text is %ld bytes; the project takes at most %u", n,
-                        cfg->max_text_bytes);
+    case LABELQ__LABEL_TYPE__MULTI:
+        if ((rc = lq_value_set(cfg, value, &set, err, errlen)) < 0)
+            return rc;
+        return written(lq_value_of_set(cfg, set, out), err, errlen);
+    case LABELQ__LABEL_TYPE__NUMERIC:
+        if ((rc = lq_value_number(cfg, value, &x, err, errlen)) < 0)
+            return rc;
+        return written(lq_value_of_number(x, out), err, errlen);
+    case LABELQ__LABEL_TYPE__SPANS:
+        if ((rc = lq_value_spans(cfg, value, text, &spans, &n, err, errlen)) < 0)
+            return rc;
+        rc = written(lq_value_of_spans(cfg, spans, n, out), err, errlen);
+        free(spans);
+        return rc;
+    case LABELQ__LABEL_TYPE__BOXES:
+        if ((rc = lq_value_boxes(cfg, value, &boxes, &n, err, errlen)) < 0)
+            return rc;
+        rc = written(lq_value_of_boxes(cfg, boxes, n, out), err, errlen);
+        free(boxes);
+        return rc;
+    case LABELQ__LABEL_TYPE__TEXT:
+        if ((rc = lq_value_text(cfg, value, err, errlen)) < 0)
+            return rc;
         return dup_out(value, out, err, errlen);
-    }
     default:
-        if (label_index(cfg, value) < 0)
+        if (lq_label_index(cfg->labels, cfg->n_labels, value) < 0)
             return fail(err, errlen, "'%.64s' is not a label of project %s", value, cfg->name);
         return dup_out(value, out, err, errlen);
     }
@@ -398,4 +180,16 @@ int lq_label_item_check(const Labelq__ProjectConfig *cfg, const json_t *data, ch
                                  "label)",
                     cfg->field, cfg->type == LABELQ__LABEL_TYPE__SPANS ? "text" : "image URL");
     return 0;
+}
+
+int lq_label_item_text(const Labelq__ProjectConfig *cfg, const char *data_json, char **out)
+{
+    json_t *data = data_json ? json_loads(data_json, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *f = json_is_object(data) ? json_object_get(data, cfg->field) : NULL;
+    int rc = 0;
+    *out = NULL;
+    if (json_is_string(f) && !(*out = strdup(json_string_value(f))))
+        rc = LQ_ENOMEM;
+    json_decref(data);
+    return rc;
 }

@@ -48,7 +48,16 @@ int lq_label_canonical(const Labelq__ProjectConfig *cfg, const char *value, cons
 int lq_label_item_check(const Labelq__ProjectConfig *cfg, const json_t *data, char *err,
                         size_t errlen);
 
+/* The text an item's SPANS values index: data[cfg->field] of data_json (an
+ * item's data as JSON text), copied into *out (malloc'd), or NULL when the
+ * data is not an object with a string there. Returns 0 or LQ_ENOMEM. */
+int lq_label_item_text(const Labelq__ProjectConfig *cfg, const char *data_json, char **out);
+
 /* The type's name as the CLI spells it ("single", "multi", ...). */
 const char *lq_label_type_name(Labelq__LabelType t);
+
+/* The type named name, as lq_label_type_name spells it. Returns 0 or
+ * LQ_EBADREQ. */
+int lq_label_type_parse(const char *name, Labelq__LabelType *out);
 
 #endif

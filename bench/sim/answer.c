@@ -1,8 +1,9 @@
 /* Typed answers of simulated annotators; see bench_answer.h. Each type
  * has three steps: read the truth (false when it does not fit the
- * project), make a mistake from it, and draw a random answer; the truth
- * and a mistake are written by the same function, so "correct" is a
- * comparison of two texts. */
+ * project), make a mistake from it, and draw a random answer. The truth is
+ * read and every answer written by lq_schema (schema/typed_value.h), as
+ * labelqd reads and stores them, so "correct" is a comparison of two
+ * canonical texts. */
 #include "bench/sim/answer.h"
 
 #include <math.h>
@@ -14,6 +15,9 @@
 #include <jansson.h>
 
 #include "quality/spans.h"
+#include "schema/label_index.h"
+#include "schema/label_value.h"
+#include "schema/typed_value.h"
 
 #define DEFAULT_IMAGE_W 640.0
 #define DEFAULT_IMAGE_H 480.0
@@ -26,17 +30,10 @@
 #define MAX_RANDOM_WORDS 6 /* words in a random text answer */
 #define MIN_BOX_SIZE 1.0
 #define TWO_PI 6.283185307179586
+#define ERR_MAX 256 /* a refused truth's reason, which nobody reads */
 
 static const char *const words[] = {"the", "red", "box",  "is",  "on",  "a",   "table", "near",
                                     "two", "old", "cats", "and", "one", "dog", "sleeps"};
-
-static int label_index(const Labelq__ProjectConfig *cfg, const char *s)
-{
-    for (size_t i = 0; i < cfg->n_labels; i++)
-        if (strcmp(cfg->labels[i], s) == 0)
-            return (int)i;
-    return -1;
-}
 
 /* A standard normal draw (Box-Muller). */
 static double gauss(bench_rng *rng)
@@ -45,43 +42,18 @@ static double gauss(bench_rng *rng)
     return sqrt(-2.0 * log(1.0 - u)) * cos(TWO_PI * v);
 }
 
-/* Compact JSON text of v, which it drops; NULL without memory. */
-static char *dump(json_t *v)
-{
-    char *s =
-        v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
-    json_decref(v);
-    return s;
-}
-
 /* ---- multi: a bitmask over the schema's labels ---- */
 
 static bool multi_truth(const Labelq__ProjectConfig *cfg, const char *truth, uint64_t *set)
 {
-    json_t *v = json_loads(truth, 0, NULL), *e;
-    size_t i;
-    bool ok = json_is_array(v);
-    *set = 0;
-    json_array_foreach(v, i, e)
-    {
-        int k = json_is_string(e) ? label_index(cfg, json_string_value(e)) : -1;
-        if (k < 0 || k >= 64) {
-            ok = false;
-            break;
-        }
-        *set |= (uint64_t)1 << k;
-    }
-    json_decref(v);
-    return ok;
+    char err[ERR_MAX];
+    return lq_value_set(cfg, truth, set, err, sizeof err) == 0;
 }
 
 static char *multi_text(const Labelq__ProjectConfig *cfg, uint64_t set)
 {
-    json_t *a = json_array();
-    for (size_t k = 0; a && k < cfg->n_labels && k < 64; k++)
-        if (set >> k & 1)
-            json_array_append_new(a, json_string(cfg->labels[k]));
-    return dump(a);
+    char *out;
+    return lq_value_of_set(cfg, set, &out) == 0 ? out : NULL;
 }
 
 static int multi(const Labelq__ProjectConfig *cfg, const char *truth, double accuracy,
@@ -109,7 +81,7 @@ static int multi(const Labelq__ProjectConfig *cfg, const char *truth, double acc
 static int ordinal(const Labelq__ProjectConfig *cfg, const char *truth, double accuracy,
                    bench_rng *rng, bench_answer *out)
 {
-    int k = truth ? label_index(cfg, truth) : -1, pick;
+    int k = truth ? lq_label_index(cfg->labels, cfg->n_labels, truth) : -1, pick;
     out->judged = k >= 0;
     if (!out->judged) {
         pick = (int)bench_rng_below(rng, cfg->n_labels);
@@ -126,33 +98,27 @@ static int ordinal(const Labelq__ProjectConfig *cfg, const char *truth, double a
 
 /* ---- numeric ---- */
 
-/* x (inside the range) as short text that still lies inside the range. */
-static char *number_text(const Labelq__ProjectConfig *cfg, double x)
+/* x (inside the range) as the project stores it. */
+static char *number_text(double x)
 {
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.6g", x);
-    double back = strtod(buf, NULL);
-    if (back < cfg->number_min || back > cfg->number_max)
-        snprintf(buf, sizeof buf, "%.17g", x);
-    return strdup(buf);
+    char *out;
+    return lq_value_of_number(x, &out) == 0 ? out : NULL;
 }
 
 static int numeric(const Labelq__ProjectConfig *cfg, const char *truth, double accuracy,
                    bench_rng *rng, bench_answer *out)
 {
     double lo = cfg->number_min, hi = cfg->number_max, x = 0;
-    char *end = NULL;
-    if (truth)
-        x = strtod(truth, &end);
-    out->judged = truth && end != truth && *end == '\0' && isfinite(x) && x >= lo && x <= hi;
-    char *right = out->judged ? number_text(cfg, x) : NULL;
+    char err[ERR_MAX];
+    out->judged = truth && lq_value_number(cfg, truth, &x, err, sizeof err) == 0;
+    char *right = out->judged ? number_text(x) : NULL;
     if (out->judged && !right)
         return LQ_ENOMEM;
     if (!out->judged)
         x = lo + (hi - lo) * bench_rng_unit(rng);
     else if (bench_rng_unit(rng) >= accuracy)
         x = fmin(hi, fmax(lo, x + gauss(rng) * NUMERIC_NOISE * (hi - lo)));
-    out->label = number_text(cfg, x);
+    out->label = number_text(x);
     out->correct = out->judged && out->label && strcmp(out->label, right) == 0;
     free(right);
     return out->label ? 0 : LQ_ENOMEM;
@@ -244,62 +210,31 @@ typedef struct span {
     int label;
 } span;
 
-static int span_cmp(const void *a, const void *b)
+/* Reads truth (a spans value of text) into *s (room for two more, for a
+ * mistake); false when the project would not take it. */
+static bool spans_truth(const Labelq__ProjectConfig *cfg, const char *truth, const char *text,
+                        span **s, size_t *n)
 {
-    const span *x = a, *y = b;
-    return (x->start > y->start) - (x->start < y->start);
+    lq_span *read = NULL;
+    char err[ERR_MAX];
+    bool ok = lq_value_spans(cfg, truth, text, &read, n, err, sizeof err) == 0;
+    *s = ok ? calloc(*n + 2, sizeof(**s)) : NULL;
+    for (size_t i = 0; *s && i < *n; i++)
+        (*s)[i] = (span){read[i].start, read[i].end, (int)read[i].label};
+    free(read);
+    return ok && *s;
 }
 
-/* The item's text to place spans on, or NULL. The string lives in *data. */
-static const char *field_text(const Labelq__ProjectConfig *cfg, const char *data_json,
-                              json_t **data)
+static char *spans_text(const Labelq__ProjectConfig *cfg, const span *s, size_t n)
 {
-    *data = data_json ? json_loads(data_json, JSON_DECODE_ANY, NULL) : NULL;
-    json_t *f = json_is_object(*data) ? json_object_get(*data, cfg->field) : NULL;
-    return json_is_string(f) ? json_string_value(f) : NULL;
-}
-
-/* Parses truth into s (room for n_max); false if it does not fit. */
-static bool spans_truth(const Labelq__ProjectConfig *cfg, const char *truth, size_t len, span **s,
-                        size_t *n)
-{
-    json_t *v = json_loads(truth, 0, NULL), *e;
-    size_t i;
-    bool ok = json_is_array(v);
-    *n = 0;
-    *s = calloc(json_array_size(v) + 2, sizeof(**s));
-    ok = ok && *s;
-    json_array_foreach(v, i, e)
-    {
-        json_t *st = json_object_get(e, "start"), *en = json_object_get(e, "end"),
-               *lb = json_object_get(e, "label");
-        int k = json_is_string(lb) ? label_index(cfg, json_string_value(lb)) : -1;
-        if (!ok || !json_is_integer(st) || !json_is_integer(en) || k < 0 ||
-            json_integer_value(st) < 0 || json_integer_value(en) <= json_integer_value(st) ||
-            (size_t)json_integer_value(en) > len) {
-            ok = false;
-            break;
-        }
-        (*s)[(*n)++] = (span){(size_t)json_integer_value(st), (size_t)json_integer_value(en), k};
-    }
-    json_decref(v);
-    if (ok) {
-        qsort(*s, *n, sizeof(**s), span_cmp);
-        for (i = 1; i < *n && ok; i++)
-            ok = (*s)[i].start >= (*s)[i - 1].end;
-    }
-    return ok;
-}
-
-static char *spans_text(const Labelq__ProjectConfig *cfg, span *s, size_t n)
-{
-    qsort(s, n, sizeof(*s), span_cmp);
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++)
-        json_array_append_new(a,
-                              json_pack("{s:I, s:I, s:s}", "start", (json_int_t)s[i].start, "end",
-                                        (json_int_t)s[i].end, "label", cfg->labels[s[i].label]));
-    return dump(a);
+    lq_span *v = malloc((n ? n : 1) * sizeof(*v));
+    char *out = NULL;
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = (lq_span){s[i].start, s[i].end, (uint32_t)s[i].label};
+    if (v && lq_value_of_spans(cfg, v, n, &out) < 0)
+        out = NULL;
+    free(v);
+    return out;
 }
 
 /* Whether [start, end) overlaps a span of s other than skip. */
@@ -390,8 +325,9 @@ static void spans_mistake(const Labelq__ProjectConfig *cfg, const lq_token *tok,
 static int spans(const Labelq__ProjectConfig *cfg, const char *truth, const char *data_json,
                  double accuracy, bench_rng *rng, bench_answer *out)
 {
-    json_t *data;
-    const char *txt = field_text(cfg, data_json, &data);
+    char *txt = NULL;
+    if (lq_label_item_text(cfg, data_json, &txt) < 0)
+        return LQ_ENOMEM;
     size_t len = txt ? strlen(txt) : 0, n = 0;
     size_t n_tok = txt ? lq_tokenize(txt, len, NULL) : 0;
     lq_token *tok = malloc((n_tok ? n_tok : 1) * sizeof(*tok));
@@ -400,7 +336,7 @@ static int spans(const Labelq__ProjectConfig *cfg, const char *truth, const char
     int rc = tok ? 0 : LQ_ENOMEM;
     if (rc == 0 && txt)
         lq_tokenize(txt, len, tok);
-    out->judged = rc == 0 && truth && txt && spans_truth(cfg, truth, len, &s, &n);
+    out->judged = rc == 0 && truth && txt && spans_truth(cfg, truth, txt, &s, &n);
     if (out->judged && !(right = spans_text(cfg, s, n)))
         rc = LQ_ENOMEM;
     if (rc == 0 && !out->judged) {
@@ -420,7 +356,7 @@ static int spans(const Labelq__ProjectConfig *cfg, const char *truth, const char
     free(right);
     free(s);
     free(tok);
-    json_decref(data);
+    free(txt);
     return rc;
 }
 
@@ -438,39 +374,30 @@ static bool get_number(const json_t *o, const char *key, double *out)
     return isfinite(*out);
 }
 
+/* Reads truth into *b (room for one more, for a mistake); false when the
+ * project would not take it. */
 static bool boxes_truth(const Labelq__ProjectConfig *cfg, const char *truth, box **b, size_t *n)
 {
-    json_t *v = json_loads(truth, 0, NULL), *e;
-    size_t i;
-    bool ok = json_is_array(v);
-    *n = 0;
-    *b = calloc(json_array_size(v) + 2, sizeof(**b));
-    ok = ok && *b;
-    json_array_foreach(v, i, e)
-    {
-        box c;
-        json_t *lb = json_object_get(e, "label");
-        c.label = json_is_string(lb) ? label_index(cfg, json_string_value(lb)) : -1;
-        if (!ok || !get_number(e, "x", &c.x) || !get_number(e, "y", &c.y) ||
-            !get_number(e, "w", &c.w) || !get_number(e, "h", &c.h) || c.label < 0 || c.x < 0 ||
-            c.y < 0 || c.w <= 0 || c.h <= 0) {
-            ok = false;
-            break;
-        }
-        (*b)[(*n)++] = c;
-    }
-    json_decref(v);
-    return ok;
+    lq_box *read = NULL;
+    char err[ERR_MAX];
+    bool ok = lq_value_boxes(cfg, truth, &read, n, err, sizeof err) == 0;
+    *b = ok ? calloc(*n + 2, sizeof(**b)) : NULL;
+    for (size_t i = 0; *b && i < *n; i++)
+        (*b)[i] = (box){read[i].x, read[i].y, read[i].w, read[i].h, (int)read[i].label};
+    free(read);
+    return ok && *b;
 }
 
 static char *boxes_text(const Labelq__ProjectConfig *cfg, const box *b, size_t n)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++)
-        json_array_append_new(a,
-                              json_pack("{s:f, s:f, s:f, s:f, s:s}", "x", b[i].x, "y", b[i].y, "w",
-                                        b[i].w, "h", b[i].h, "label", cfg->labels[b[i].label]));
-    return dump(a);
+    lq_box *v = malloc((n ? n : 1) * sizeof(*v));
+    char *out = NULL;
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = (lq_box){b[i].x, b[i].y, b[i].w, b[i].h, (uint32_t)b[i].label};
+    if (v && lq_value_of_boxes(cfg, v, n, &out) < 0)
+        out = NULL;
+    free(v);
+    return out;
 }
 
 /* Rounded to a tenth of a pixel, as a person's tool would report it. */

@@ -9,6 +9,7 @@
 #include "bench/sim/acklog.h"
 #include "bench/sim/answer.h"
 #include "bench/kit/clock.h"
+#include "schema/label_index.h"
 
 /* An empty lease long-polls this long, so a stop is noticed soon after. */
 #define LEASE_WAIT_MS 500
@@ -112,11 +113,7 @@ static bool reconnect(bench_worker *w)
 
 static bool is_label(const bench_run *run, const char *value)
 {
-    for (size_t i = 0; i < run->n_labels; i++) {
-        if (strcmp(run->labels[i], value) == 0)
-            return true;
-    }
-    return false;
+    return lq_label_index(run->labels, run->n_labels, value) >= 0;
 }
 
 /* A uniformly random label other than truth (truth itself when it is the
@@ -125,13 +122,10 @@ static const char *wrong_label(bench_worker *w, const char *truth)
 {
     const bench_run *run = w->run;
     size_t k = bench_rng_below(&w->rng, run->n_labels - 1 ? run->n_labels - 1 : 1);
-    for (size_t i = 0; i < run->n_labels; i++) {
-        if (strcmp(run->labels[i], truth) == 0)
-            continue;
-        if (k-- == 0)
-            return run->labels[i];
-    }
-    return truth;
+    int t = lq_label_index(run->labels, run->n_labels, truth);
+    if (t >= 0 && k >= (size_t)t)
+        k++; /* the k-th label other than truth */
+    return k < run->n_labels ? run->labels[k] : truth;
 }
 
 /* This annotator's answer for the item; *truth is its true label, or NULL

@@ -3,17 +3,17 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "client/annotate/edit.h"
 #include "client/annotate/spans.h"
 #include "proto/error.h"
+#include "schema/label_index.h"
+#include "schema/typed_value.h"
 
 #define KEY_CTRL_C 0x03
 #define KEY_CTRL_D 0x04
@@ -145,7 +145,7 @@ int answer_start(answer *a, const char *data_json, char *err, size_t errlen)
 {
     answer_clear(a);
     if (a->type == LABELQ__LABEL_TYPE__SPANS)
-        return spans_load(&a->spans, data_json, a->cfg->field, err, errlen);
+        return spans_load(&a->spans, data_json, a->cfg, err, errlen);
     return 0;
 }
 
@@ -196,13 +196,11 @@ static bool find_choice(const answer *a, const char *s, size_t *k)
         *k = (size_t)v - 1;
         return true;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(a->cfg->labels[i], s) == 0) {
-            *k = i;
-            return true;
-        }
-    }
-    return false;
+    int i = lq_label_index(a->cfg->labels, n, s);
+    if (i < 0)
+        return false;
+    *k = (size_t)i;
+    return true;
 }
 
 static int choose(answer *a, const char *s, answer_result *r)
@@ -217,15 +215,13 @@ static int choose(answer *a, const char *s, answer_result *r)
 
 static int multi_value(answer *a, answer_result *r)
 {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < a->cfg->n_labels; i++) {
-        if (a->on[i] && json_array_append_new(arr, json_string(a->cfg->labels[i])) < 0) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    char *v = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-    json_decref(arr);
+    uint64_t set = 0;
+    char *v = NULL;
+    for (size_t i = 0; i < a->cfg->n_labels && i < 64; i++)
+        if (a->on[i])
+            set |= (uint64_t)1 << i;
+    if (lq_value_of_set(a->cfg, set, &v) < 0)
+        return LQ_ENOMEM;
     return submit_value(a, v, r);
 }
 
@@ -235,55 +231,37 @@ static void toggle(answer *a, size_t k, answer_result *r)
     say(r, ANSWER_CHANGED, "%s %s", a->cfg->labels[k], a->on[k] ? "on" : "off");
 }
 
-/* The shortest text that reads back as x, as the server stores it. */
-static char *number_text(double x)
-{
-    char buf[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x)
-            break;
-    }
-    if (strchr(buf, 'e') && x == floor(x) && fabs(x) < 1e15)
-        snprintf(buf, sizeof buf, "%.0f", x);
-    if (strcmp(buf, "-0") == 0)
-        strcpy(buf, "0");
-    return strdup(buf);
-}
-
-/* Checks s as an answer in the project's range; refuses it locally with a
- * message when it is not one. */
+/* Checks s as the project's schema does (lq_schema); refuses it locally
+ * with the schema's reason when the server would. */
 static int numeric(answer *a, const char *s, answer_result *r)
 {
-    char *end;
-    double x = strtod(s, &end);
+    double x;
+    char *v = NULL;
     if (!s[0]) {
         say(r, ANSWER_INVALID, "type a number from %g to %g", a->cfg->number_min,
             a->cfg->number_max);
         return 0;
     }
-    if (*end || !isfinite(x) || isspace((unsigned char)s[0])) {
-        say(r, ANSWER_INVALID, "'%.40s' is not a number", s);
+    if (lq_value_number(a->cfg, s, &x, r->message, sizeof r->message) < 0) {
+        r->kind = ANSWER_INVALID;
         return 0;
     }
-    if (x < a->cfg->number_min || x > a->cfg->number_max) {
-        say(r, ANSWER_INVALID, "%s is outside %g..%g", s, a->cfg->number_min, a->cfg->number_max);
-        return 0;
-    }
-    return submit_value(a, number_text(x), r);
+    if (lq_value_of_number(x, &v) < 0)
+        return LQ_ENOMEM;
+    return submit_value(a, v, r);
 }
 
 static int text(answer *a, const char *s, answer_result *r)
 {
-    size_t len = strlen(s);
-    if (len == 0)
+    Labelq__ProjectConfig cfg = *a->cfg;
+    cfg.max_text_bytes = (uint32_t)text_max(a);
+    if (!s[0])
         say(r, ANSWER_INVALID, "type the answer first (%s skips)",
             a->tty ? "Ctrl-S" : "a line of Ctrl-S");
     else if (!edit_valid_text(s))
         say(r, ANSWER_INVALID, "the answer must be UTF-8 text without control characters");
-    else if (len > text_max(a))
-        say(r, ANSWER_INVALID, "the answer is %zu bytes; this project takes at most %zu", len,
-            text_max(a));
+    else if (lq_value_text(&cfg, s, r->message, sizeof r->message) < 0)
+        r->kind = ANSWER_INVALID;
     else
         return submit_value(a, strdup(s), r);
     return 0;
@@ -293,7 +271,7 @@ static int spans_line(answer *a, const char *s, answer_result *r)
 {
     char *const *labels = a->cfg->labels;
     if (!s[0])
-        return submit_value(a, spans_json(&a->spans, labels), r);
+        return submit_value(a, spans_json(&a->spans, a->cfg), r);
     if (strcmp(s, "u") == 0 || strcmp(s, "U") == 0) {
         if (spans_undo(&a->spans, labels, r->message, sizeof r->message))
             r->kind = ANSWER_CHANGED;

@@ -1,7 +1,7 @@
 /* One answer in labelq-annotate, by project type: what the annotator's keys
  * (on a terminal) or lines (on a pipe) mean, the label value they build,
- * and what to show meanwhile. The value is what daemon/label_value.c takes
- * for the type, in its canonical form:
+ * and what to show meanwhile. The value is a label value of the type,
+ * written and checked by lq_schema (schema/typed_value.h) as labelqd does:
  *   single, ordinal  a label (a step)      keys 1-9; with more than 9: the
  *                                           number and Enter
  *   multi            ["a","c"] (schema order)  keys toggle, Enter submits

@@ -3,8 +3,10 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "proto/error.h"
+#include "schema/utf8.h"
 
 int edit_init(line_edit *e, size_t max)
 {
@@ -21,20 +23,6 @@ void edit_free(line_edit *e)
 {
     free(e->buf);
     e->buf = NULL;
-}
-
-/* Bytes in the UTF-8 sequence led by b, or 0 when b cannot lead one. */
-static size_t sequence_length(unsigned char b)
-{
-    if (b < 0x80)
-        return 1;
-    if (b >= 0xC2 && b <= 0xDF)
-        return 2;
-    if (b >= 0xE0 && b <= 0xEF)
-        return 3;
-    if (b >= 0xF0 && b <= 0xF4)
-        return 4;
-    return 0;
 }
 
 /* Drops an unfinished character at the end. */
@@ -61,7 +49,7 @@ edit_result edit_byte(line_edit *e, unsigned char b)
         return EDIT_OK;
     }
     drop_unfinished(e);
-    size_t n = sequence_length(b);
+    size_t n = lq_utf8_lead_length(b);
     if (n == 0 || (n == 1 && (b < 0x20 || b == 0x7F)))
         return EDIT_BAD;
     if (e->len + n > e->max)
@@ -102,21 +90,10 @@ const char *edit_text(line_edit *e)
 
 bool edit_valid_text(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = sequence_length(*p);
-        if (n == 0 || (n == 1 && ((*p < 0x20 && *p != '\t') || *p == 0x7F)))
+    if (lq_utf8_check(s, strlen(s)) < 0)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7F)
             return false;
-        uint32_t cp = n == 1 ? *p : (uint32_t)(*p & (0x7F >> n));
-        for (size_t i = 1; i < n; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return false;
-            cp = cp << 6 | (p[i] & 0x3F);
-        }
-        static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        p += n;
-    }
     return true;
 }

@@ -11,6 +11,9 @@
 #include <jansson.h>
 
 #include "proto/error.h"
+#include "schema/label_index.h"
+#include "schema/label_value.h"
+#include "schema/typed_value.h"
 
 /* A growing string for spans_describe; failed sticks once memory ran out. */
 typedef struct strbuf {
@@ -55,49 +58,29 @@ void spans_free(span_set *s)
     memset(s, 0, sizeof *s);
 }
 
-/* ASCII whitespace: no byte of a multi-byte UTF-8 character is one, so
- * tokens always start and end on character boundaries. */
+/* The blanks between the parts of a span line ("3-5 PER"). */
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-static int tokenise(span_set *s)
+int spans_load(span_set *s, const char *data_json, const Labelq__ProjectConfig *cfg, char *err,
+               size_t errlen)
 {
-    size_t len = strlen(s->text), n = 0;
-    s->tokens = malloc((len / 2 + 1) * sizeof *s->tokens);
-    if (!s->tokens)
-        return LQ_ENOMEM;
-    for (size_t i = 0; i < len;) {
-        while (i < len && is_space(s->text[i]))
-            i++;
-        if (i == len)
-            break;
-        s->tokens[n].start = i;
-        while (i < len && !is_space(s->text[i]))
-            i++;
-        s->tokens[n++].end = i;
-    }
-    s->n_tokens = n;
-    return 0;
-}
-
-int spans_load(span_set *s, const char *data_json, const char *field, char *err, size_t errlen)
-{
-    json_error_t jerr;
     spans_free(s);
-    json_t *data = json_loads(data_json, 0, &jerr);
-    json_t *text = json_is_object(data) ? json_object_get(data, field) : NULL;
-    if (!json_is_string(text)) {
-        json_decref(data);
-        snprintf(err, errlen, "the item has no text in data field \"%s\" to mark spans on", field);
+    if (lq_label_item_text(cfg, data_json, &s->text) < 0)
+        return LQ_ENOMEM;
+    if (!s->text) {
+        snprintf(err, errlen, "the item has no text in data field \"%s\" to mark spans on",
+                 cfg->field);
         return LQ_EBADREQ;
     }
-    s->text = strdup(json_string_value(text));
-    json_decref(data);
-    if (!s->text)
+    size_t len = strlen(s->text);
+    s->n_tokens = lq_tokenize(s->text, len, NULL);
+    if (!(s->tokens = malloc((s->n_tokens ? s->n_tokens : 1) * sizeof(*s->tokens))))
         return LQ_ENOMEM;
-    return tokenise(s);
+    lq_tokenize(s->text, len, s->tokens);
+    return 0;
 }
 
 /* Parses a token number from 1 to n at *p, moving *p past it. */
@@ -119,11 +102,10 @@ static bool token_number(const char **p, size_t n, size_t *out)
 static bool find_label(const char *name, char *const *labels, size_t n_labels, size_t *out)
 {
     char *end;
-    for (size_t i = 0; i < n_labels; i++) {
-        if (strcmp(labels[i], name) == 0) {
-            *out = i;
-            return true;
-        }
+    int k = lq_label_index(labels, n_labels, name);
+    if (k >= 0) {
+        *out = (size_t)k;
+        return true;
     }
     unsigned long v = strtoul(name, &end, 10);
     if (!isdigit((unsigned char)name[0]) || *end || v < 1 || v > n_labels)
@@ -220,32 +202,16 @@ bool spans_undo(span_set *s, char *const *labels, char *msg, size_t msglen)
     return true;
 }
 
-static int mark_cmp(const void *a, const void *b)
+char *spans_json(const span_set *s, const Labelq__ProjectConfig *cfg)
 {
-    const span_mark *x = a, *y = b;
-    return (x->first > y->first) - (x->first < y->first);
-}
-
-char *spans_json(const span_set *s, char *const *labels)
-{
-    span_mark *sorted = malloc((s->n_marks + 1) * sizeof *sorted);
-    json_t *arr = json_array();
+    lq_span *spans = malloc((s->n_marks ? s->n_marks : 1) * sizeof(*spans));
     char *out = NULL;
-    if (!sorted || !arr)
-        goto out;
-    memcpy(sorted, s->marks, s->n_marks * sizeof *sorted);
-    qsort(sorted, s->n_marks, sizeof *sorted, mark_cmp);
-    for (size_t i = 0; i < s->n_marks; i++) {
-        json_t *o = json_pack(
-            "{s:I, s:I, s:s}", "start", (json_int_t)s->tokens[sorted[i].first].start, "end",
-            (json_int_t)s->tokens[sorted[i].last].end, "label", labels[sorted[i].label]);
-        if (!o || json_array_append_new(arr, o) < 0)
-            goto out;
-    }
-    out = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
-out:
-    json_decref(arr);
-    free(sorted);
+    for (size_t i = 0; spans && i < s->n_marks; i++)
+        spans[i] = (lq_span){s->tokens[s->marks[i].first].start,
+                             s->tokens[s->marks[i].last].end, (uint32_t)s->marks[i].label};
+    if (spans && lq_value_of_spans(cfg, spans, s->n_marks, &out) < 0)
+        out = NULL;
+    free(spans);
     return out;
 }
 

@@ -9,9 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct span_token {
-    size_t start, end; /* byte offsets into the text, end exclusive */
-} span_token;
+#include "proto/labelq.pb-c.h"
+#include "quality/spans.h"
 
 typedef struct span_mark {
     size_t first, last; /* token indexes, 0-based, inclusive */
@@ -20,16 +19,17 @@ typedef struct span_mark {
 
 typedef struct span_set {
     char *text; /* the item's text; owned */
-    span_token *tokens;
+    lq_token *tokens; /* the text's tokens, as quality/spans.h cuts them */
     size_t n_tokens;
     span_mark *marks; /* in the order they were added (undo takes the last) */
     size_t n_marks, cap;
 } span_set;
 
-/* Loads data[field] from the item's data JSON and tokenises it, replacing
- * whatever s held. Returns 0, LQ_EBADREQ (no such text; err says so) or
- * LQ_ENOMEM. */
-int spans_load(span_set *s, const char *data_json, const char *field, char *err, size_t errlen);
+/* Loads data[cfg->field] from the item's data JSON and tokenises it,
+ * replacing whatever s held. Returns 0, LQ_EBADREQ (no such text; err says
+ * so) or LQ_ENOMEM. */
+int spans_load(span_set *s, const char *data_json, const Labelq__ProjectConfig *cfg, char *err,
+               size_t errlen);
 
 void spans_free(span_set *s);
 
@@ -42,9 +42,9 @@ int spans_add(span_set *s, const char *line, char *const *labels, size_t n_label
 /* Removes the last span added, saying which in msg. False when none. */
 bool spans_undo(span_set *s, char *const *labels, char *msg, size_t msglen);
 
-/* The spans as the server's canonical JSON (sorted by start). malloc'd;
+/* The spans as a label value of cfg (lq_schema's canonical form). malloc'd;
  * NULL without memory. */
-char *spans_json(const span_set *s, char *const *labels);
+char *spans_json(const span_set *s, const Labelq__ProjectConfig *cfg);
 
 /* The numbered tokens ("[1]John [2]Smith ...") and the spans so far, for
  * the screen. malloc'd; NULL without memory. */

@@ -6,54 +6,15 @@
 #include <string.h>
 
 #include "proto/error.h"
+#include "schema/utf8.h"
 
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column */
-#define REPLACEMENT 0xFFFDu
 
 /* One decoded, sanitised character and its display width. */
 typedef struct glyph {
     uint32_t cp;
     int width;
 } glyph;
-
-/* Decodes one UTF-8 sequence at s (n bytes available) into *cp and returns
- * the bytes consumed, always at least 1: malformed input becomes U+FFFD one
- * byte at a time so that decoding always makes progress. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    size_t len;
-    uint32_t v, min;
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xE0) == 0xC0) {
-        len = 2, v = s[0] & 0x1F, min = 0x80;
-    } else if ((s[0] & 0xF0) == 0xE0) {
-        len = 3, v = s[0] & 0x0F, min = 0x800;
-    } else if ((s[0] & 0xF8) == 0xF0) {
-        len = 4, v = s[0] & 0x07, min = 0x10000;
-    } else {
-        *cp = REPLACEMENT;
-        return 1;
-    }
-    if (len > n) {
-        *cp = REPLACEMENT;
-        return 1;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *cp = REPLACEMENT;
-            return 1;
-        }
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    /* Overlong forms and surrogates are how filters get bypassed. */
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        v = REPLACEMENT;
-    *cp = v;
-    return len;
-}
 
 static size_t utf8_encode(uint32_t cp, char *out)
 {
@@ -114,7 +75,7 @@ static glyph *decode(const char *s, size_t len, size_t *n)
         return NULL;
     while (i < len) {
         uint32_t cp;
-        i += utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        i += lq_utf8_decode(s + i, len - i, &cp);
         cp = sanitize(cp);
         g[k].cp = cp;
         g[k].width = cp_width(cp);
@@ -288,7 +249,7 @@ int text_columns(const char *s)
     int cols = 0;
     while (i < len) {
         uint32_t cp;
-        i += utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        i += lq_utf8_decode(s + i, len - i, &cp);
         cols += cp_width(sanitize(cp));
     }
     return cols;

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/cli/typed.h"
 #include "client/cli/ratings_csv.h"
+#include "client/cli/typed.h"
 #include "proto/error.h"
+#include "quality/agreement.h"
 #include "quality/dawid_skene.h"
 
 #define ERR_MAX 512
@@ -18,9 +19,11 @@
 #define NAME_WIDTH_MAX 32 /* longer names overflow their column rather than widen it */
 
 static const char usage[] =
-    "Usage: labelq aggregate FILE.csv --method majority|dawid-skene [--json]\n"
+    "Usage: labelq aggregate FILE.csv --method majority|dawid-skene\n"
+    "                        [--labels L1,L2,...] [--json]\n"
     "       labelq aggregate FILE.csv --type multi|ordinal|numeric|text|spans|boxes\n"
-    "                        [--method M] [--scale S1,S2,...] [--json]\n"
+    "                        [--method M] [--json]\n"
+    "                        [--labels L,... | --scale S,... | --range A..B]\n"
     "\n"
     "Infer each unit's label and each annotator's accuracy, offline, from a CSV\n"
     "of ratings (FILE - reads stdin). After a header line, each record's first\n"
@@ -29,19 +32,24 @@ static const char usage[] =
     "consensus); then per unit: label and confidence (the first 20 units).\n"
     "\n"
     "  -m, --method M   required: majority (the most frequent label; confidence\n"
-    "                   is its vote share; ties go to the label seen first) or\n"
-    "                   dawid-skene (EM over per-annotator confusion matrices;\n"
-    "                   confidence is the label's posterior probability)\n"
+    "                   is its vote share; ties go to the label first in\n"
+    "                   --labels, or in byte order) or dawid-skene (EM over\n"
+    "                   per-annotator confusion matrices; confidence is the\n"
+    "                   label's posterior probability)\n"
     "  -t, --type T     what a label cell holds (see labelq agreement --help);\n"
-    "                   default single. Methods by type, the first the default:\n"
-    "                   multi dawid-skene (per label); ordinal median or\n"
-    "                   dawid-skene; numeric median; text medoid; spans\n"
-    "                   token-vote; boxes iou-cluster\n"
-    "  -s, --scale L    --type ordinal: the steps in order, comma-separated\n"
+    "                   default single. Methods by type: multi and ordinal\n"
+    "                   majority or dawid-skene (default: as labelqd, majority\n"
+    "                   below 100 ratings), ordinal also median; numeric median;\n"
+    "                   text medoid; spans token-vote; boxes iou-cluster\n"
+    "  -l, --labels L   single, multi, spans, boxes: the labels in schema order\n"
+    "                   (default: the file's, in byte order)\n"
+    "  -s, --scale L    --type ordinal: the steps in order (S1,S2,... or LO..HI)\n"
+    "  -r, --range R    --type numeric: the scale MIN..MAX (default: the file's\n"
+    "                   least to greatest value)\n"
     "  -j, --json       one JSON object; for single with keys method, iterations, converged,\n"
     "                   class_priors {label: p}, annotators {name: {ratings,\n"
     "                   accuracy, confusion {true: {given: p}}}}, units {unit:\n"
-    "                   {label, confidence, tie, posterior {label: p}}}\n"
+    "                   {label, confidence, agreement, tie, posterior {label: p}}}\n"
     "  -h, --help       show this help\n";
 
 typedef enum method { METHOD_NONE, METHOD_MAJORITY, METHOD_DAWID_SKENE } method;
@@ -83,6 +91,7 @@ static int single_method(options *o)
 /* What the output needs besides the library's consensus. */
 typedef struct tally {
     size_t *ratings;   /* per annotator */
+    double *agreement; /* per unit: lq_item_agreement, -1 with fewer than two ratings */
     double *confusion; /* [a][true][given] as in lq_consensus, rows summing to 1
                           (0 for a true label the annotator never met); borrowed
                           from the consensus for Dawid-Skene */
@@ -117,8 +126,12 @@ static double *majority_confusion(const lq_ratings *r, const lq_consensus *c)
 static int tally_build(const lq_ratings *r, const lq_consensus *c, method how, tally *t)
 {
     t->ratings = calloc(r->n_annotators, sizeof(*t->ratings));
-    if (!t->ratings)
+    t->agreement = calloc(r->n_units ? r->n_units : 1, sizeof(*t->agreement));
+    if (!t->ratings || !t->agreement)
         return LQ_ENOMEM;
+    int rc = lq_item_agreement(r, t->agreement);
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < r->n; i++)
         t->ratings[r->v[i].annotator]++;
     if (how == METHOD_MAJORITY || !c->confusion) {
@@ -133,6 +146,7 @@ static int tally_build(const lq_ratings *r, const lq_consensus *c, method how, t
 static void tally_free(tally *t)
 {
     free(t->ratings);
+    free(t->agreement);
     if (t->own_confusion)
         free(t->confusion);
 }
@@ -192,14 +206,17 @@ static json_t *annotator_json(const ratings_csv *d, const lq_consensus *c, const
     return o;
 }
 
-static json_t *unit_json(const ratings_csv *d, const lq_consensus *c, uint32_t u)
+static json_t *unit_json(const ratings_csv *d, const lq_consensus *c, const tally *t, uint32_t u)
 {
     json_t *o = json_object();
     bool ok = o != NULL, rated = c->label[u] != UINT32_MAX;
+    /* One rating agrees with itself, as labelqd's export says. */
+    double agreement = t->agreement[u] < 0.0 ? 1.0 : t->agreement[u];
     ok = ok && json_object_set_new(
                    o, "label", rated ? json_string(d->label_names[c->label[u]]) : json_null()) == 0;
     ok = ok && json_object_set_new(o, "confidence",
                                    rated ? prob_json(c->confidence[u]) : json_null()) == 0;
+    ok = ok && json_object_set_new(o, "agreement", rated ? json_real(agreement) : json_null()) == 0;
     ok = ok && json_object_set_new(o, "tie", json_boolean(rated && c->tie[u])) == 0;
     ok =
         ok && json_object_set_new(o, "posterior",
@@ -246,7 +263,7 @@ static int print_json(const ratings_csv *d, const lq_consensus *c, const tally *
                             a + 1 < d->r.n_annotators ? ",\n" : "\n");
     ok = ok && fputs("  },\n  \"units\": {\n", stdout) >= 0;
     for (uint32_t u = 0; ok && u < d->r.n_units; u++)
-        ok = cli_put_member(4, d->unit_names[u], unit_json(d, c, u),
+        ok = cli_put_member(4, d->unit_names[u], unit_json(d, c, t, u),
                             u + 1 < d->r.n_units ? ",\n" : "\n");
     ok = ok && fputs("  }\n}\n", stdout) >= 0 && fflush(stdout) == 0;
     if (!ok)
@@ -320,39 +337,38 @@ int cli_aggregate(cli *g, int argc, char **argv)
     static const struct option opts[] = {{"method", required_argument, NULL, 'm'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"type", required_argument, NULL, 't'},
+                                         {"labels", required_argument, NULL, 'l'},
                                          {"scale", required_argument, NULL, 's'},
+                                         {"range", required_argument, NULL, 'r'},
                                          /* Offline: no connection options. */
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     options o = {0};
-    ratings_csv d;
+    ratings_csv d = {0};
     lq_consensus c = {0};
     lq_ds_options ds;
     tally t = {0};
+    cli_schema schema = {0};
     char err[ERR_MAX];
     bool have_consensus = false;
     int args, err_code;
-    int rc = cli_parse(g, argc, argv, "hm:jt:s:", opts, usage, option, &o, &args);
+    int rc = cli_parse(g, argc, argv, "hm:jt:l:s:r:", opts, usage, option, &o, &args);
     if (rc != CLI_GO_ON)
         return rc;
-    if (o.typed.kind == TYPED_SINGLE && (rc = single_method(&o)) != 0)
+    if (o.typed.type == LABELQ__LABEL_TYPE__SINGLE && (rc = single_method(&o)) != 0)
         return rc;
     if (argc - args != 1)
         return cli_usage_error(usage, "aggregate takes one FILE.csv");
-    if (o.typed.scale && o.typed.kind != TYPED_ORDINAL)
-        return cli_bad_arg("--scale is for --type ordinal");
-    if (o.typed.kind != TYPED_SINGLE) {
-        const char *how = cli_aggregate_method(o.typed.kind, o.method_name);
-        if (!how)
-            return cli_bad_arg("--method for --type %s must be %s, not '%s'",
-                               typed_kind_name(o.typed.kind), cli_aggregate_methods(o.typed.kind),
-                               o.method_name);
-        return cli_aggregate_typed(argv[args], o.typed.kind, o.typed.scale, how, o.typed.json);
-    }
+    if (o.typed.type != LABELQ__LABEL_TYPE__SINGLE)
+        return cli_aggregate_typed(argv[args], &o.typed, o.method_name);
     if (o.method == METHOD_NONE)
         return cli_usage_error(usage, "--method is required: majority or dawid-skene");
+    if ((rc = cli_single_schema(&o.typed, &schema)) != 0)
+        return rc;
     const char *path = argv[args];
-    if (ratings_csv_load(path, NULL, &d, err, sizeof(err)) < 0) {
+    ratings_csv_options ro = {
+        .labels = schema.labels, .n_labels = schema.n_labels, .labels_for = "--labels"};
+    if (ratings_csv_load_with(path, &ro, &d, err, sizeof(err)) < 0) {
         rc = cli_fail("%s", err);
         goto out;
     }
@@ -380,5 +396,6 @@ out:
     if (have_consensus)
         lq_consensus_free(&c);
     ratings_csv_free(&d);
+    cli_schema_free(&schema);
     return rc;
 }

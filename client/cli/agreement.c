@@ -6,19 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/cli/typed.h"
 #include "client/cli/ratings_csv.h"
+#include "client/cli/schema.h"
+#include "client/cli/typed.h"
 #include "proto/error.h"
 #include "quality/agreement.h"
+#include "schema/label_value.h"
 
 #define ERR_MAX 512
 #define WHY_MAX 160
 #define SHOWN_LABELS 10 /* labels listed in the text block; the rest are counted */
 
 static const char usage[] =
-    "Usage: labelq agreement FILE.csv [--metric nominal|ordinal|interval|ratio] [--json]\n"
+    "Usage: labelq agreement FILE.csv [--metric nominal|ordinal|interval|ratio]\n"
+    "                        [--labels L1,L2,...] [--json]\n"
     "       labelq agreement FILE.csv --type multi|ordinal|numeric|text|spans|boxes\n"
-    "                        [--scale S1,S2,...] [--json]\n"
+    "                        [--labels L,... | --scale S,... | --range A..B] [--json]\n"
     "\n"
     "Measure how well annotators agree, offline, on a CSV of ratings (FILE - reads\n"
     "stdin). After a header line, each record's first three columns are unit,\n"
@@ -38,7 +41,12 @@ static const char usage[] =
     "                   the unit's text in column 4), boxes (a JSON array of\n"
     "                   {x,y,w,h,label}). Other types than single report their\n"
     "                   own metrics (see docs/cli.md) and take no --metric\n"
-    "  -s, --scale L    --type ordinal: the steps in order, comma-separated\n"
+    "  -l, --labels L   single, multi, spans, boxes: the labels in schema order\n"
+    "                   (a label outside them is an error); default: the file's,\n"
+    "                   in byte order\n"
+    "  -s, --scale L    --type ordinal: the steps in order (S1,S2,... or LO..HI)\n"
+    "  -r, --range R    --type numeric: the scale MIN..MAX (default: the file's\n"
+    "                   least to greatest value)\n"
     "  -j, --json       one JSON object; for single with keys metric, units,\n"
     "                   annotators, ratings, missing, labels, percent_agreement,\n"
     "                   krippendorff_alpha, fleiss_kappa, cohen_kappa (null when\n"
@@ -159,7 +167,7 @@ static int compute(const lq_ratings *r, lq_metric metric, const shape *s, result
     if (s->pairable_units == 0)
         snprintf(why, sizeof(why), "no unit has two ratings");
     else
-        snprintf(why, sizeof(why), "all paired ratings are equal, so no disagreement is expected");
+        snprintf(why, sizeof(why), "all paired ratings agree, so no disagreement is expected");
     if ((rc = settle(rc, v, why, &out->alpha)) < 0)
         return rc;
 
@@ -181,6 +189,21 @@ static int compute(const lq_ratings *r, lq_metric metric, const shape *s, result
     else
         snprintf(why, sizeof(why), "the two annotators share no unit, or chance agreement is 1");
     return settle(rc, v, why, &out->cohen);
+}
+
+/* The ratio metric's zero is absolute: a negative value has no ratio to
+ * another, so the file cannot be measured so (not "no disagreement").
+ * Returns 0 or CLI_FAIL after naming the first negative label's line. */
+static int check_ratio(const char *path, const ratings_csv *d)
+{
+    for (size_t i = 0; i < d->r.n; i++) {
+        uint32_t l = d->r.v[i].label;
+        if (d->values[l] < 0.0)
+            return cli_fail("%s: line %llu: label '%s' is negative; the ratio metric needs "
+                            "values >= 0 (try --metric interval)",
+                            strcmp(path, "-") == 0 ? "stdin" : path, d->line[i], d->label_names[l]);
+    }
+    return 0;
 }
 
 static json_t *outcome_json(const outcome *o)
@@ -243,37 +266,49 @@ int cli_agreement(cli *g, int argc, char **argv)
     static const struct option opts[] = {{"metric", required_argument, NULL, 'm'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"type", required_argument, NULL, 't'},
+                                         {"labels", required_argument, NULL, 'l'},
                                          {"scale", required_argument, NULL, 's'},
+                                         {"range", required_argument, NULL, 'r'},
                                          /* Offline: no connection options. */
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     options o = {.metric = &metric_names[0]};
-    ratings_csv d;
+    ratings_csv d = {0};
     results res = {0};
     shape s;
+    cli_schema schema = {0};
     char err[ERR_MAX], numeric_for[64];
     int args, err_code;
-    int rc = cli_parse(g, argc, argv, "hm:jt:s:", opts, usage, option, &o, &args);
+    int rc = cli_parse(g, argc, argv, "hm:jt:l:s:r:", opts, usage, option, &o, &args);
     if (rc != CLI_GO_ON)
         return rc;
     if (argc - args != 1)
         return cli_usage_error(usage, "agreement takes one FILE.csv");
     const char *path = argv[args];
-    if (o.typed.scale && o.typed.kind != TYPED_ORDINAL)
-        return cli_bad_arg("--scale is for --type ordinal");
-    if (o.typed.kind != TYPED_SINGLE) {
+    if (o.typed.type != LABELQ__LABEL_TYPE__SINGLE) {
         if (o.metric_given)
             return cli_bad_arg("--metric is for --type single; --type %s reports its own "
                                "metrics",
-                               typed_kind_name(o.typed.kind));
-        return cli_agreement_typed(path, o.typed.kind, o.typed.scale, o.typed.json);
+                               lq_label_type_name(o.typed.type));
+        return cli_agreement_typed(path, &o.typed);
     }
     snprintf(numeric_for, sizeof(numeric_for), "--metric %s", o.metric->name);
     bool numeric = o.metric->metric != LQ_METRIC_NOMINAL;
-    if (ratings_csv_load(path, numeric ? numeric_for : NULL, &d, err, sizeof(err)) < 0) {
+    if (numeric && o.typed.labels)
+        return cli_bad_arg("--labels is for nominal labels; --metric %s orders them by value",
+                           o.metric->name);
+    if ((rc = cli_single_schema(&o.typed, &schema)) != 0)
+        return rc;
+    ratings_csv_options ro = {.numeric_for = numeric ? numeric_for : NULL,
+                              .labels = schema.labels,
+                              .n_labels = schema.n_labels,
+                              .labels_for = "--labels"};
+    if (ratings_csv_load_with(path, &ro, &d, err, sizeof(err)) < 0) {
         rc = cli_fail("%s", err);
         goto out;
     }
+    if (o.metric->metric == LQ_METRIC_RATIO && (rc = check_ratio(path, &d)) != 0)
+        goto out;
     /* Undefined metrics are settled as n/a; what is left is out of memory. */
     err_code = measure_shape(&d.r, &s);
     if (err_code == 0)
@@ -290,5 +325,6 @@ int cli_agreement(cli *g, int argc, char **argv)
     }
 out:
     ratings_csv_free(&d);
+    cli_schema_free(&schema);
     return rc;
 }

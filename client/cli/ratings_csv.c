@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "proto/error.h"
+#include "schema/utf8.h"
 
 #define KEPT_FIELDS 4      /* unit, annotator, label, text (if asked for); later ones dropped */
 #define REQUIRED_FIELDS 3  /* unit, annotator, label */
@@ -72,41 +73,6 @@ static int report(reader *rd, int code, const char *fmt, ...)
 static int oom(reader *rd)
 {
     return report(rd, LQ_ENOMEM, "%s: line %llu: out of memory", rd->source, rd->line_no);
-}
-
-/* Checks strict UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF): jansson refuses anything else as a string or key. */
-static bool valid_utf8(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < len;) {
-        unsigned long c = s[i];
-        size_t extra;
-        unsigned long min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3, min = 0x10000, c &= 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= extra)
-            return false;
-        for (size_t k = 1; k <= extra; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            c = (c << 6) | (s[i + k] & 0x3Fu);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return false;
-        i += extra + 1;
-    }
-    return true;
 }
 
 /* Appends c to the current field if it is one of the kept ones. */
@@ -259,7 +225,7 @@ static int intern(reader *rd, string_table *t, int col, const char *what, uint32
     if (rc < 0)
         return report(rd, rc, "%s: line %llu: more than %u distinct %s names", rd->source,
                       rd->record_line, UINT32_MAX / 2, what);
-    if (*added && !valid_utf8(f->p, f->len))
+    if (*added && lq_utf8_check(f->p, f->len) < 0)
         return report(rd, LQ_EBADREQ,
                       "%s: line %llu: the %s is not valid UTF-8 (save the file as UTF-8)",
                       rd->source, rd->record_line, what);
@@ -293,17 +259,15 @@ static int append_rating(reader *rd, uint32_t unit, uint32_t annotator, uint32_t
         out->v = v;
         out->v_cap = cap;
     }
-    if (rd->opt.lines) {
-        if (out->r.n == rd->lines_cap) {
-            size_t cap = rd->lines_cap ? rd->lines_cap * 2 : FIRST_RATINGS;
-            unsigned long long *line = realloc(out->line, cap * sizeof(*line));
-            if (!line)
-                return oom(rd);
-            out->line = line;
-            rd->lines_cap = cap;
-        }
-        out->line[out->r.n] = rd->record_line;
+    if (out->r.n == rd->lines_cap) {
+        size_t cap = rd->lines_cap ? rd->lines_cap * 2 : FIRST_RATINGS;
+        unsigned long long *line = realloc(out->line, cap * sizeof(*line));
+        if (!line)
+            return oom(rd);
+        out->line = line;
+        rd->lines_cap = cap;
     }
+    out->line[out->r.n] = rd->record_line;
     out->v[out->r.n++] = (lq_rating){.unit = unit, .annotator = annotator, .label = label};
     return 0;
 }
@@ -352,7 +316,7 @@ static int take_unit_text(reader *rd, uint32_t unit)
                       rd->source, rd->record_line, out->units.names[unit],
                       out->unit_text_line[unit]);
     }
-    if (!valid_utf8(f->p, f->len))
+    if (lq_utf8_check(f->p, f->len) < 0)
         return report(rd, LQ_EBADREQ,
                       "%s: line %llu: the text (column 4) is not valid UTF-8 (save the file as "
                       "UTF-8)",
@@ -382,6 +346,12 @@ static int take_label(reader *rd, uint32_t unit, uint32_t annotator)
     }
     if ((rc = intern(rd, &rd->out->labels, COL_LABEL, "label", &id, &added)) < 0)
         return rc;
+    if (added && rd->opt.labels && !rd->numeric_for) {
+        char shown[SHOWN_LABEL_MAX + 8];
+        show_label(label, shown, sizeof(shown));
+        return report(rd, LQ_EBADREQ, "%s: line %llu: label %s is not one of %s", rd->source,
+                      rd->record_line, shown, rd->opt.labels_for ? rd->opt.labels_for : "the labels");
+    }
     if (rd->numeric_for && added && (rc = note_value(rd, id, value)) < 0)
         return rc;
     return append_rating(rd, unit, annotator, id);
@@ -524,6 +494,76 @@ out:
     return rc;
 }
 
+typedef struct by_name {
+    const char *name;
+    uint32_t id;
+} by_name;
+
+static int compare_names(const void *pa, const void *pb)
+{
+    return strcmp(((const by_name *)pa)->name, ((const by_name *)pb)->name);
+}
+
+/* Recodes nominal labels in byte order of their names. */
+static int order_by_name(reader *rd)
+{
+    ratings_csv *out = rd->out;
+    uint32_t n = out->labels.n;
+    by_name *order = malloc((n ? n : 1) * sizeof(*order));
+    uint32_t *code_of = malloc((n ? n : 1) * sizeof(*code_of));
+    int rc = order && code_of ? 0 : oom(rd);
+    for (uint32_t id = 0; rc == 0 && id < n; id++)
+        order[id] = (by_name){out->labels.names[id], id};
+    if (rc == 0)
+        qsort(order, n, sizeof(*order), compare_names);
+    for (uint32_t k = 0; rc == 0 && k < n; k++) {
+        out->label_names[k] = out->labels.names[order[k].id];
+        code_of[order[k].id] = k;
+    }
+    for (size_t i = 0; rc == 0 && i < out->r.n; i++)
+        out->v[i].label = code_of[out->v[i].label];
+    free(order);
+    free(code_of);
+    return rc;
+}
+
+typedef struct rater_at {
+    uint32_t unit, annotator;
+    size_t i;
+} rater_at;
+
+static int compare_raters(const void *pa, const void *pb)
+{
+    const rater_at *a = pa, *b = pb;
+    if (a->unit != b->unit)
+        return a->unit < b->unit ? -1 : 1;
+    if (a->annotator != b->annotator)
+        return a->annotator < b->annotator ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+/* One rating per unit and annotator: a second one is an error on its line. */
+static int check_once_each(reader *rd)
+{
+    ratings_csv *out = rd->out;
+    rater_at *v = malloc((out->r.n ? out->r.n : 1) * sizeof(*v));
+    int rc = 0;
+    if (!v)
+        return oom(rd);
+    for (size_t i = 0; i < out->r.n; i++)
+        v[i] = (rater_at){out->v[i].unit, out->v[i].annotator, i};
+    qsort(v, out->r.n, sizeof(*v), compare_raters);
+    for (size_t k = 1; k < out->r.n && rc == 0; k++)
+        if (v[k].unit == v[k - 1].unit && v[k].annotator == v[k - 1].annotator)
+            rc = report(rd, LQ_EBADREQ,
+                        "%s: line %llu: annotator '%s' already rated unit '%s' on line %llu (an "
+                        "annotator rates a unit once)",
+                        rd->source, out->line[v[k].i], out->annotators.names[v[k].annotator],
+                        out->units.names[v[k].unit], out->line[v[k - 1].i]);
+    free(v);
+    return rc;
+}
+
 /* Fills out's lq_ratings view and name arrays once every record is in. */
 static int finish(reader *rd)
 {
@@ -543,10 +583,14 @@ static int finish(reader *rd)
     out->r.n_labels = out->labels.n;
     out->unit_names = out->units.names;
     out->annotator_names = out->annotators.names;
-    if (!rd->numeric_for)
-        return 0;
-    out->r.values = out->values;
-    return order_by_value(rd);
+    int rc = check_once_each(rd);
+    if (rc == 0 && rd->numeric_for) {
+        out->r.values = out->values;
+        rc = order_by_value(rd);
+    } else if (rc == 0 && !rd->opt.labels) {
+        rc = order_by_name(rd);
+    }
+    return rc;
 }
 
 int ratings_csv_read_with(FILE *in, const char *source, const ratings_csv_options *o,
@@ -563,7 +607,16 @@ int ratings_csv_read_with(FILE *in, const char *source, const ratings_csv_option
     string_table_init(&out->units);
     string_table_init(&out->annotators);
     string_table_init(&out->labels);
-    int rc = read_records(&rd, in);
+    int rc = 0;
+    /* Given labels take the first codes, in their order. */
+    for (size_t i = 0; !o->numeric_for && o->labels && i < o->n_labels && rc == 0; i++) {
+        uint32_t id;
+        rc = string_table_intern(&out->labels, o->labels[i], strlen(o->labels[i]), &id, NULL);
+        if (rc < 0)
+            snprintf(err, errlen, "out of memory");
+    }
+    if (rc == 0)
+        rc = read_records(&rd, in);
     if (rc == 0)
         rc = finish(&rd);
     if (rc == 0 && o->unit_text)

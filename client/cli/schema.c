@@ -7,31 +7,18 @@
 #include <string.h>
 
 #include "client/cli/cli.h"
+#include "schema/label_index.h"
+#include "schema/label_value.h"
 
-/* The server's limits (daemon/project.h, daemon/label_value.h), checked
- * here so that a typo fails before a round trip, naming the flag. */
-#define MAX_SCALE_STEPS 64
-#define MAX_TEXT_LIMIT 65536
-#define MAX_FIELD_LEN 64
+/* The server's limits (schema/label_value.h), checked here so that a typo
+ * fails before a round trip, naming the flag. */
+#define MAX_SCALE_STEPS LQ_MAX_LABELS
+#define MAX_TEXT_LIMIT LQ_MAX_TEXT_LIMIT
+#define MAX_FIELD_LEN LQ_MAX_NAME_LEN
 
 const char *cli_schema_type_name(Labelq__LabelType t)
 {
-    switch (t) {
-    case LABELQ__LABEL_TYPE__MULTI:
-        return "multi";
-    case LABELQ__LABEL_TYPE__ORDINAL:
-        return "ordinal";
-    case LABELQ__LABEL_TYPE__NUMERIC:
-        return "numeric";
-    case LABELQ__LABEL_TYPE__TEXT:
-        return "text";
-    case LABELQ__LABEL_TYPE__SPANS:
-        return "spans";
-    case LABELQ__LABEL_TYPE__BOXES:
-        return "boxes";
-    default:
-        return "single";
-    }
+    return lq_label_type_name(t);
 }
 
 bool cli_schema_indexed(Labelq__LabelType t)
@@ -82,12 +69,10 @@ static int split_labels(const char *flag, const char *spec, char ***out, size_t 
             free_labels(labels, *n);
             return cli_fail("out of memory");
         }
-        for (size_t i = 0; i < *n; i++) {
-            if (strcmp(labels[i], labels[*n]) == 0) {
-                int rc = cli_bad_arg("%s lists '%s' twice", flag, labels[i]);
-                free_labels(labels, *n + 1);
-                return rc;
-            }
+        if (lq_label_index(labels, *n, labels[*n]) >= 0) {
+            int rc = cli_bad_arg("%s lists '%s' twice", flag, labels[*n]);
+            free_labels(labels, *n + 1);
+            return rc;
         }
         (*n)++;
         if (*end == '\0')
@@ -178,18 +163,18 @@ static int parse_scale(const char *spec, cli_schema *out)
     return 0;
 }
 
-static int parse_number(const char *spec, cli_schema *out)
+static int parse_number(const char *flag, const char *spec, cli_schema *out)
 {
     char *lo, *hi;
     if (!split_range(spec, &lo, &hi))
-        return cli_bad_arg("--number takes MIN..MAX, e.g. 0..10 or -1.5..2.5, not '%s'", spec);
+        return cli_bad_arg("%s takes MIN..MAX, e.g. 0..10 or -1.5..2.5, not '%s'", flag, spec);
     bool ok = finite_number(lo, &out->number_min) && finite_number(hi, &out->number_max);
     free(lo);
     free(hi);
     if (!ok)
-        return cli_bad_arg("--number takes MIN..MAX with two finite numbers, not '%s'", spec);
+        return cli_bad_arg("%s takes MIN..MAX with two finite numbers, not '%s'", flag, spec);
     if (!(out->number_min < out->number_max))
-        return cli_bad_arg("--number %s: MIN must be below MAX", spec);
+        return cli_bad_arg("%s %s: MIN must be below MAX", flag, spec);
     return 0;
 }
 
@@ -265,7 +250,7 @@ int cli_schema_parse(const cli_schema_args *a, cli_schema *out)
     case LABELQ__LABEL_TYPE__ORDINAL:
         return parse_scale(a->scale, out);
     case LABELQ__LABEL_TYPE__NUMERIC:
-        return parse_number(a->number, out);
+        return parse_number("--number", a->number, out);
     case LABELQ__LABEL_TYPE__SPANS:
         return split_labels("--spans", a->spans, &out->labels, &out->n_labels);
     case LABELQ__LABEL_TYPE__BOXES:
@@ -273,6 +258,37 @@ int cli_schema_parse(const cli_schema_args *a, cli_schema *out)
     default:
         return 0; /* text: nothing more */
     }
+}
+
+int cli_schema_offline(Labelq__LabelType t, const cli_schema_args *a, cli_schema *out)
+{
+    bool listed = t == LABELQ__LABEL_TYPE__SINGLE || t == LABELQ__LABEL_TYPE__MULTI ||
+                  t == LABELQ__LABEL_TYPE__SPANS || t == LABELQ__LABEL_TYPE__BOXES;
+    memset(out, 0, sizeof(*out));
+    out->type = t;
+    if (a->labels && !listed)
+        return cli_bad_arg("--labels is for --type single, multi, spans or boxes; --type %s "
+                           "takes %s",
+                           lq_label_type_name(t),
+                           t == LABELQ__LABEL_TYPE__ORDINAL   ? "--scale"
+                           : t == LABELQ__LABEL_TYPE__NUMERIC ? "--range"
+                                                              : "neither");
+    if (a->scale && t != LABELQ__LABEL_TYPE__ORDINAL)
+        return cli_bad_arg("--scale is for --type ordinal");
+    if (a->number && t != LABELQ__LABEL_TYPE__NUMERIC)
+        return cli_bad_arg("--range is for --type numeric");
+    int rc = 0;
+    if (a->labels)
+        rc = split_labels("--labels", a->labels, &out->labels, &out->n_labels);
+    else if (a->scale)
+        rc = parse_scale(a->scale, out);
+    else if (a->number)
+        rc = parse_number("--range", a->number, out);
+    if (rc != 0) { /* what was split is freed: nothing for cli_schema_free */
+        out->labels = NULL;
+        out->n_labels = 0;
+    }
+    return rc;
 }
 
 void cli_schema_apply(const cli_schema *s, Labelq__ProjectConfig *cfg)

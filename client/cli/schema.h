@@ -38,6 +38,15 @@ typedef struct cli_schema {
  * free then). */
 int cli_schema_parse(const cli_schema_args *a, cli_schema *out);
 
+/* The schema an offline file of type t is read against (labelq agreement
+ * and aggregate): a->labels (single, multi, spans, boxes: the labels in
+ * schema order), a->scale (ordinal, as project create's) or a->number
+ * (numeric: --range MIN..MAX), each NULL when not given; the other fields
+ * of a are not read. Fills out (type t, nothing more when none was given).
+ * Returns 0, or CLI_USAGE after one line on stderr (an option that does
+ * not fit t, a bad value). */
+int cli_schema_offline(Labelq__LabelType t, const cli_schema_args *a, cli_schema *out);
+
 /* Copies the schema into cfg (the pointers stay s's). Cannot fail. */
 void cli_schema_apply(const cli_schema *s, Labelq__ProjectConfig *cfg);
 

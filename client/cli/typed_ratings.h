@@ -1,14 +1,16 @@
 /* A CSV of ratings whose label cells hold values of one label type
- * (labelq agreement / aggregate --type), parsed into the layout quality/
- * reads for that type. The file is read by ratings_csv (same quoting, same
- * header and columns); each cell is then parsed by type:
+ * (labelq agreement / aggregate --type), read against a schema as a
+ * project of that type would read them. The file is read by ratings_csv
+ * (same quoting, header and columns; one rating per unit and annotator);
+ * each cell is then written as the type's label value and checked and
+ * made canonical by lq_schema (lq_label_canonical), so a cell is accepted
+ * exactly when labelqd would accept it as a label:
  *
- *   single   a label, as without --type (only csv is filled)
- *   multi    labels separated by ';' ("cat;dog"), or a JSON array of
- *            strings (["cat","dog"]); an empty set is [] (an empty cell is a
+ *   multi    a JSON array of label names, or names joined by ';' (blanks
+ *            around them dropped); the empty set is [] (an empty cell is a
  *            missing rating, as for every type)
- *   ordinal  a step of the scale: one of --scale's names, or without a
- *            scale a number (steps ordered by value)
+ *   ordinal  a step: one of --scale's, or without it a number (steps are
+ *            then the distinct numbers in value order)
  *   numeric  a number (C strtod syntax)
  *   text     the text itself (UTF-8)
  *   spans    a JSON array of {"start","end","label"} byte ranges over the
@@ -16,72 +18,36 @@
  *            the unit; where repeated it must be the same)
  *   boxes    a JSON array of {"x","y","w","h","label"}
  *
- * Label names (multi, spans, boxes) are numbered in order of first
- * appearance. A malformed cell is LQ_EBADREQ with "FILE: line N: ..." in
- * err. */
-#ifndef LQ_TYPED_RATINGS_H
-#define LQ_TYPED_RATINGS_H
-
-#include <stdint.h>
+ * The schema is what the options say (--labels in schema order, --scale,
+ * --range MIN..MAX), or what the file holds: the label names it mentions
+ * in byte order, the range from its least to its greatest number. A
+ * malformed cell is LQ_EBADREQ with "FILE: line N: ..." in err. */
+#ifndef LQ_TYPED_RATINGS_CSV_H
+#define LQ_TYPED_RATINGS_CSV_H
 
 #include "client/cli/ratings_csv.h"
-#include "client/cli/string_table.h"
-#include "quality/boxes.h"
-#include "quality/label_sets.h"
-#include "quality/numeric_consensus.h"
-#include "quality/spans.h"
-#include "quality/text_distance.h"
-
-typedef enum typed_kind {
-    TYPED_SINGLE,
-    TYPED_MULTI,
-    TYPED_ORDINAL,
-    TYPED_NUMERIC,
-    TYPED_TEXT,
-    TYPED_SPANS,
-    TYPED_BOXES,
-} typed_kind;
-
-/* The kind named name ("single", "multi", ...). Returns 0 or LQ_EBADREQ. */
-int typed_kind_parse(const char *name, typed_kind *out);
-
-/* The kind's name. Cannot fail. */
-const char *typed_kind_name(typed_kind k);
+#include "client/cli/schema.h"
+#include "client/cli/typed.h"
+#include "schema/value_ratings.h"
 
 typedef struct typed_ratings {
-    typed_kind kind;
-    ratings_csv csv; /* the file; csv.label_names are the distinct cells */
-    /* The schema's label names (multi, spans, boxes: first appearance;
-     * ordinal: the scale's steps in order). */
-    string_table names;
-    /* Per kind, the ratings in quality/'s layout, one per non-missing
-     * rating of csv (same order); arrays owned, views borrow them. */
-    lq_set_ratings sets;        /* multi */
-    lq_ratings ordinal;         /* ordinal: label = step, values = 0, 1, 2, ... */
-    lq_numeric_ratings numbers; /* numeric */
-    lq_text_ratings texts;      /* text */
-    lq_span_data spans;         /* spans: one annotation per rating */
-    lq_box_data boxes;          /* boxes: one annotation per rating */
-    /* Storage behind the views. */
-    lq_set_rating *set_v;
-    lq_rating *ord_v;
-    double *ord_values;
-    lq_numeric_rating *num_v;
-    lq_text_rating *text_v;
-    lq_span_annotation *span_v;
-    lq_span *span_pool;
-    const char **unit_text;
-    size_t *unit_text_len;
-    lq_box_annotation *box_v;
-    lq_box *box_pool;
+    ratings_csv csv;           /* the file */
+    cli_schema schema;         /* the labels, steps or range (owned) */
+    Labelq__ProjectConfig cfg; /* the project the cells were read as; points into schema */
+    char **value_of;           /* per cell code (csv.label_names): its canonical value; NULL for
+                                * spans, whose value depends on the unit's text */
+    lq_label_value *values;    /* per rating of csv: its value */
+    char **span_values;        /* spans: per rating, its canonical value (owned) */
+    lq_value_ratings vr;       /* what quality/ reads: vr.r */
 } typed_ratings;
 
-/* Reads path ("-": stdin) as ratings of kind. scale (ordinal only, may be
- * NULL) lists the steps in order, comma-separated. Returns 0, or LQ_EBADREQ
- * (bad input or a bad scale), LQ_EIO, LQ_ENOMEM or LQ_EEXHAUSTED with the
- * reason in err. Either way the caller frees out with typed_ratings_free. */
-int typed_ratings_load(const char *path, typed_kind kind, const char *scale, typed_ratings *out,
-                       char *err, size_t errlen);
+/* Reads path ("-": stdin) as ratings of o->type with o's schema options.
+ * Returns 0; CLI_USAGE after reporting an option that does not fit the
+ * type; or LQ_EBADREQ (bad input), LQ_EIO, LQ_ENOMEM or LQ_EEXHAUSTED with
+ * the reason in err. Either way the caller frees out with
+ * typed_ratings_free. */
+int typed_ratings_load(const char *path, const cli_typed_options *o, typed_ratings *out, char *err,
+                       size_t errlen);
 
 /* Frees everything out owns; safe on a zeroed or failed one. */
 void typed_ratings_free(typed_ratings *t);

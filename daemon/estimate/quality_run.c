@@ -1,16 +1,15 @@
+/* A quality run: read every task and label of a project (or a batch) from
+ * a snapshot, then compute on the thread pool what quality_run.h lists. */
 #include "daemon/estimate/quality_run.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "schema/label_value.h"
 #include "daemon/core/log.h"
 #include "proto/error.h"
-#include "quality/agreement.h"
 #include "quality/majority.h"
-#include "quality/ordinal_median.h"
+#include "schema/label_index.h"
+#include "schema/label_value.h"
 
 typedef struct reading {
     lq_quality_run *run;
@@ -33,30 +32,26 @@ static int add_rating(lq_quality_run *q, uint32_t unit, uint32_t annotator, uint
         q->cap = cap;
     }
     q->v[q->ratings.n++] = (lq_rating){unit, annotator, label};
-    if (annotator >= q->ratings.n_annotators)
-        q->ratings.n_annotators = annotator + 1;
     return 0;
 }
 
 /* A label of a type that is not an index, kept as stored for
- * typed_quality.h. */
-static int add_typed(reading *rd, const Labelq__LabelRecord *rec)
+ * value_ratings.h. */
+static int add_value(reading *rd, const Labelq__LabelRecord *rec)
 {
     lq_quality_run *q = rd->run;
-    if (q->n_typed == q->typed_cap) {
-        size_t cap = q->typed_cap ? q->typed_cap * 2 : 1024;
-        lq_typed_label *v = realloc(q->typed_labels, cap * sizeof(*v));
+    if (q->n_values == q->values_cap) {
+        size_t cap = q->values_cap ? q->values_cap * 2 : 1024;
+        lq_label_value *v = realloc(q->values, cap * sizeof(*v));
         if (!v)
             return LQ_ENOMEM;
-        q->typed_labels = v;
-        q->typed_cap = cap;
+        q->values = v;
+        q->values_cap = cap;
     }
     char *value = strdup(rec->value);
     if (!value)
         return LQ_ENOMEM;
-    q->typed_labels[q->n_typed++] = (lq_typed_label){rd->unit, rec->annotator_id, value};
-    if (rec->annotator_id >= q->ratings.n_annotators)
-        q->ratings.n_annotators = rec->annotator_id + 1;
+    q->values[q->n_values++] = (lq_label_value){rd->unit, rec->annotator_id, value};
     rd->n++;
     return 0;
 }
@@ -64,17 +59,17 @@ static int add_typed(reading *rd, const Labelq__LabelRecord *rec)
 static int read_label(void *ctx, const Labelq__LabelRecord *rec)
 {
     reading *rd = ctx;
-    if (rd->run->typed_run)
-        return add_typed(rd, rec);
-    int k = 0;
-    for (; k < (int)rd->run->config->n_labels; k++)
-        if (strcmp(rd->run->config->labels[k], rec->value) == 0)
-            break;
-    if (k == (int)rd->run->config->n_labels)
+    lq_quality_run *q = rd->run;
+    if (rec->annotator_id >= q->ratings.n_annotators)
+        q->ratings.n_annotators = rec->annotator_id + 1;
+    if (q->typed_run)
+        return add_value(rd, rec);
+    int k = lq_label_index(q->config->labels, q->config->n_labels, rec->value);
+    if (k < 0)
         return 0; /* not in the schema: cannot happen for stored labels */
     rd->counts[k]++;
     rd->n++;
-    return add_rating(rd->run, rd->unit, rec->annotator_id, (uint32_t)k);
+    return add_rating(q, rd->unit, rec->annotator_id, (uint32_t)k);
 }
 
 static int grow_units(lq_quality_run *q)
@@ -107,18 +102,6 @@ static int grow_units(lq_quality_run *q)
     return 0;
 }
 
-/* SPANS: keeps the unit's text, data[field], which the spans index. */
-static int keep_text(lq_quality_run *q, uint32_t unit, const Labelq__TaskRecord *task)
-{
-    json_t *data = json_loads(task->data_json, JSON_DECODE_ANY, NULL);
-    json_t *f = json_is_object(data) ? json_object_get(data, q->config->field) : NULL;
-    int rc = 0;
-    if (json_is_string(f) && !(q->unit_text[unit] = strdup(json_string_value(f))))
-        rc = LQ_ENOMEM;
-    json_decref(data);
-    return rc;
-}
-
 static int read_task(void *ctx, const Labelq__TaskRecord *task)
 {
     reading *rd = ctx;
@@ -141,7 +124,7 @@ static int read_task(void *ctx, const Labelq__TaskRecord *task)
         if ((rc = read_label(rd, labels[i])) < 0)
             return rc;
     if (q->typed_run && q->config->type == LABELQ__LABEL_TYPE__SPANS &&
-        (rc = keep_text(q, rd->unit, task)) < 0)
+        (rc = lq_label_item_text(q->config, task->data_json, &q->unit_text[rd->unit])) < 0)
         return rc;
     bool pooled = task->gold[0] && q->config->gold_ratio > 0.0;
     lq_vote v = lq_majority(rd->counts, q->config->n_labels);
@@ -156,31 +139,65 @@ static int read_task(void *ctx, const Labelq__TaskRecord *task)
     return 0;
 }
 
-/* Agreement metrics; a metric undefined on this data is left out. */
-static void measure(lq_quality_run *q)
+/* What quality/ computes on: the labels as indexes, or the values read
+ * as their type. */
+static int prepare(lq_quality_run *q)
 {
-    q->has_alpha = lq_krippendorff_alpha(&q->ratings, LQ_METRIC_NOMINAL, &q->alpha) == 0;
-    q->has_fleiss = lq_fleiss_kappa(&q->ratings, &q->fleiss) == 0;
-    q->has_percent = lq_percent_agreement(&q->ratings, &q->percent) == 0;
+    const Labelq__ProjectConfig *cfg = q->config;
+    q->ratings.v = q->v;
+    if (q->typed_run) {
+        int rc = lq_value_ratings_build(cfg, q->values, q->n_values, q->ratings.n_units,
+                                        q->ratings.n_annotators,
+                                        (const char *const *)q->unit_text, &q->typed);
+        q->in = q->typed.r;
+        return rc;
+    }
+    if (cfg->type == LABELQ__LABEL_TYPE__ORDINAL) {
+        if (!(q->steps = malloc((cfg->n_labels ? cfg->n_labels : 1) * sizeof(*q->steps))))
+            return LQ_ENOMEM;
+        for (size_t l = 0; l < cfg->n_labels; l++)
+            q->steps[l] = (double)l;
+        q->ratings.values = q->steps;
+    }
+    q->in = (lq_typed_ratings){.kind = lq_label_kind(cfg->type), .labels = q->ratings};
+    return 0;
 }
 
+/* The headline figures: the type's alpha, Fleiss' kappa, percent. */
+static void headline(lq_quality_run *q)
+{
+    for (size_t i = 0; i < q->figures.n; i++) {
+        const lq_figure *f = &q->figures.v[i];
+        if (!f->defined)
+            continue;
+        if ((int)i == q->figures.headline) {
+            q->has_alpha = true;
+            q->alpha = f->value;
+        } else if (f->id == LQ_FIG_FLEISS) {
+            q->has_fleiss = true;
+            q->fleiss = f->value;
+        } else if (f->id == LQ_FIG_PERCENT) {
+            q->has_percent = true;
+            q->percent = f->value;
+        }
+    }
+}
+
+/* Per annotator, labels and those giving the consensus's answer (gold
+ * items are scored against gold, elsewhere); done items by confidence. */
 static int tally(lq_quality_run *q)
 {
     uint32_t na = q->ratings.n_annotators ? q->ratings.n_annotators : 1;
     q->annotator_labels = calloc(na, sizeof(*q->annotator_labels));
     q->annotator_agree = calloc(na, sizeof(*q->annotator_agree));
-    q->item_agreement = malloc((q->ratings.n_units ? q->ratings.n_units : 1) * sizeof(double));
-    if (!q->annotator_labels || !q->annotator_agree || !q->item_agreement)
+    if (!q->annotator_labels || !q->annotator_agree)
         return LQ_ENOMEM;
-    int rc = lq_item_agreement(&q->ratings, q->item_agreement);
-    if (rc < 0)
-        return rc;
-    for (size_t i = 0; i < q->ratings.n; i++) {
-        const lq_rating *r = &q->v[i];
-        if (q->unit_gold[r->unit])
-            continue; /* gold answers are scored against gold, elsewhere */
-        q->annotator_labels[r->annotator]++;
-        q->annotator_agree[r->annotator] += q->consensus.label[r->unit] == r->label;
+    for (size_t i = 0; i < lq_typed_count(&q->in); i++) {
+        uint32_t a = lq_typed_annotator_of(&q->in, i);
+        if (q->unit_gold[lq_typed_unit_of(&q->in, i)])
+            continue;
+        q->annotator_labels[a]++;
+        q->annotator_agree[a] += q->consensus.agrees[i];
     }
     for (uint32_t u = 0; u < q->ratings.n_units; u++) {
         if (!q->unit_done[u])
@@ -192,65 +209,47 @@ static int tally(lq_quality_run *q)
     return 0;
 }
 
-/* The typed path: consensus, agreement and tallies from typed_quality.h,
- * in the fields the report and the stored results read. */
-static int run_typed(lq_quality_run *q)
+/* Per batch: the headline alpha (single choice and ordinal) and percent
+ * agreement over identical answers. */
+static int batches(lq_quality_run *q)
 {
-    uint32_t nu = q->ratings.n_units, na = q->ratings.n_annotators ? q->ratings.n_annotators : 1;
-    lq_typed_input in = {q->config, q->typed_labels, q->n_typed, nu, q->ratings.n_annotators,
-                         (const char *const *)q->unit_text, q->n_typed >= LQ_DS_MIN_LABELS};
-    int rc = lq_typed_run(&in, &q->typed);
-    if (rc < 0)
-        return rc;
-    q->method = q->typed.method;
-    q->has_alpha = q->typed.has_alpha;
-    q->alpha = q->typed.alpha;
-    q->has_percent = q->typed.has_percent;
-    q->percent = q->typed.percent;
-    q->figures = q->typed.figures;
-    q->n_figures = q->typed.n_figures;
-    q->annotator_labels = calloc(na, sizeof(*q->annotator_labels));
-    q->annotator_agree = calloc(na, sizeof(*q->annotator_agree));
-    q->item_agreement = malloc((nu ? nu : 1) * sizeof(double));
-    if (!q->annotator_labels || !q->annotator_agree || !q->item_agreement)
+    lq_metric metric =
+        q->config->type == LABELQ__LABEL_TYPE__ORDINAL ? LQ_METRIC_ORDINAL : LQ_METRIC_NOMINAL;
+    size_t n = lq_typed_count(&q->in);
+    lq_rating *codes = NULL;
+    lq_ratings r = q->ratings;
+    int rc = 0;
+    if (!(q->batch_agreement = calloc(q->n_batch_ids, sizeof(*q->batch_agreement))))
         return LQ_ENOMEM;
-    memcpy(q->annotator_labels, q->typed.annotator_labels,
-           q->ratings.n_annotators * sizeof(uint64_t));
-    memcpy(q->annotator_agree, q->typed.annotator_agree, q->ratings.n_annotators * sizeof(uint64_t));
-    memcpy(q->item_agreement, q->typed.agreement, nu * sizeof(double));
-    for (uint32_t u = 0; u < nu; u++) {
-        if (!q->unit_done[u])
-            continue;
-        q->done_units++;
-        int bin = (int)(q->typed.confidence[u] * 10.0);
-        q->confidence_bins[bin > 9 ? 9 : bin < 0 ? 0 : bin]++;
+    if (q->typed_run) {
+        r = (lq_ratings){NULL, n, q->ratings.n_units, q->ratings.n_annotators, 0, NULL};
+        if (!(codes = malloc((n ? n : 1) * sizeof(*codes))))
+            return LQ_ENOMEM;
+        rc = lq_typed_same_codes(&q->in, codes, &r.n_labels);
+        r.v = codes;
     }
-    return 0;
+    if (rc == 0)
+        rc = lq_batch_agreement(&r, q->typed_run ? NULL : &metric, q->unit_batch, q->unit_gold,
+                                q->n_batch_ids, q->batch_agreement);
+    free(codes);
+    return rc;
 }
 
-/* ORDINAL: the median step per unit and ordinal alpha, besides what every
- * index type gets. */
-static int ordinal_extras(lq_quality_run *q)
+static int compute(lq_quality_run *q)
 {
-    uint32_t nu = q->ratings.n_units ? q->ratings.n_units : 1, nl = q->ratings.n_labels;
-    q->median = malloc(nu * sizeof(*q->median));
-    bool *split = malloc(nu * sizeof(*split));
-    double *steps = malloc((nl ? nl : 1) * sizeof(*steps));
-    int rc = q->median && split && steps ? 0 : LQ_ENOMEM;
-    for (uint32_t l = 0; rc == 0 && l < nl; l++)
-        steps[l] = l;
+    int rc = prepare(q);
+    lq_method m = lq_method_default(q->in.kind, lq_typed_count(&q->in));
+    q->method = lq_method_name(m);
     if (rc == 0)
-        rc = lq_ordinal_median(&q->ratings, q->median, split);
-    lq_ratings r = q->ratings;
-    r.values = steps;
-    double alpha;
-    if (rc == 0 && lq_krippendorff_alpha(&r, LQ_METRIC_ORDINAL, &alpha) == 0) {
-        q->ordinal_figure = (lq_typed_figure){"ordinal_alpha", "", alpha};
-        q->figures = &q->ordinal_figure;
-        q->n_figures = 1;
+        rc = lq_typed_consensus_compute(&q->in, m, &q->consensus);
+    if (rc == 0)
+        rc = lq_typed_figures_compute(&q->in, &q->figures);
+    if (rc == 0) {
+        headline(q);
+        rc = tally(q);
     }
-    free(split);
-    free(steps);
+    if (rc == 0 && !q->one_batch && q->n_batch_ids > 0)
+        rc = batches(q);
     return rc;
 }
 
@@ -270,58 +269,29 @@ static void run_work(uv_work_t *w)
         if (rc == 1)
             rc = 0;
     }
-    q->ratings.v = q->v;
-    if (rc == 0 && q->typed_run) {
-        rc = run_typed(q);
-    } else if (rc == 0 && q->ratings.n >= LQ_DS_MIN_LABELS) {
-        lq_ds_options o;
-        lq_ds_options_default(&o);
-        q->method = "dawid-skene";
-        rc = lq_dawid_skene(&q->ratings, &o, &q->consensus);
-    } else if (rc == 0) {
-        q->method = "majority";
-        rc = lq_majority_vote(&q->ratings, &q->consensus);
-    }
-    if (rc == 0 && !q->typed_run) {
-        measure(q);
-        rc = tally(q);
-    }
-    if (rc == 0 && q->config->type == LABELQ__LABEL_TYPE__ORDINAL)
-        rc = ordinal_extras(q);
-    if (rc == 0 && !q->one_batch && q->n_batch_ids > 0) {
-        /* Typed: exact-match percent agreement per batch; the nominal
-         * alpha of per-unit codes would mean nothing, so it is left out. */
-        const lq_ratings *r = q->typed_run ? &q->typed.exact : &q->ratings;
-        q->batch_agreement = calloc(q->n_batch_ids, sizeof(*q->batch_agreement));
-        rc = q->batch_agreement ? lq_batch_agreement(r, q->unit_batch, q->unit_gold,
-                                                     q->n_batch_ids, q->batch_agreement)
-                                : LQ_ENOMEM;
-        for (uint32_t b = 0; rc == 0 && q->typed_run && b < q->n_batch_ids; b++)
-            q->batch_agreement[b].has_alpha = false;
-    }
-    q->status = rc;
+    q->status = rc == 0 ? compute(q) : rc;
 }
 
 static void run_free(lq_quality_run *q)
 {
-    lq_consensus_free(&q->consensus);
+    lq_typed_consensus_free(&q->consensus);
+    lq_typed_figures_free(&q->figures);
+    lq_value_ratings_free(&q->typed);
     free(q->v);
+    free(q->steps);
     free(q->task_ids);
     free(q->unit_done);
     free(q->unit_gold);
     free(q->unit_batch);
     free(q->batch_agreement);
-    free(q->item_agreement);
     free(q->annotator_labels);
     free(q->annotator_agree);
-    for (size_t i = 0; i < q->n_typed; i++)
-        free((char *)q->typed_labels[i].value);
-    free(q->typed_labels);
+    for (size_t i = 0; i < q->n_values; i++)
+        free((char *)q->values[i].value);
+    free(q->values);
     for (uint32_t u = 0; q->unit_text && u < q->ratings.n_units; u++)
         free(q->unit_text[u]);
     free(q->unit_text);
-    lq_typed_result_free(&q->typed);
-    free(q->median);
     free(q);
 }
 

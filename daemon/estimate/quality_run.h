@@ -1,20 +1,19 @@
 /* Quality estimates for one project, computed on libuv's thread pool from a
- * read snapshot of the store: Dawid-Skene over every label, the agreement
- * metrics, and each done task's consensus. The loop only starts a run and
- * takes its results; it never waits for one. */
+ * read snapshot of the store: each item's consensus, confidence and
+ * agreement (quality/typed_consensus.h) and the project's agreement figures
+ * (quality/typed_agreement.h), for every label type, read as it is stored
+ * (schema/value_ratings.h). The loop only starts a run and takes its
+ * results; it never waits for one. */
 #ifndef LQ_QUALITY_RUN_H
 #define LQ_QUALITY_RUN_H
 
 #include <stdbool.h>
 
-#include "quality/batch_agreement.h"
 #include "daemon/core/server.h"
-#include "daemon/estimate/typed_quality.h"
-#include "quality/dawid_skene.h"
-
-/* Below this many labels a project's consensus is the majority vote: too
- * few labels make Dawid-Skene's confusion matrices mostly smoothing. */
-#define LQ_DS_MIN_LABELS 100
+#include "quality/batch_agreement.h"
+#include "quality/typed_agreement.h"
+#include "quality/typed_consensus.h"
+#include "schema/value_ratings.h"
 
 typedef struct lq_quality_run lq_quality_run;
 
@@ -36,42 +35,37 @@ struct lq_quality_run {
     lq_quality_done_fn done;
     void *arg;
     int status;
-    /* results, valid in done */
+    /* What was read. Single choice and ordinal (lq_label_indexed): one
+     * rating per label in ratings. The other types (typed_run): every
+     * value as stored in values, read by value_ratings.h. Units are the
+     * tasks in id order; ratings.n_units and n_annotators count both. */
+    bool typed_run;
     lq_ratings ratings;
     lq_rating *v;
     size_t cap;
+    double *steps;             /* ORDINAL: the steps' positions, ratings.values */
+    lq_label_value *values;    /* typed: value strings malloc'd */
+    size_t n_values, values_cap;
+    char **unit_text;          /* SPANS: each unit's data[field], malloc'd; else NULL */
     uint64_t *task_ids;        /* unit -> task id */
     bool *unit_done;           /* the task has all it needs (and is not pooled gold) */
     bool *unit_gold;           /* a gold-pool item: informs the estimate, not the tallies */
     uint32_t *unit_batch;      /* the unit's batch id */
-    lq_agreement_summary *batch_agreement; /* by batch id (whole-project runs only) */
-    uint32_t n_batch_ids;
     uint32_t units_cap;
-    lq_consensus consensus;    /* Dawid-Skene, or majority below LQ_DS_MIN_LABELS */
-    const char *method;
-    double *item_agreement;    /* per unit */
-    bool has_alpha, has_fleiss, has_percent;
+    /* Results, valid in done. */
+    lq_value_ratings typed;    /* typed: the values read */
+    lq_typed_ratings in;       /* what quality/ computed on */
+    lq_typed_consensus consensus;
+    lq_typed_figures figures;
+    const char *method;        /* static */
+    bool has_alpha, has_fleiss, has_percent; /* the headline figures */
     double alpha, fleiss, percent;
-    uint64_t *annotator_labels;  /* per annotator id */
-    uint64_t *annotator_agree;   /* labels equal to the consensus */
+    uint64_t *annotator_labels; /* per annotator id */
+    uint64_t *annotator_agree;  /* labels giving their item's consensus answer */
     uint64_t confidence_bins[10];
     uint64_t done_units;
-    /* Label types that are not indexes (lq_label_indexed false): every
-     * label as stored, and what typed_quality.h made of them. method,
-     * item_agreement, the annotator tallies and the agreement figures
-     * above are then the typed ones; ratings and consensus stay empty. */
-    bool typed_run;
-    lq_typed_label *typed_labels;
-    size_t n_typed, typed_cap;
-    char **unit_text;          /* SPANS: the unit's data[field], malloc'd; else NULL */
-    lq_typed_result typed;
-    /* ORDINAL: each unit's lower median step (UINT32_MAX: none), beside
-     * the Dawid-Skene or majority label. */
-    uint32_t *median;
-    /* The label type's agreement figures for the report. */
-    lq_typed_figure *figures;
-    size_t n_figures;
-    lq_typed_figure ordinal_figure;
+    lq_agreement_summary *batch_agreement; /* by batch id (whole-project runs only) */
+    uint32_t n_batch_ids;
 };
 
 /* Publishes a finished whole-project run's agreement figures on its

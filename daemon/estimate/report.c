@@ -32,14 +32,36 @@ static void fill_annotators(lq_quality_run *q, Labelq__AnnotatorReport *rows,
             r->gold_correct = st->gold_correct;
             r->blocked = st->blocked;
         }
-        if (!q->typed_run && strcmp(q->method, "dawid-skene") == 0 &&
-            q->consensus.accuracy[a] >= 0.0) {
+        const lq_consensus *votes = &q->consensus.votes;
+        if (q->consensus.has_votes && q->consensus.method == LQ_METHOD_DAWID_SKENE &&
+            votes->accuracy[a] >= 0.0) {
             r->has_ds_accuracy = true;
-            r->ds_accuracy = q->consensus.accuracy[a];
+            r->ds_accuracy = votes->accuracy[a];
         }
         r->has_consensus_agreement = true;
         r->consensus_agreement = (double)q->annotator_agree[a] / (double)q->annotator_labels[a];
         ptrs[(*n)++] = r;
+    }
+}
+
+/* The label type's figures that the report lists by name
+ * (lq_figure_report_name), those defined on the data. */
+static void fill_figures(const lq_quality_run *q, Labelq__AgreementFigure *figs,
+                         Labelq__AgreementFigure **ptrs, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < q->figures.n; i++) {
+        const lq_figure *f = &q->figures.v[i];
+        const char *name = lq_figure_report_name(f->id);
+        if (!name || !f->defined)
+            continue;
+        Labelq__AgreementFigure *x = &figs[*n];
+        labelq__agreement_figure__init(x);
+        x->metric = (char *)name;
+        if (f->label < q->config->n_labels)
+            x->label = q->config->labels[f->label];
+        x->value = f->value;
+        ptrs[(*n)++] = x;
     }
 }
 
@@ -54,8 +76,8 @@ static void report_done(lq_quality_run *q, int status, void *arg)
     uint32_t na = q->ratings.n_annotators ? q->ratings.n_annotators : 1;
     Labelq__AnnotatorReport *rows = calloc(na, sizeof(*rows));
     Labelq__AnnotatorReport **ptrs = calloc(na, sizeof(*ptrs));
-    Labelq__AgreementFigure *figs = calloc(q->n_figures + 1, sizeof(*figs));
-    Labelq__AgreementFigure **fig_ptrs = calloc(q->n_figures + 1, sizeof(*fig_ptrs));
+    Labelq__AgreementFigure *figs = calloc(q->figures.n + 1, sizeof(*figs));
+    Labelq__AgreementFigure **fig_ptrs = calloc(q->figures.n + 1, sizeof(*fig_ptrs));
     if (!rows || !ptrs || !figs || !fig_ptrs) {
         lq_peer_error(c, req->id, LQ_EEXHAUSTED, "out of memory");
         free(rows);
@@ -84,21 +106,15 @@ static void report_done(lq_quality_run *q, int status, void *arg)
     reply.has_percent_agreement = q->has_percent;
     reply.percent_agreement = q->percent;
     reply.method = (char *)q->method;
-    reply.iterations = q->consensus.iterations;
+    const lq_consensus *votes = &q->consensus.votes;
+    reply.iterations = q->consensus.has_votes ? votes->iterations : 0;
     fill_annotators(q, rows, ptrs, &reply.n_annotators);
     reply.annotators = ptrs;
     reply.n_confidence_bins = 10;
     reply.confidence_bins = q->confidence_bins;
-    reply.n_class_priors = q->consensus.priors ? q->config->n_labels : 0;
-    reply.class_priors = q->consensus.priors;
-    for (size_t i = 0; i < q->n_figures; i++) {
-        labelq__agreement_figure__init(&figs[i]);
-        figs[i].metric = (char *)q->figures[i].metric;
-        figs[i].label = (char *)q->figures[i].label;
-        figs[i].value = q->figures[i].value;
-        fig_ptrs[i] = &figs[i];
-    }
-    reply.n_type_agreement = q->n_figures;
+    reply.n_class_priors = q->consensus.has_votes ? q->config->n_labels : 0;
+    reply.class_priors = q->consensus.has_votes ? votes->priors : NULL;
+    fill_figures(q, figs, fig_ptrs, &reply.n_type_agreement);
     reply.type_agreement = fig_ptrs;
     lq_peer_reply(c, req->id, LABELQ__ENVELOPE__BODY_REPORT_REPLY, &reply);
     free(rows);

@@ -25,8 +25,7 @@ typedef struct results_op {
     lq_server *srv;
     lq_project *project;
     Labelq__ResultRecord *recs;
-    size_t n;
-    bool owns_values; /* recs[].value are malloc'd copies (typed projects) */
+    size_t n; /* recs[].value are malloc'd copies */
 } results_op;
 
 static int results_apply(lq_write_op *wop, lq_txn *txn)
@@ -61,7 +60,7 @@ static void results_stored(lq_write_op *wop, int status)
     else
         lq_log(LQ_LOG_DEBUG, "consensus results stored", "project=%s tasks=%zu",
                r->project->config->name, r->n);
-    for (size_t i = 0; r->owns_values && i < r->n; i++)
+    for (size_t i = 0; i < r->n; i++)
         free(r->recs[i].value);
     free(r->recs);
     free(r);
@@ -81,32 +80,33 @@ static void estimate_done(lq_quality_run *q, int status, void *arg)
         estimate_ended(q->srv, p);
         return;
     }
+    const lq_typed_consensus *c = &q->consensus;
     for (uint32_t u = 0; u < q->ratings.n_units; u++) {
         if (!q->unit_done[u])
             continue;
         Labelq__ResultRecord *rec = &r->recs[r->n++];
         labelq__result_record__init(rec);
         rec->task_id = q->task_ids[u];
-        if (q->typed_run) {
-            /* A copy: the run is freed before the writer stores this. */
-            rec->value = strdup(q->typed.value[u] ? q->typed.value[u] : "");
-            if (!rec->value) {
-                r->n--;
-                continue;
-            }
-            rec->confidence = q->typed.confidence[u];
-            rec->spread = q->typed.spread[u];
-        } else {
-            rec->label = q->consensus.label[u];
-            rec->confidence = q->consensus.confidence[u];
-        }
-        if (q->median && q->median[u] < q->config->n_labels)
-            rec->value = q->config->labels[q->median[u]];
-        /* One label agrees with itself, as the export says. */
-        rec->agreement = q->item_agreement[u] < 0.0 ? 1.0 : q->item_agreement[u];
+        rec->confidence = c->confidence[u];
+        rec->agreement = c->agreement[u];
         rec->method = (char *)q->method;
+        /* A copy of the value: the run is freed before the writer stores
+         * this. Ordinal's is the median step's name. */
+        char *value = NULL;
+        if (q->typed_run && lq_value_consensus(q->config, &q->in, c, u, &value) < 0) {
+            r->n--;
+            continue;
+        }
+        if (c->label)
+            rec->label = c->label[u] < q->config->n_labels ? c->label[u] : 0;
+        if (c->median && c->median[u] < q->config->n_labels)
+            value = strdup(q->config->labels[c->median[u]]);
+        if (c->spread)
+            rec->spread = c->spread[u];
+        rec->value = value ? value : strdup("");
+        if (!rec->value)
+            r->n--;
     }
-    r->owns_values = q->typed_run;
     r->op.apply = results_apply;
     r->op.done = results_stored;
     r->srv = q->srv;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "proto/error.h"
+#include "schema/typed_value.h"
 
 /* Appends v (a new reference, dropped here) exactly. */
 static int put(lq_outbuf *o, json_t *v)
@@ -71,38 +72,24 @@ static int coco_middle(lq_outbuf *o, uint64_t *state)
     return lq_outbuf_str(o, "],\"annotations\":[");
 }
 
-static int category(const Labelq__ProjectConfig *cfg, const char *name)
-{
-    for (size_t k = 0; name && k < cfg->n_labels; k++)
-        if (strcmp(cfg->labels[k], name) == 0)
-            return (int)k + 1;
-    return 0;
-}
-
 static int coco_annotations(lq_outbuf *o, const lq_export_item *it, uint64_t *state)
 {
-    json_t *boxes = it->label ? json_loads(it->label, 0, NULL) : NULL, *b;
-    size_t i;
-    int rc = 0;
-    json_array_foreach(boxes, i, b)
-    {
-        double x = json_number_value(json_object_get(b, "x"));
-        double y = json_number_value(json_object_get(b, "y"));
-        double w = json_number_value(json_object_get(b, "w"));
-        double h = json_number_value(json_object_get(b, "h"));
-        int cat = category(it->config, json_string_value(json_object_get(b, "label")));
-        if (cat == 0)
-            continue;
+    char err[256];
+    lq_box *boxes = NULL;
+    size_t n = 0;
+    int rc = it->label ? lq_value_boxes(it->config, it->label, &boxes, &n, err, sizeof(err)) : 0;
+    if (rc < 0) /* a consensus that does not read has no boxes to write */
+        return rc == LQ_ENOMEM ? rc : 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const lq_box *b = &boxes[i];
         json_t *a = json_pack("{s:I, s:I, s:i, s:[f, f, f, f], s:f, s:i, s:f}", "id",
                               (json_int_t)*state + 1, "image_id", (json_int_t)it->task_id,
-                              "category_id", cat, "bbox", x, y, w, h, "area", w * h, "iscrowd", 0,
-                              "score", it->confidence);
+                              "category_id", (int)b->label + 1, "bbox", b->x, b->y, b->w, b->h,
+                              "area", b->w * b->h, "iscrowd", 0, "score", it->confidence);
         rc = lq_outbuf_str(o, (*state)++ ? "," : "");
         rc = rc ? rc : put(o, a);
-        if (rc)
-            break;
     }
-    json_decref(boxes);
+    free(boxes);
     return rc;
 }
 

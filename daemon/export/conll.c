@@ -21,36 +21,18 @@
 
 #include "proto/error.h"
 #include "quality/spans.h"
+#include "schema/typed_value.h"
 
 static const char docstart[] = "-DOCSTART- -X- -X- O\n\n";
 
-static int label_index(const Labelq__ProjectConfig *cfg, const char *s)
+/* The consensus spans of a canonical value over text (none when it does
+ * not read); *n gets their count. Returns 0 or LQ_ENOMEM. */
+static int read_spans(const Labelq__ProjectConfig *cfg, const char *value, const char *text,
+                      lq_span **spans, size_t *n)
 {
-    for (size_t i = 0; i < cfg->n_labels; i++)
-        if (strcmp(cfg->labels[i], s) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* The consensus spans of a canonical value; *n gets their count. */
-static lq_span *parse_spans(const Labelq__ProjectConfig *cfg, const char *value, size_t *n)
-{
-    json_t *v = value ? json_loads(value, 0, NULL) : NULL, *e;
-    size_t i, k = 0;
-    lq_span *s = calloc(json_array_size(v) + 1, sizeof(*s));
-    json_array_foreach(v, i, e)
-    {
-        int l = label_index(cfg, json_is_string(json_object_get(e, "label"))
-                                     ? json_string_value(json_object_get(e, "label"))
-                                     : "");
-        json_int_t a = json_integer_value(json_object_get(e, "start"));
-        json_int_t b = json_integer_value(json_object_get(e, "end"));
-        if (s && l >= 0 && a >= 0 && b > a)
-            s[k++] = (lq_span){(size_t)a, (size_t)b, (uint32_t)l};
-    }
-    json_decref(v);
-    *n = k;
-    return s;
+    char err[256];
+    int rc = value ? lq_value_spans(cfg, value, text, spans, n, err, sizeof(err)) : LQ_EBADREQ;
+    return rc == LQ_ENOMEM ? rc : 0;
 }
 
 static int tag(lq_outbuf *o, const Labelq__ProjectConfig *cfg, uint32_t t)
@@ -73,8 +55,8 @@ static int conll_item(lq_outbuf *o, const lq_export_item *it, uint64_t *state)
     size_t n_tok = lq_tokenize(text, len, NULL);
     lq_token *tok = malloc((n_tok ? n_tok : 1) * sizeof(*tok));
     uint32_t *tags = calloc(n_tok ? n_tok : 1, sizeof(*tags));
-    lq_span *spans = parse_spans(cfg, it->label, &n_spans);
-    int rc = tok && tags && spans ? 0 : LQ_ENOMEM;
+    lq_span *spans = NULL;
+    int rc = tok && tags ? read_spans(cfg, it->label, text, &spans, &n_spans) : LQ_ENOMEM;
     if (rc == 0) {
         lq_tokenize(text, len, tok);
         /* Spans that break the rules (none do: the consensus is rebuilt

@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "proto/error.h"
+#include "schema/typed_value.h"
+
+#define ERR_MAX 256 /* why a stored value did not read, which cannot happen */
 
 static const char header[] = "id,batch,label,confidence,agreement,method,n_annotations,data\r\n";
 
@@ -21,21 +24,23 @@ static int csv_begin(lq_outbuf *o, const Labelq__ProjectConfig *cfg, uint64_t *s
     return lq_outbuf_str(o, header);
 }
 
-/* A multi-label set's labels joined with ';'. */
-static int joined(lq_outbuf *o, const char *value)
+/* A multi-label set's labels joined with ';', in schema order. */
+static int joined(lq_outbuf *o, const Labelq__ProjectConfig *cfg, const char *value)
 {
-    json_t *v = json_loads(value, 0, NULL), *e;
+    char err[ERR_MAX];
     lq_outbuf tmp = {0};
-    size_t i;
-    int rc = json_is_array(v) ? 0 : LQ_EINTERNAL;
-    json_array_foreach(v, i, e)
-    {
-        if (rc == 0 && i)
+    uint64_t set;
+    bool first = true;
+    int rc = lq_value_set(cfg, value, &set, err, sizeof(err)) == 0 ? 0 : LQ_EINTERNAL;
+    for (size_t l = 0; rc == 0 && l < cfg->n_labels && l < 64; l++) {
+        if (!(set >> l & 1))
+            continue;
+        if (!first)
             rc = lq_outbuf_add(&tmp, ";", 1);
         if (rc == 0)
-            rc = lq_outbuf_str(&tmp, json_is_string(e) ? json_string_value(e) : "");
+            rc = lq_outbuf_str(&tmp, cfg->labels[l]);
+        first = false;
     }
-    json_decref(v);
     if (rc == 0)
         rc = lq_outbuf_add(&tmp, "", 1);
     if (rc == 0)
@@ -60,7 +65,7 @@ static int csv_item(lq_outbuf *o, const lq_export_item *it, uint64_t *state)
     rc = rc ? rc : lq_csv_field(o, it->batch ? it->batch : "");
     rc = rc ? rc : lq_outbuf_add(o, ",", 1);
     if (rc == 0 && it->label)
-        rc = it->config->type == LABELQ__LABEL_TYPE__MULTI ? joined(o, it->label)
+        rc = it->config->type == LABELQ__LABEL_TYPE__MULTI ? joined(o, it->config, it->label)
                                                            : lq_csv_field(o, it->label);
     rc = rc ? rc : lq_outbuf_add(o, ",", 1);
     rc = rc ? rc : number(o, it->confidence);

@@ -10,6 +10,7 @@
 #include "daemon/core/lookup.h"
 #include "daemon/export/item.h"
 #include "daemon/export/split.h"
+#include "schema/label_index.h"
 #include "schema/label_value.h"
 #include "daemon/core/log.h"
 #include "proto/error.h"
@@ -62,10 +63,11 @@ static lq_vote vote_of(const lq_export *e, const task_labels *tl)
 {
     unsigned counts[LQ_MAX_LABELS] = {0};
     size_t n_classes = e->config->n_labels;
-    for (size_t i = 0; i < tl->n; i++)
-        for (size_t k = 0; k < n_classes; k++)
-            if (strcmp(tl->v[i]->value, e->config->labels[k]) == 0)
-                counts[k]++;
+    for (size_t i = 0; i < tl->n; i++) {
+        int k = lq_label_index(e->config->labels, n_classes, tl->v[i]->value);
+        if (k >= 0)
+            counts[k]++;
+    }
     return lq_majority(counts, n_classes);
 }
 

@@ -3,66 +3,71 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "daemon/model/project.h"
-#include "daemon/estimate/typed_quality.h"
 #include "proto/error.h"
+#include "quality/ordinal_median.h"
+#include "quality/typed_consensus.h"
+#include "schema/label_index.h"
+#include "schema/label_value.h"
+#include "schema/value_ratings.h"
 
 /* The static spelling of a stored method name (the record is freed). */
 static const char *method_name(const char *m)
 {
-    static const char *const known[] = {"dawid-skene", "majority",   "median",
-                                        "medoid",      "token-vote", "iou-cluster"};
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-        if (strcmp(known[i], m) == 0)
-            return known[i];
-    return "majority";
+    lq_method known;
+    return lq_method_parse(m, &known) == 0 ? lq_method_name(known) : "majority";
+}
+
+/* The item's labels as one unit, annotators numbered 0.. in order of
+ * appearance (the computation sizes its tallies by the largest id). */
+static int one_unit(const char *const *values, const uint32_t *annotators, size_t n,
+                    lq_label_value *v, uint32_t *n_annotators)
+{
+    uint32_t *local = malloc((n ? n : 1) * sizeof(*local));
+    if (!local)
+        return LQ_ENOMEM;
+    *n_annotators = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < i && annotators[j] != annotators[i])
+            j++;
+        local[i] = j < i ? local[j] : (*n_annotators)++;
+        v[i] = (lq_label_value){0, local[i], values[i]};
+    }
+    free(local);
+    return 0;
 }
 
 static int from_labels(const Labelq__ProjectConfig *cfg, const Labelq__TaskRecord *task,
                        const char *const *values, const uint32_t *annotators, size_t n,
                        lq_typed_verdict *out)
 {
-    lq_typed_label *v = malloc((n ? n : 1) * sizeof(*v));
-    uint32_t *local = malloc((n ? n : 1) * sizeof(*local));
-    json_t *data = NULL;
-    const char *text = NULL;
-    lq_typed_result r;
-    memset(&r, 0, sizeof(r));
-    int rc = v && local ? 0 : LQ_ENOMEM;
-    /* Annotators numbered 0.. in order of appearance: the run sizes its
-     * tallies by the largest id. */
+    lq_label_value *v = malloc((n ? n : 1) * sizeof(*v));
+    lq_value_ratings vr = {0};
+    lq_typed_consensus c = {0};
+    char *text = NULL;
     uint32_t na = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        size_t j = 0;
-        while (j < i && annotators[j] != annotators[i])
-            j++;
-        local[i] = j < i ? local[j] : na++;
-        v[i] = (lq_typed_label){0, local[i], values[i]};
-    }
-    if (rc == 0 && cfg->type == LABELQ__LABEL_TYPE__SPANS) {
-        data = json_loads(task->data_json, JSON_DECODE_ANY, NULL);
-        json_t *f = json_is_object(data) ? json_object_get(data, cfg->field) : NULL;
-        text = json_is_string(f) ? json_string_value(f) : NULL;
-    }
+    int rc = v ? one_unit(values, annotators, n, v, &na) : LQ_ENOMEM;
+    if (rc == 0 && cfg->type == LABELQ__LABEL_TYPE__SPANS)
+        rc = lq_label_item_text(cfg, task->data_json, &text);
     const char *const texts[1] = {text};
-    lq_typed_input in = {cfg, v, n, 1, na, texts, false};
     if (rc == 0)
-        rc = lq_typed_run(&in, &r);
-    if (rc == 0 && r.value[0]) {
-        out->value = r.value[0];
-        r.value[0] = NULL;
-        out->confidence = r.confidence[0];
-        out->agreement = r.agreement[0];
-        out->spread = r.spread[0];
-        out->method = r.method;
+        rc = lq_value_ratings_build(cfg, v, n, 1, na, texts, &vr);
+    lq_method m = lq_method_default(vr.r.kind, lq_typed_count(&vr.r));
+    if (rc == 0)
+        rc = lq_typed_consensus_compute(&vr.r, m, &c);
+    if (rc == 0)
+        rc = lq_value_consensus(cfg, &vr.r, &c, 0, &out->value);
+    if (rc == 0 && out->value) {
+        out->confidence = c.confidence[0];
+        out->agreement = c.agreement[0];
+        out->spread = c.spread ? c.spread[0] : 0.0;
+        out->method = lq_method_name(m);
     }
-    lq_typed_result_free(&r);
-    json_decref(data);
+    lq_typed_consensus_free(&c);
+    lq_value_ratings_free(&vr);
+    free(text);
     free(v);
-    free(local);
-    return rc;
+    return rc == LQ_EBADREQ ? 0 : rc; /* values that do not read: no consensus */
 }
 
 int lq_export_typed_verdict(lq_store_cursor *results, const Labelq__ProjectConfig *cfg,
@@ -83,23 +88,26 @@ int lq_export_typed_verdict(lq_store_cursor *results, const Labelq__ProjectConfi
     return from_labels(cfg, task, values, annotators, n, out);
 }
 
-static int by_step(const void *a, const void *b)
-{
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
-}
-
 const char *lq_export_median(const Labelq__ProjectConfig *cfg, const char *const *values, size_t n)
 {
-    int steps[LQ_MAX_LABELS * 4];
+    lq_rating *v = malloc((n ? n : 1) * sizeof(*v));
+    double *steps = malloc((cfg->n_labels ? cfg->n_labels : 1) * sizeof(*steps));
+    uint32_t median = UINT32_MAX;
+    bool split;
     size_t m = 0;
-    for (size_t i = 0; i < n && m < sizeof(steps) / sizeof(steps[0]); i++)
-        for (size_t k = 0; k < cfg->n_labels; k++)
-            if (strcmp(values[i], cfg->labels[k]) == 0) {
-                steps[m++] = (int)k;
-                break;
-            }
-    if (m == 0)
-        return NULL;
-    qsort(steps, m, sizeof(steps[0]), by_step);
-    return cfg->labels[steps[(m - 1) / 2]];
+    for (size_t l = 0; steps && l < cfg->n_labels; l++)
+        steps[l] = (double)l;
+    for (size_t i = 0; v && i < n; i++) {
+        int k = lq_label_index(cfg->labels, cfg->n_labels, values[i]);
+        if (k >= 0) {
+            v[m] = (lq_rating){0, (uint32_t)m, (uint32_t)k};
+            m++;
+        }
+    }
+    lq_ratings r = {v, m, 1, (uint32_t)(m ? m : 1), (uint32_t)cfg->n_labels, steps};
+    if (!v || !steps || m == 0 || lq_ordinal_median(&r, &median, &split) != 0)
+        median = UINT32_MAX;
+    free(v);
+    free(steps);
+    return median < cfg->n_labels ? cfg->labels[median] : NULL;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schema/label_index.h"
 #include "schema/label_value.h"
 #include "proto/error.h"
 
@@ -46,11 +47,10 @@ int lq_project_config_check(Labelq__ProjectConfig *cfg, char *err, size_t errlen
                      LQ_MAX_LABEL_LEN);
             return LQ_EBADREQ;
         }
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(cfg->labels[i], cfg->labels[j]) == 0) {
-                snprintf(err, errlen, "label '%s' appears twice", cfg->labels[i]);
-                return LQ_EBADREQ;
-            }
+        if (lq_label_index(cfg->labels, i, cfg->labels[i]) >= 0) {
+            snprintf(err, errlen, "label '%s' appears twice", cfg->labels[i]);
+            return LQ_EBADREQ;
+        }
     }
     if (cfg->overlap == 0)
         cfg->overlap = LQ_DEFAULT_OVERLAP;
@@ -143,10 +143,7 @@ bool lq_project_enough(const Labelq__ProjectConfig *cfg, uint32_t labels, double
 
 int lq_project_label_index(const lq_project *p, const char *label)
 {
-    for (size_t i = 0; i < p->config->n_labels; i++)
-        if (strcmp(p->config->labels[i], label) == 0)
-            return (int)i;
-    return -1;
+    return lq_label_index(p->config->labels, p->config->n_labels, label);
 }
 
 /* Appends task to p's gold pool. Returns 0 or LQ_ENOMEM. */

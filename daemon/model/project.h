@@ -71,7 +71,8 @@ bool lq_project_enough(const Labelq__ProjectConfig *cfg, uint32_t labels, double
 /* Whether cfg asks for more labels when they disagree. */
 bool lq_project_dynamic(const Labelq__ProjectConfig *cfg);
 
-/* Index of label in the schema, or -1 when it is not one of its labels. */
+/* Index of label in p's schema, or -1 (LQ_EBADREQ) when it is not one of
+ * its labels: lq_label_index on p's labels. */
 int lq_project_label_index(const lq_project *p, const char *label);
 
 /* Queue order: whether a should be served before b. */

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "daemon/core/lookup.h"
 #include "daemon/sched/label_stored.h"
 #include "daemon/sched/lease_end.h"
@@ -20,13 +18,12 @@
 static char *checked_label(lq_peer *c, uint64_t id, lq_task *t, const char *label)
 {
     const Labelq__ProjectConfig *cfg = t->batch->project->config;
-    Labelq__TaskRecord *rec = NULL;
-    json_t *data = NULL;
-    const char *text = NULL;
-    char err[256], *out = NULL;
+    char err[256], *text = NULL, *out = NULL;
+    int rc = 0;
     if (cfg->type == LABELQ__LABEL_TYPE__SPANS) {
+        Labelq__TaskRecord *rec = NULL;
         lq_txn *txn;
-        int rc = lq_store_read_begin(c->srv->store, &txn);
+        rc = lq_store_read_begin(c->srv->store, &txn);
         if (rc == 0) {
             rc = lq_store_get_task(txn, t->batch->project->id, t->id, &rec);
             lq_store_read_end(txn);
@@ -36,19 +33,17 @@ static char *checked_label(lq_peer *c, uint64_t id, lq_task *t, const char *labe
                           (unsigned long)t->id);
             return NULL;
         }
-        data = json_loads(rec->data_json, JSON_DECODE_ANY, NULL);
-        json_t *f = json_is_object(data) ? json_object_get(data, cfg->field) : NULL;
-        text = json_is_string(f) ? json_string_value(f) : NULL;
+        rc = lq_label_item_text(cfg, rec->data_json, &text);
+        labelq__task_record__free_unpacked(rec, NULL);
     }
-    int rc = lq_label_canonical(cfg, label, text, &out, err, sizeof(err));
+    if (rc == 0)
+        rc = lq_label_canonical(cfg, label, text, &out, err, sizeof(err));
     if (rc == LQ_ENOMEM)
         lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
     else if (rc < 0)
         lq_peer_error(c, id, LQ_EBADREQ, "label for task %lu of project %s (%s): %s",
                       (unsigned long)t->id, cfg->name, lq_label_type_name(cfg->type), err);
-    json_decref(data);
-    if (rec)
-        labelq__task_record__free_unpacked(rec, NULL);
+    free(text);
     return out;
 }
 

@@ -3,8 +3,9 @@
  * needs them.
  *
  * Either the read fails with a message, or what it returns holds together:
- * every rating is inside the declared ranges, every code has a name, and
- * numeric labels' values run strictly upwards. */
+ * every rating is inside the declared ranges and has its line, every code
+ * has a name, nominal labels run in byte order and numeric labels' values
+ * strictly upwards. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +39,15 @@ static void check(const ratings_csv *out, const char *numeric_for)
     check_names(out->unit_names, r->n_units, "units");
     check_names(out->annotator_names, r->n_annotators, "annotators");
     check_names(out->label_names, r->n_labels, "labels");
+    for (size_t i = 0; i < r->n; i++)
+        if (!out->line || out->line[i] == 0)
+            fail("success", "a rating without its line");
     if (!numeric_for) {
         if (r->values)
             fail("nominal read", "has values");
+        for (uint32_t i = 1; i < r->n_labels; i++)
+            if (strcmp(out->label_names[i - 1], out->label_names[i]) >= 0)
+                fail("nominal read", "labels not in byte order");
         return;
     }
     if (!r->values)

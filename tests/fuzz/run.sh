@@ -87,6 +87,7 @@ daemon_sources() {
 csv_sources() {
 	echo "$src/client/cli/ratings_csv.c"
 	echo "$src/client/cli/string_table.c"
+	echo "$src/schema/utf8.c"
 	echo "$src/proto/error.c"
 	ls "$src"/quality/*.c
 }

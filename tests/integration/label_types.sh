@@ -153,7 +153,7 @@ annotate grade 'good\n'
 echo "== labelq-annotate: numeric (refused locally: not a number, out of range)"
 annotate score 'abc\n11\n7.50\n1e1\n'
 said score "'abc' is not a number"
-said score "11 is outside 0..10"
+said score "11 is outside the project's range 0..10"
 echo "== labelq-annotate: text (UTF-8, too long refused, Ctrl-S skips)"
 annotate caption ' héllo wörld \nthis caption is longer than thirty-two bytes\n\023\n'
 said caption "at most 32"

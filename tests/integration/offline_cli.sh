@@ -48,10 +48,11 @@ grep -Eq '^percent agreement +0\.7000' two.txt || fail "text block lacks agreeme
 "$LABELQ" agreement - --json <two.csv >stdin.json
 check stdin.json 'near(d["cohen_kappa"], 0.4)'
 
-# Majority vote on it. Ties (i5, i6, i10: one y, one n) go to the label seen
-# first, y. Consensus: y on i1-i6 and i10, n on i7-i9, so ann agrees on 9
-# units, bob on 8; of ann's ratings on consensus-y units 6 of 7 are y.
-"$LABELQ" aggregate two.csv --method majority --json >maj.json
+# Majority vote on it, with the schema order y, n given: ties (i5, i6, i10:
+# one y, one n) go to the label first in --labels, y. Consensus: y on i1-i6
+# and i10, n on i7-i9, so ann agrees on 9 units, bob on 8; of ann's ratings
+# on consensus-y units 6 of 7 are y.
+"$LABELQ" aggregate two.csv --method majority --labels y,n --json >maj.json
 check maj.json '
 assert d["method"] == "majority" and d["iterations"] == 0, d
 assert list(d["units"]) == ["i%d" % i for i in range(1, 11)]
@@ -66,7 +67,25 @@ ann, bob = d["annotators"]["ann"], d["annotators"]["bob"]
 assert ann["ratings"] == 10 and bob["ratings"] == 10
 near(ann["accuracy"], 0.9); near(bob["accuracy"], 0.8)
 near(ann["confusion"]["y"]["y"], 6 / 7); near(ann["confusion"]["y"]["n"], 1 / 7)
-near(ann["confusion"]["n"]["n"], 1.0); near(bob["confusion"]["y"]["n"], 2 / 7)'
+near(ann["confusion"]["n"]["n"], 1.0); near(bob["confusion"]["y"]["n"], 2 / 7)
+# Per unit, the share of agreeing rating pairs: 1 where both agree, 0 on a tie.
+near(d["units"]["i1"]["agreement"], 1.0); near(u5["agreement"], 0.0)'
+
+# Without --labels the labels are in byte order, n before y, so those ties
+# go to n; the rows' order changes nothing (the same file reversed gives
+# the same consensus), where "the label seen first" would flip it.
+"$LABELQ" aggregate two.csv --method majority --json >bytes.json
+{ head -n 1 two.csv; tail -n +2 two.csv | tac; } >reversed.csv
+"$LABELQ" aggregate reversed.csv --method majority --json >reversed.json
+for f in bytes.json reversed.json; do
+    check "$f" '
+labels = "".join(d["units"]["i%d" % i]["label"] for i in range(1, 11))
+assert labels == "yyyynnnnnn", labels
+assert list(d["class_priors"]) == ["n", "y"], d["class_priors"]'
+done
+expect_fail 1 "two.csv: line 2: label 'y' is not one of --labels" \
+    aggregate two.csv --method majority --labels n,maybe
+expect_fail 2 "--scale is for --type ordinal" aggregate two.csv --method majority --scale a,b
 
 # --- Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability" -----
 # Four observers, twelve units, values 1-5 with missing data. Published:
@@ -132,8 +151,8 @@ assert d["annotators"]["alice"]["ratings"] == 2'
         for a in ann bea cid; do echo "u$u,$a,$truth"; done
         echo "u$u,lazy,cat"
     done
-    echo "u4,bea,dog" # one slip
 } >ds.csv
+sed -i 's/^u4,bea,cat$/u4,bea,dog/' ds.csv # one slip
 "$LABELQ" aggregate ds.csv --method dawid-skene --json >ds.json
 check ds.json '
 assert d["method"] == "dawid-skene" and d["iterations"] >= 1, d["iterations"]
@@ -152,10 +171,30 @@ for a, v in d["annotators"].items():
 
 # The text table lists 20 units and counts the rest.
 "$LABELQ" aggregate ds.csv --method dawid-skene >ds.txt
-grep -Eq '^bea +31 ' ds.txt || fail "annotator table: $(cat ds.txt)"
+grep -Eq '^bea +30 ' ds.txt || fail "annotator table: $(cat ds.txt)"
 grep -Eq '^u20 +bird ' ds.txt || fail "unit table: $(cat ds.txt)"
 grep -q 'u21' ds.txt && fail "more than 20 units listed: $(cat ds.txt)"
 grep -q '10 more units (30 in all' ds.txt || fail "no count of the rest: $(cat ds.txt)"
+
+# --- An annotator rates a unit once: a second rating is an error for every
+# metric alike (percent agreement and Cohen's kappa would compare one of
+# them, alpha and Dawid-Skene count both), naming both lines.
+printf 'u,a,l\nu1,a,x\nu1,b,x\nu2,a,x\nu1,a,y\n' >twice.csv
+expect_fail 1 "twice.csv: line 5: annotator 'a' already rated unit 'u1' on line 2" agreement twice.csv
+expect_fail 1 "twice.csv: line 5: annotator 'a' already rated unit 'u1' on line 2" \
+    aggregate twice.csv --method dawid-skene
+expect_fail 1 "already rated unit 'u1'" agreement twice.csv --type multi
+# A missing rating (an empty cell) is no rating: no clash.
+printf 'u,a,l\nu1,a,\nu1,a,x\nu1,b,x\n' >empty_then.csv
+"$LABELQ" agreement empty_then.csv --json >/dev/null || fail "a missing rating counted as a rating"
+
+# --- The ratio metric's zero is absolute: a negative value is an error
+# that says so (not "all paired ratings are equal").
+printf 'u,a,l\nu1,a,-1\nu1,b,2\nu2,a,3\nu2,b,3\n' >negative.csv
+expect_fail 1 "negative.csv: line 2: label '-1' is negative; the ratio metric needs values >= 0" \
+    agreement negative.csv --metric ratio
+"$LABELQ" agreement negative.csv --metric interval --json >negative.json
+check negative.json 'assert d["krippendorff_alpha"] is not None, d'
 
 # --- Malformed input: exit 1, "labelq: FILE: line N: ..." -----------------
 printf 'u,a,l\nu1,a,x\nu2,"b,y\nu3,c,x\n' >unterminated.csv

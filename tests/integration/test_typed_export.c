@@ -2,7 +2,7 @@
  * annotators submit known typed labels through liblabelq, and the export
  * (each format that fits), the report and a split say what the hand-worked
  * numbers below say. Expected values are worked out in the comments from
- * the rules in daemon/typed_quality.h. */
+ * the rules in quality/typed_consensus.h. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -195,12 +195,12 @@ static void multi_label(void **state)
     char *text = export_fmt(admin, "t-multi", "jsonl", &n);
     assert_int_equal(n, 2);
     /* m1: cat 3/3 in, dog 2/3 in, bird 0/3 out: confidence (1 + 2/3 + 1) / 3.
-     * MASI distances: {cat,dog}-{cat} subset, 1 - 1/2 * 0.67 = 0.665, twice;
-     * equal sets 0: agreement 1 - 1.33 / 3. */
+     * MASI distances: {cat,dog}-{cat} subset, 1 - 1/2 * 2/3 = 2/3, twice;
+     * equal sets 0: agreement 1 - (4/3) / 3 = 5/9. */
     json_t *l = jsonl_line(text, "m1");
     assert_label(l, "[\"cat\",\"dog\"]");
     assert_near(num(l, "confidence"), 8.0 / 9.0, "m1 confidence");
-    assert_near(num(l, "agreement"), 1.0 - 1.33 / 3.0, "m1 agreement");
+    assert_near(num(l, "agreement"), 5.0 / 9.0, "m1 agreement");
     assert_string_equal(json_string_value(json_object_get(l, "method")), "majority");
     /* each annotation is a typed array, in the stored (schema) order */
     json_t *anns = json_object_get(l, "annotations");
@@ -216,7 +216,7 @@ static void multi_label(void **state)
     text = export_fmt(admin, "t-multi", "csv", &n);
     assert_non_null(
         strstr(text, "id,batch,label,confidence,agreement,method,n_annotations,data\r\n"));
-    assert_non_null(strstr(text, ",cat;dog,0.888889,0.556667,majority,3,"));
+    assert_non_null(strstr(text, ",cat;dog,0.888889,0.555556,majority,3,"));
     free(text);
 
     Labelq__ReportReply *r = NULL;
@@ -241,10 +241,10 @@ static void ordinal(void **state)
 {
     (void)state;
     static const char *const steps[] = {"1", "2", "3", "4", "5"};
-    static const item items[] = {{"o1", "{}", {"2", "4", "5"}}};
+    static const item items[] = {{"o1", "{}", {"2", "4", "5"}}, {"o2", "{}", {"1", "1", "2"}}};
     lq_client *admin = it_daemon_admin(&D);
     make_project(admin, "t-ordinal", LABELQ__LABEL_TYPE__ORDINAL, steps, 5, 0, 0);
-    label_all(admin, "t-ordinal", items, 1);
+    label_all(admin, "t-ordinal", items, 2);
     uint64_t n;
     char *text = export_fmt(admin, "t-ordinal", "jsonl", &n);
     /* a three-way tie: the label is the majority's (earliest step, 1/3);
@@ -256,6 +256,29 @@ static void ordinal(void **state)
     assert_near(num(l, "agreement"), 0.0, "o1 agreement");
     json_decref(l);
     free(text);
+    /* The headline alpha of an ordinal project is ordinal: mid-ranks of
+     * the 6 values (1 1 2 2 4 5) are 1, 3, 4.5, 5.5; O = 9.5 (o1) + 8 (o2),
+     * E = 2 * 6 * 16.5, alpha = 1 - 5 * 17.5 / 198 (nominal would be
+     * 1/26). The project's published figure, which its batches share, is
+     * the same. */
+    const double want = 1.0 - 5.0 * 17.5 / 198.0;
+    Labelq__ReportReply *r = NULL;
+    it_assert_code(admin, lq_report(admin, "t-ordinal", &r), 0);
+    assert_true(r->has_alpha);
+    assert_near(r->alpha, want, "report alpha is ordinal");
+    assert_near(figure(r, "ordinal_alpha", NULL), want, "ordinal_alpha");
+    labelq__report_reply__free_unpacked(r, NULL);
+    long long until = it_now_ms() + WAIT_MS;
+    for (;;) {
+        Labelq__ProjectInfo *info = it_project_info(admin, "t-ordinal");
+        bool published = info->has_alpha && fabs(info->alpha - want) < TOL;
+        labelq__project_info__free_unpacked(info, NULL);
+        if (published)
+            break;
+        if (it_now_ms() > until)
+            fail_msg("t-ordinal: the published alpha never became the ordinal one");
+        it_sleep_ms(50);
+    }
     lq_client_close(admin);
 }
 

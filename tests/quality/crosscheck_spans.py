@@ -15,9 +15,12 @@ boundaries, some cutting into words, some adjacent.
 - Token alpha: NLTK's AnnotationTask with binary_distance over
   (unit, token) items, ours undefined exactly when every pairable tag is
   the same.
-- Voted spans: per-token majority (ties to the lowest tag number) written
-  here, then turned into spans by NLTK's chunk.util.conlltags2tree, which
-  reads an I-X after O or after another type as a new chunk.
+- Voted spans: per-token majority written here, ties to O, then to any B
+  tag before any I tag, then to the label first in the schema (the rule
+  spans.h and docs/protocol.md state; annotations come in random order, so
+  a rule that depended on it would show), then turned into spans by NLTK's
+  chunk.util.conlltags2tree, which reads an I-X after O or after another
+  type as a new chunk.
 - Spans from tags: random tag sequences (any tag after any other) through
   lq_spans_from_tags against conlltags2tree.
 - CoNLL lines: token<TAB>tag from the reference tags.
@@ -158,6 +161,13 @@ def chunks(tags):
     return out
 
 
+def tie_order(tag):
+    """O first, then every B tag, then every I tag; by label within each."""
+    if tag == 0:
+        return (0, 0)
+    return (1 if (tag - 1) % 2 == 0 else 2, (tag - 1) // 2)
+
+
 def ref_vote(case):
     """Voted spans per unit, as [start, end, label, confidence]."""
     out = []
@@ -170,7 +180,7 @@ def ref_vote(case):
         voted, share = [], []
         for t in range(len(tok)):
             col = [tags[t] for tags in anns]
-            best = min(set(col), key=lambda x: (-col.count(x), x))
+            best = min(set(col), key=lambda x: (-col.count(x), tie_order(x)))
             voted.append(best)
             share.append(col.count(best) / len(col))
         spans = []

@@ -12,7 +12,8 @@
  * values only when rc is 0. Doubles are printed with 17 significant digits.
  *
  * Common: "n_units", "n_annotators", "n_labels"; optional alpha options
- * "max_exact", "sample_pairs", "seed" (lq_distance_alpha_options).
+ * "max_exact", "sample_pairs", "seed" (lq_distance_alpha_options; text only:
+ * sets and numbers are always exact).
  *   sets     ratings [[u, a, [label, ...]], ...]; pairs [[[l..], [l..]], ...]
  *   ordinal  ratings [[u, a, label], ...]; values [..] (optional)
  *   numeric  ratings [[u, a, x], ...]
@@ -143,21 +144,19 @@ static json_t *op_sets(const json_t *c)
                         .n_labels = get_u32(c, "n_labels")};
     double *alpha = calloc(r.n_labels ? r.n_labels : 1, sizeof(double));
     int *status = calloc(r.n_labels ? r.n_labels : 1, sizeof(int));
-    lq_distance_alpha_options opt;
     lq_alpha_result res;
     json_t *out = json_object(), *x, *la, *st, *d = json_array();
     int rc;
 
-    alpha_options(c, &opt);
     json_array_foreach(ratings, i, x)
     {
         v[i] = (lq_set_rating){(uint32_t)json_integer_value(json_array_get(x, 0)),
                                (uint32_t)json_integer_value(json_array_get(x, 1)),
                                mask_of(json_array_get(x, 2))};
     }
-    rc = lq_set_alpha(&r, LQ_SET_MASI, &opt, &res);
+    rc = lq_set_alpha(&r, LQ_SET_MASI, &res);
     json_object_set_new(out, "masi", alpha_json(rc, &res));
-    rc = lq_set_alpha(&r, LQ_SET_JACCARD, &opt, &res);
+    rc = lq_set_alpha(&r, LQ_SET_JACCARD, &res);
     json_object_set_new(out, "jaccard", alpha_json(rc, &res));
     rc = lq_set_label_alpha(&r, alpha, status);
     la = rc_only(rc);
@@ -243,12 +242,10 @@ static json_t *op_numeric(const json_t *c)
     uint32_t *count = calloc(nu ? nu : 1, sizeof(*count));
     lq_numeric_ratings r = {
         .v = v, .n = n, .n_units = nu, .n_annotators = get_u32(c, "n_annotators")};
-    lq_distance_alpha_options opt;
     lq_alpha_result res;
     json_t *x, *out = json_object(), *cons;
     int rc;
 
-    alpha_options(c, &opt);
     json_array_foreach(ratings, i, x)
     {
         v[i] = (lq_numeric_rating){(uint32_t)json_integer_value(json_array_get(x, 0)),
@@ -267,9 +264,9 @@ static json_t *op_numeric(const json_t *c)
         json_object_set_new(cons, "count", cnt);
     }
     json_object_set_new(out, "consensus", cons);
-    rc = lq_numeric_alpha(&r, LQ_METRIC_INTERVAL, &opt, &res);
+    rc = lq_numeric_alpha(&r, LQ_METRIC_INTERVAL, &res);
     json_object_set_new(out, "interval", alpha_json(rc, &res));
-    rc = lq_numeric_alpha(&r, LQ_METRIC_RATIO, &opt, &res);
+    rc = lq_numeric_alpha(&r, LQ_METRIC_RATIO, &res);
     json_object_set_new(out, "ratio", alpha_json(rc, &res));
     free(v);
     free(median);
@@ -313,13 +310,12 @@ static json_t *text_normalize(const json_t *strings)
 
     json_array_foreach(strings, i, x)
     {
-        size_t len = json_string_length(x), n = 0;
+        size_t len = json_string_length(x);
         char *buf = malloc(len ? len : 1);
-        int rc = lq_text_normalize(json_string_value(x), len, buf, &n);
-        json_t *o = rc_only(rc);
+        size_t n = lq_text_normalize(json_string_value(x), len, buf);
+        json_t *o = rc_only(0);
 
-        if (rc == 0)
-            json_object_set_new(o, "value", json_stringn(buf, n));
+        json_object_set_new(o, "value", json_stringn(buf, n));
         json_array_append_new(out, o);
         free(buf);
     }

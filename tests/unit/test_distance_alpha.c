@@ -239,11 +239,12 @@ static void many_values(table *t, double *x)
     }
 }
 
-/* Beyond max_exact_values D_e is sampled: flagged, within a few standard
- * errors of the exact value (the error on alpha is about (1 - alpha) times
- * the relative error on D_e, here ~0.3% or less, so 0.01 is several
- * sigmas), bit-identical on a second run, and the observed part is exact
- * either way. At the limit itself D_e is still exact. */
+/* By default D_e is exact however many distinct values there are. With a
+ * limit (text alpha sets one), beyond it D_e is sampled: flagged, within a
+ * few standard errors of the exact value (the error on alpha is about
+ * (1 - alpha) times the relative error on D_e, here ~0.3% or less, so 0.01
+ * is several sigmas), bit-identical on a second run, and the observed part
+ * is exact either way. At the limit itself D_e is still exact. */
 static void test_sampled_expected_disagreement(void **state)
 {
     static table t;
@@ -254,14 +255,14 @@ static void test_sampled_expected_disagreement(void **state)
 
     (void)state;
     many_values(&t, x);
-    lq_distance_alpha_options_default(&o);
-    o.max_exact_values = UINT32_MAX;
-    assert_int_equal(lq_distance_alpha(&t.r, squared, &c, &o, &exact), 0);
+    assert_int_equal(lq_distance_alpha(&t.r, squared, &c, NULL, &exact), 0);
     assert_false(exact.sampled);
     assert_int_equal(exact.n_distinct, 3000);
     assert_true(exact.alpha > 0.5 && exact.alpha < 1.0);
 
     lq_distance_alpha_options_default(&o);
+    assert_int_equal(o.max_exact_values, UINT32_MAX);
+    o.max_exact_values = 1024;
     assert_int_equal(lq_distance_alpha(&t.r, squared, &c, &o, &sampled), 0);
     assert_true(sampled.sampled);
     assert_float_equal(sampled.observed, exact.observed, 1e-15);

@@ -109,7 +109,7 @@ static void test_alpha_published_and_integer_coded(void **state)
 
     (void)state;
     kripp_table(&t, 1.0, 0.0);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, NULL, &res), 0);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, &res), 0);
     assert_float_equal(res.alpha, 0.849, 0.0005);
     assert_int_equal(res.n_pairable, 40);
     assert_int_equal(res.n_distinct, 5);
@@ -118,15 +118,15 @@ static void test_alpha_published_and_integer_coded(void **state)
     lr.n = t.r.n;
     assert_int_equal(lq_krippendorff_alpha(&lr, LQ_METRIC_INTERVAL, &ref), 0);
     assert_float_equal(res.alpha, ref, 1e-12);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, NULL, &res), 0);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, &res), 0);
     assert_float_equal(res.alpha, 0.797, 0.0005);
     assert_int_equal(lq_krippendorff_alpha(&lr, LQ_METRIC_RATIO, &ref), 0);
     assert_float_equal(res.alpha, ref, 1e-12);
     /* Interval alpha does not move under an affine change of scale, with
      * values that are no longer integers. */
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, NULL, &res), 0);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, &res), 0);
     kripp_table(&t, 0.37, -12.25);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, NULL, &moved), 0);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, &moved), 0);
     assert_float_equal(moved.alpha, res.alpha, 1e-12);
 }
 
@@ -146,11 +146,11 @@ static void test_alpha_by_hand(void **state)
     t.r = (lq_numeric_ratings){.v = t.v, .n_units = 3, .n_annotators = 2};
     add(&t, 0, 0, 1), add(&t, 0, 1, 3), add(&t, 1, 0, 2), add(&t, 1, 1, 2);
     add(&t, 2, 0, 100); /* unpairable: ignored */
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, NULL, &res), 0);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, &res), 0);
     assert_float_equal(res.alpha, -178.0 / 497.0, 1e-12);
     assert_int_equal(res.n_pairable, 4);
     assert_int_equal(res.n_distinct, 3);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, NULL, &res), 0);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, &res), 0);
     assert_float_equal(res.alpha, -0.5, 1e-12);
     assert_float_equal(res.observed, 2.0, 1e-12);
     assert_float_equal(res.expected, 4.0 / 3.0, 1e-12);
@@ -167,31 +167,31 @@ static void test_rejected(void **state)
     t.r = (lq_numeric_ratings){.v = t.v, .n_units = 2, .n_annotators = 2};
     add(&t, 0, 0, 1), add(&t, 0, 1, 1), add(&t, 1, 0, 1), add(&t, 1, 1, 1);
     /* All equal: D_e = 0, undefined. */
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, NULL, &res), LQ_EBADREQ);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, &res), LQ_EBADREQ);
     assert_true(res.alpha == 0.0);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, NULL, &res), LQ_EBADREQ);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, &res), LQ_EBADREQ);
     /* Only interval and ratio make sense on raw numbers. */
     t.v[3].value = 2;
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, NULL, &res), 0);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_NOMINAL, NULL, &res), LQ_EBADREQ);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_ORDINAL, NULL, &res), LQ_EBADREQ);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, &res), 0);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_NOMINAL, &res), LQ_EBADREQ);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_ORDINAL, &res), LQ_EBADREQ);
     /* Ratio needs a true zero. */
     t.v[0].value = -1;
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, NULL, &res), LQ_EBADREQ);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, NULL, &res), 0);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, &res), LQ_EBADREQ);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, &res), 0);
     /* Not finite, out of range. */
     t.v[0].value = NAN;
     assert_int_equal(lq_numeric_ratings_check(&t.r), LQ_EBADREQ);
     assert_int_equal(lq_numeric_consensus(&t.r, median, mad, count), LQ_EBADREQ);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, NULL, &res), LQ_EBADREQ);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, &res), LQ_EBADREQ);
     t.v[0].value = 1;
     t.v[1].annotator = 2;
     assert_int_equal(lq_numeric_consensus(&t.r, median, mad, count), LQ_EBADREQ);
     /* Every unit rated once: nothing pairable. */
     t.r.n = 0;
     add(&t, 0, 0, 1), add(&t, 1, 0, 2);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, NULL, &res), LQ_EBADREQ);
-    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, NULL, &res), LQ_EBADREQ);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_INTERVAL, &res), LQ_EBADREQ);
+    assert_int_equal(lq_numeric_alpha(&t.r, LQ_METRIC_RATIO, &res), LQ_EBADREQ);
 }
 
 int main(void)

@@ -1,4 +1,4 @@
-/* Free-text ratings (quality/text_distance.h): UTF-8 validation, edit
+/* Free-text ratings (quality/text_distance.h): code points, edit
  * distance over code points (multi-byte characters count once), the
  * normalized distance, the normalization helper, alpha and the medoid
  * worked out by hand, and the rejected inputs.
@@ -41,43 +41,31 @@ static double dist(const char *a, const char *b)
     return d;
 }
 
-static void test_utf8(void **state)
+/* Code points of UTF-8 text (schema's lq_utf8_check is the check; see
+ * test_utf8.c): this library only decodes, and bytes that are not UTF-8
+ * neither crash it nor make it fail. */
+static void test_length(void **state)
 {
-    static const char *invalid[] = {
-        "\xc3",             /* truncated 2-byte sequence */
-        "\x80",             /* stray continuation byte */
-        "\xc0\xaf",         /* overlong '/' */
-        "\xe0\x80\xaf",     /* overlong, 3 bytes */
-        "\xed\xa0\x80",     /* surrogate U+D800 */
-        "\xf4\x90\x80\x80", /* U+110000 */
-        "\xf5\x80\x80\x80", /* no such lead byte */
-        "ab\xe2\x82",       /* truncated at the end */
-    };
-    size_t n;
+    static const char *invalid[] = {"\xc3", "\x80", "\xc0\xaf", "\xed\xa0\x80", "ab\xe2\x82"};
 
     (void)state;
-    assert_int_equal(lq_utf8_length("", 0, &n), 0);
-    assert_int_equal(n, 0);
-    assert_int_equal(lq_utf8_length(NULL, 0, &n), 0);
-    assert_int_equal(lq_utf8_length("h" E_ACUTE "llo", 6, &n), 0); /* héllo */
-    assert_int_equal(n, 5);
-    assert_int_equal(lq_utf8_length(NI HON, 6, &n), 0);
-    assert_int_equal(n, 2);
-    assert_int_equal(lq_utf8_length(GRIN, 4, &n), 0);
-    assert_int_equal(n, 1);
-    assert_int_equal(lq_utf8_length("\xf4\x8f\xbf\xbf", 4, &n), 0); /* U+10FFFF */
-    assert_int_equal(n, 1);
-    assert_int_equal(lq_utf8_length("a\0b", 3, &n), 0); /* NUL is a character */
-    assert_int_equal(n, 3);
+    assert_int_equal(lq_text_length("", 0), 0);
+    assert_int_equal(lq_text_length(NULL, 0), 0);
+    assert_int_equal(lq_text_length("h" E_ACUTE "llo", 6), 5); /* héllo */
+    assert_int_equal(lq_text_length(NI HON, 6), 2);
+    assert_int_equal(lq_text_length(GRIN, 4), 1);
+    assert_int_equal(lq_text_length("\xf4\x8f\xbf\xbf", 4), 1); /* U+10FFFF */
+    assert_int_equal(lq_text_length("a\0b", 3), 3);               /* NUL is a character */
     for (size_t i = 0; i < sizeof(invalid) / sizeof(*invalid); i++) {
-        size_t d;
+        size_t d, len = strlen(invalid[i]);
         double x;
         char out[8];
 
-        assert_int_equal(lq_utf8_length(invalid[i], strlen(invalid[i]), &n), LQ_EBADREQ);
-        assert_int_equal(lq_levenshtein(invalid[i], strlen(invalid[i]), "a", 1, &d), LQ_EBADREQ);
-        assert_int_equal(lq_text_distance("a", 1, invalid[i], strlen(invalid[i]), &x), LQ_EBADREQ);
-        assert_int_equal(lq_text_normalize(invalid[i], strlen(invalid[i]), out, &n), LQ_EBADREQ);
+        assert_true(lq_text_length(invalid[i], len) <= len);
+        assert_int_equal(lq_levenshtein(invalid[i], len, "a", 1, &d), 0);
+        assert_int_equal(lq_text_distance("a", 1, invalid[i], len, &x), 0);
+        assert_true(x >= 0.0 && x <= 1.0);
+        assert_int_equal(lq_text_normalize(invalid[i], len, out), len);
     }
 }
 
@@ -119,17 +107,15 @@ static void test_normalize(void **state)
 
     (void)state;
     strcpy(buf, "  Hello \t\n WORLD\r\n");
-    assert_int_equal(lq_text_normalize(buf, strlen(buf), buf, &n), 0); /* in place */
+    n = lq_text_normalize(buf, strlen(buf), buf); /* in place */
     assert_int_equal(n, 11);
     assert_memory_equal(buf, "hello world", 11);
     /* ASCII only: É and the no-break space (U+00A0) stay as they are. */
-    assert_int_equal(lq_text_normalize(E_ACUTE_UPPER "COLE" NBSP "X  y", 12, buf, &n), 0);
+    n = lq_text_normalize(E_ACUTE_UPPER "COLE" NBSP "X  y", 12, buf);
     assert_int_equal(n, 11); /* É(2) cole(4) NBSP(2) x(1) space(1) y(1) */
     assert_memory_equal(buf, E_ACUTE_UPPER "cole" NBSP "x y", 11);
-    assert_int_equal(lq_text_normalize(" \t \n", 4, buf, &n), 0);
-    assert_int_equal(n, 0);
-    assert_int_equal(lq_text_normalize("", 0, buf, &n), 0);
-    assert_int_equal(n, 0);
+    assert_int_equal(lq_text_normalize(" \t \n", 4, buf), 0);
+    assert_int_equal(lq_text_normalize("", 0, buf), 0);
 }
 
 typedef struct texts {
@@ -224,11 +210,8 @@ static void test_rejected(void **state)
     t.r = (lq_text_ratings){.v = t.v, .n_units = 2, .n_annotators = 2};
     add(&t, 0, 0, "a"), add(&t, 0, 1, "b"), add(&t, 1, 0, "a"), add(&t, 1, 1, "a");
     assert_int_equal(lq_text_alpha(&t.r, NULL, &res), 0);
-    t.v[1].text = "\xff";
-    t.v[1].len = 1;
-    assert_int_equal(lq_text_alpha(&t.r, NULL, &res), LQ_EBADREQ);
-    assert_int_equal(lq_text_medoid(&t.r, medoid, NULL), LQ_EBADREQ);
     t.v[1].text = NULL; /* NULL with a length */
+    t.v[1].len = 1;
     assert_int_equal(lq_text_alpha(&t.r, NULL, &res), LQ_EBADREQ);
     t.v[1].len = 0; /* NULL and empty is the empty string */
     assert_int_equal(lq_text_alpha(&t.r, NULL, &res), 0);
@@ -240,7 +223,7 @@ static void test_rejected(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_length),
         cmocka_unit_test(test_levenshtein_by_hand),
         cmocka_unit_test(test_normalized_distance),
         cmocka_unit_test(test_normalize),
