@@ -20,9 +20,13 @@
  * Submit.next asked for the tasks. Tasks past it are given back. */
 #define LEASE_REPLY_SHARE 2
 
-/* Each task in the reply costs its encoded size plus its field's tag and
- * length prefix: one byte of tag, at most five of length. */
-#define ENTRY_PREFIX_MAX 6
+/* A task in the reply takes its two strings' bytes plus at most this
+ * much: task_id and deadline_ms a tag byte and a varint of up to 10 bytes
+ * each (22), external_id and data_json a tag byte and a length of up to 5
+ * each (12), and the entry's own tag and length in the reply (6). A bound
+ * from the lengths, not the encoded size, which would cost a pass over the
+ * message per task on the hot path. */
+#define LEASED_TASK_OVERHEAD_MAX 40
 
 /* Lease requests for up to this many tasks (the usual) keep their list on
  * the stack; bigger ones allocate it. */
@@ -215,7 +219,8 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lq_lease_bu
         lt->external_id = b->recs[sent]->external_id;
         lt->data_json = b->recs[sent]->data_json;
         lt->deadline_ms = lq_server_unix_ms(srv, l->deadline);
-        size_t size = labelq__leased_task__get_packed_size(lt) + ENTRY_PREFIX_MAX;
+        size_t size =
+            strlen(lt->external_id) + strlen(lt->data_json) + LEASED_TASK_OVERHEAD_MAX;
         if (sent > 0 && bytes + size > budget) {
             labelq__task_record__free_unpacked(b->recs[sent], NULL);
             b->recs[sent] = NULL;
