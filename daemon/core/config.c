@@ -36,6 +36,9 @@ void lq_config_default(lq_config *cfg)
     cfg->metrics_max_connections = 64;
     cfg->metrics_timeout_ms = 5000;
     cfg->metrics_max_request = 8192;
+    cfg->max_writes_per_connection = 128;
+    cfg->max_parked_per_connection = 16;
+    cfg->max_connections_per_annotator = 64;
     cfg->max_refusals = 64;
     cfg->auth_fail_threshold = 5;
     cfg->auth_fail_window_ms = 60000;
@@ -134,9 +137,18 @@ static const key keys[] = {
      "a metrics request must be read and answered within this"},
     {"metrics-max-request", "BYTES", BYTES(metrics_max_request), 1024, 1024 * 1024,
      "largest HTTP request header block read; a larger one gets 431"},
+    {"max-writes-per-connection", "N", COUNT(max_writes_per_connection), 1, 65536,
+     "a connection's requests being stored at once; past N labelqd reads nothing more from "
+     "it until some are stored"},
+    {"max-parked-per-connection", "N", COUNT(max_parked_per_connection), 1, 65536,
+     "lease requests one connection may have waiting for work (wait_ms) at once; more get "
+     "RESOURCE_EXHAUSTED"},
+    {"max-connections-per-annotator", "N", COUNT(max_connections_per_annotator), 1, 1000000,
+     "connections one token may have open at once; the Hello of one more gets "
+     "RESOURCE_EXHAUSTED"},
 };
 _Static_assert(sizeof(keys) / sizeof(keys[0]) == LQ_CONFIG_N_KEYS, "LQ_CONFIG_N_KEYS");
-_Static_assert(LQ_CONFIG_N_KEYS <= 32, "lq_config.given has a bit per key");
+_Static_assert(LQ_CONFIG_N_KEYS <= 64, "lq_config.given has a bit per key");
 
 static const char *const levels[] = {
     [LQ_LOG_DEBUG] = "debug",
@@ -334,7 +346,7 @@ int lq_config_set(lq_config *cfg, const char *name, const char *v, char *err, si
         return unknown_key(name, err, errlen);
     int rc = set_text(cfg, &keys[i], v, err, errlen);
     if (rc == 0)
-        cfg->given |= (uint32_t)1 << i;
+        cfg->given |= (uint64_t)1 << i;
     return rc;
 }
 
@@ -346,7 +358,7 @@ static const key *key_named(const char *name)
 
 static bool given(const lq_config *cfg, const char *name)
 {
-    return cfg->given & ((uint32_t)1 << (key_named(name) - keys));
+    return cfg->given & ((uint64_t)1 << (key_named(name) - keys));
 }
 
 /* The error for a key whose value must lie in min..max for the reason why. */

@@ -10,7 +10,7 @@
 #define LQ_MAX_SANS 16
 #define LQ_AUTH_THROTTLE_SLOTS 4096 /* upper bound of auth_throttle_addrs (net/auth_throttle.h) */
 #define LQ_CONFIG_SECTION "labelqd" /* the config file's one [section] */
-#define LQ_CONFIG_N_KEYS 25         /* settings with a flag and a key */
+#define LQ_CONFIG_N_KEYS 28         /* settings with a flag and a key */
 
 struct lq_config_text;
 
@@ -53,7 +53,11 @@ typedef struct lq_config {
     unsigned auth_delay_max_ms;       /* ...up to this (>= auth_delay_first_ms) */
     unsigned auth_throttle_addrs;     /* addresses remembered (<= LQ_AUTH_THROTTLE_SLOTS);
                                          0 turns the throttle off */
-    uint32_t given;                   /* bit i: key i was set by the file or a flag */
+    unsigned max_writes_per_connection;     /* requests with the writer at once; past
+                                               it, the connection is not read */
+    unsigned max_parked_per_connection;     /* parked lease requests per connection */
+    unsigned max_connections_per_annotator; /* open connections per token */
+    uint64_t given;                   /* bit i: key i was set by the file or a flag */
     struct lq_config_text *owned;     /* values read from the config file */
 } lq_config;
 

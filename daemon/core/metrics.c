@@ -148,6 +148,10 @@ int lq_metrics_render(lq_server *srv, FILE *out)
     const lq_metrics *m = &srv->metrics;
     render_projects(srv, out);
     scalar(out, "labelq_connections", "gauge", "Open client connections.", srv->n_conns);
+    scalar(out, "labelq_connections_paused", "gauge",
+           "Connections labelqd stopped reading because they have too much unsent output or "
+           "too many requests being stored.",
+           srv->n_paused);
     scalar(out, "labelq_tls_handshake_failures_total", "counter",
            "TLS handshakes that failed or offered no ALPN.", m->counters[LQ_M_TLS_FAIL]);
     scalar(out, "labelq_auth_failures_total", "counter",

@@ -85,12 +85,33 @@ void lq_peer_refuse_later(lq_peer *p, uint64_t id, int code, const char *msg, un
         p->ops->refuse_later(p, id, code, msg, delay_ms);
 }
 
+void lq_peer_write_begin(lq_peer *p)
+{
+    p->refs++;
+    p->writes++;
+}
+
+void lq_peer_write_end(lq_peer *p)
+{
+    p->writes--;
+    if (!p->closing)
+        p->ops->write_done(p);
+    lq_peer_unref(p);
+}
+
+bool lq_peer_may_park(const lq_peer *p)
+{
+    return p->parked < p->srv->cfg->max_parked_per_connection;
+}
+
 void lq_peer_close(lq_peer *p, const char *reason)
 {
     if (p->closing)
         return;
     p->closing = true;
     lq_server *srv = p->srv;
+    if (p->who)
+        p->who->sessions--;
     if (p->prev)
         p->prev->next = p->next;
     else

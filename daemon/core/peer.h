@@ -59,6 +59,9 @@ typedef struct lq_peer_ops {
     void (*close)(lq_peer *p, const char *reason);
     /* Frees the transport; the last reference is gone. */
     void (*release)(lq_peer *p);
+    /* One of p's writes was stored: a transport that stopped reading at
+     * max-writes-per-connection may read again. */
+    void (*write_done)(lq_peer *p);
 } lq_peer_ops;
 
 struct lq_peer {
@@ -66,6 +69,8 @@ struct lq_peer {
     struct lq_server *srv;
     lq_annotator *who;            /* NULL until Hello succeeded */
     int refs;
+    unsigned writes;              /* its requests with the writer (lq_peer_write_begin) */
+    unsigned parked;              /* its lease requests waiting for work (sched/longpoll.c) */
     bool closing;
     char name[64];                /* "host:port", for logs */
     struct sockaddr_storage addr; /* the peer's address (family 0 if unknown) */
@@ -108,6 +113,19 @@ void lq_peer_wait_drain(lq_peer *p, lq_drain_waiter *w);
  * nothing more is read from p meanwhile. */
 void lq_peer_refuse_later(lq_peer *p, uint64_t id, int code, const char *msg,
                           unsigned delay_ms);
+
+/* A write op for one of p's requests: takes a reference on p (as
+ * lq_peer_ref) and counts the op until lq_peer_write_end, which drops both
+ * when the op is done. A transport stops reading p while
+ * max-writes-per-connection of them are out, so a client that pipelines
+ * requests without waiting for their answers cannot make the writer's
+ * queue grow without bound. Cannot fail. */
+void lq_peer_write_begin(lq_peer *p);
+void lq_peer_write_end(lq_peer *p);
+
+/* Whether p may have one more parked lease request
+ * (max-parked-per-connection). Cannot fail. */
+bool lq_peer_may_park(const lq_peer *p);
 
 /* Starts closing p: it leaves the server's list, replies queued before go
  * out, then the transport closes. reason is logged. Safe to call more than

@@ -46,6 +46,7 @@ typedef struct lq_server {
     lq_peer *peers;          /* every open peer (peer.c keeps the list) */
     unsigned n_conns;        /* served connections (not those being refused); net/ counts */
     unsigned n_refusing;     /* past max_connections, waiting to be told so */
+    unsigned n_paused;       /* connections not read for back-pressure; net/ counts */
     struct lq_net *net;      /* the listeners and the TLS context (net/net.h) */
     bool stopping;
     int exit_code;

@@ -25,6 +25,7 @@ typedef struct lq_annotator {
                     * last one */
     uint64_t created_ms;
     uint64_t labels;
+    unsigned sessions; /* open connections authenticated as this account */
 } lq_annotator;
 
 /* Writes a new random token (64 hex chars + NUL) into out. Returns 0 or

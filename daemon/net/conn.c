@@ -3,14 +3,15 @@
  * close_notify, a bounded linger for what is queued, then the handles.
  * This file is the peer's ops table; reading and writing are in
  * conn_read.c and conn_write.c. */
-#include "daemon/net/conn_read.h"
-#include "daemon/net/conn_write.h"
+#include "daemon/net/conn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "daemon/core/log.h"
+#include "daemon/net/conn_read.h"
+#include "daemon/net/conn_write.h"
 #include "daemon/net/metrics_http.h"
 #include "proto/error.h"
 
@@ -73,6 +74,10 @@ static void conn_close(lq_peer *p, const char *reason)
         srv->n_refusing--;
     else
         srv->n_conns--;
+    if (c->paused) {
+        c->paused = false;
+        srv->n_paused--;
+    }
     lq_conn_wake_drain_waiters(c, true);
     uv_read_stop((uv_stream_t *)&c->tcp);
     uv_idle_stop(&c->flush);
@@ -118,6 +123,16 @@ static void conn_refuse_later(lq_peer *p, uint64_t id, int code, const char *msg
     uv_timer_start(&c->timer, on_refusal_due, delay_ms, 0);
 }
 
+/* One of c's writes was stored: if that was what kept c paused, its
+ * flush reads it again, from the idle phase (not from inside the writer's
+ * callback that called this). */
+static void conn_write_done(lq_peer *p)
+{
+    lq_conn *c = (lq_conn *)p;
+    if (c->paused)
+        lq_conn_flush_soon(c);
+}
+
 static void conn_hello_done(lq_peer *p)
 {
     uv_timer_stop(&((lq_conn *)p)->timer);
@@ -131,6 +146,7 @@ static const lq_peer_ops conn_ops = {
     .refuse_later = conn_refuse_later,
     .close = conn_close,
     .release = conn_release,
+    .write_done = conn_write_done,
 };
 
 static void on_handshake_timeout(uv_timer_t *t)

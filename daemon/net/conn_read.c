@@ -95,15 +95,43 @@ static void note_request(lq_conn *c)
     }
 }
 
-/* Hands every whole frame to the dispatcher. */
+/* Whether c must not be read now: its unsent output is past
+ * write-queue-high (it asks faster than it reads its replies), or it has
+ * max-writes-per-connection requests with the writer (it pipelines faster
+ * than they are stored). Then its requests wait in the socket, and TCP
+ * pushes back on the client, instead of in labelqd's memory. */
+static bool over_limits(const lq_conn *c)
+{
+    const lq_config *cfg = c->base.srv->cfg;
+    return lq_conn_unsent(&c->base) >= cfg->write_queue_high ||
+           c->base.writes >= cfg->max_writes_per_connection;
+}
+
+/* Stops reading c until lq_conn_resume finds it under its limits again. */
+static void pause_reading(lq_conn *c)
+{
+    if (c->paused)
+        return;
+    c->paused = true;
+    c->base.srv->n_paused++;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+/* Hands every whole frame to the dispatcher, as long as c stays under its
+ * limits; the rest wait in the reader for lq_conn_resume. */
 static void process_frames(lq_conn *c)
 {
     const uint8_t *frame;
     size_t len;
-    int rc;
+    int rc = 0;
     bool in_arena;
-    while (!c->base.closing && !c->held &&
-           (rc = lq_frame_reader_next(&c->reader, &frame, &len)) == 1) {
+    while (!c->base.closing && !c->held) {
+        if (over_limits(c)) {
+            pause_reading(c);
+            return;
+        }
+        if ((rc = lq_frame_reader_next(&c->reader, &frame, &len)) != 1)
+            break;
         Labelq__Envelope *env = decode_request(frame, len, &in_arena);
         if (c->refusing) {
             refuse_over_limit(c, env ? env->id : 0);
@@ -185,6 +213,22 @@ static void read_plaintext(lq_conn *c)
         return;
     }
     lq_conn_flush_tls(c); /* TLS 1.3 may answer key updates */
+}
+
+void lq_conn_resume(lq_conn *c)
+{
+    const lq_config *cfg = c->base.srv->cfg;
+    if (!c->paused || c->base.closing || c->held ||
+        lq_conn_unsent(&c->base) >= cfg->write_queue_high / 2 ||
+        c->base.writes >= cfg->max_writes_per_connection)
+        return;
+    c->paused = false;
+    c->base.srv->n_paused--;
+    lq_peer_ref(&c->base); /* dispatch may close c */
+    process_frames(c);     /* what was read before the pause */
+    if (!c->paused && !c->base.closing && !c->held)
+        uv_read_start((uv_stream_t *)&c->tcp, lq_conn_alloc, lq_conn_read);
+    lq_peer_unref(&c->base);
 }
 
 void lq_conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

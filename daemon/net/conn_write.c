@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "daemon/core/log.h"
+#include "daemon/net/conn_read.h"
 #include "proto/error.h"
 
 /* Reply buffer a connection keeps between loop iterations; a larger one (an
@@ -97,6 +98,8 @@ static void on_write(uv_write_t *req, int status)
     else if (c->drain_waiters && !c->base.closing)
         arm_stall_timer(c); /* the reader took bytes: it is slow, not stalled */
     maybe_wake_drain_waiters(c);
+    if (c->paused)
+        lq_conn_resume(c); /* the reader took bytes: c may be under its limits again */
     lq_peer_unref(&c->base);
 }
 
@@ -172,11 +175,22 @@ void lq_conn_send_queued(lq_conn *c)
     maybe_wake_drain_waiters(c);
 }
 
+/* The idle phase after replies were queued, or after c's load went down
+ * while it was paused: send what is queued, then read again if c is back
+ * under its limits. */
 static void on_flush_due(uv_idle_t *h)
 {
     lq_conn *c = h->data;
     uv_idle_stop(h);
     lq_conn_send_queued(c);
+    if (c->paused)
+        lq_conn_resume(c);
+}
+
+void lq_conn_flush_soon(lq_conn *c)
+{
+    if (!c->base.closing && !uv_is_active((uv_handle_t *)&c->flush))
+        uv_idle_start(&c->flush, on_flush_due);
 }
 
 void lq_conn_send(lq_peer *p, const Labelq__Envelope *env)
@@ -194,6 +208,5 @@ void lq_conn_send(lq_peer *p, const Labelq__Envelope *env)
      * reply produced for c until then (this iteration's I/O callbacks, the
      * next one's timers) shares one TLS write. An active idle handle keeps
      * the loop from blocking in poll first, wherever the reply came from. */
-    if (!uv_is_active((uv_handle_t *)&c->flush))
-        uv_idle_start(&c->flush, on_flush_due);
+    lq_conn_flush_soon(c);
 }

@@ -15,6 +15,10 @@ void lq_conn_flush_tls(lq_conn *c);
 /* Encrypts the replies queued on c and sends them. */
 void lq_conn_send_queued(lq_conn *c);
 
+/* Runs c's flush in the next idle phase: what is queued goes out, and a
+ * paused c is read again if it is back under its limits. Cannot fail. */
+void lq_conn_flush_soon(lq_conn *c);
+
 /* Ends every stream parked on c: abort when closing, else resume. */
 void lq_conn_wake_drain_waiters(lq_conn *c, bool closing);
 

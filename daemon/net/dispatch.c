@@ -53,7 +53,19 @@ static void hello(lq_peer *c, uint64_t id, const Labelq__Hello *req)
         lq_peer_close(c, "blocked");
         return;
     }
+    if (a->sessions >= c->srv->cfg->max_connections_per_annotator) {
+        lq_log(LQ_LOG_WARN, "connection refused: too many for one token",
+               "peer=%s annotator=%s limit=%u", c->name, a->name,
+               c->srv->cfg->max_connections_per_annotator);
+        lq_peer_error(c, id, LQ_EEXHAUSTED,
+                      "annotator '%s' has %u connections open, the most one token may have; "
+                      "close one, or retry later",
+                      a->name, a->sessions);
+        lq_peer_close(c, "too many connections for one token");
+        return;
+    }
     c->who = a;
+    a->sessions++;
     c->ops->hello_done(c);
     Labelq__HelloReply reply = LABELQ__HELLO_REPLY__INIT;
     reply.annotator = a->name;

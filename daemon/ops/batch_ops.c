@@ -44,13 +44,13 @@ static batch_op *batch_op_new(lq_peer *c, uint64_t id, lq_batch *b,
     o->req_id = id;
     o->batch = b;
     lq_batch_record(b, &o->rec);
-    lq_peer_ref(c);
+    lq_peer_write_begin(c);
     return o;
 }
 
 static void batch_op_free(batch_op *o)
 {
-    lq_peer_unref(o->conn);
+    lq_peer_write_end(o->conn);
     free(o);
 }
 

@@ -140,7 +140,7 @@ static void import_op_free(import_op *op)
     free(op->stored);
     free(op->rejected);
     free(op->rejected_ptrs);
-    lq_peer_unref(op->conn);
+    lq_peer_write_end(op->conn);
     free(op);
 }
 
@@ -269,7 +269,7 @@ void lq_import_add_chunk(lq_peer *c, uint64_t id, const Labelq__ImportChunk *req
         lq_batch_record(b, &op->batch_rec);
         b->writes++;
     }
-    lq_peer_ref(c);
+    lq_peer_write_begin(c);
     uint64_t now = lq_now_ms();
     for (size_t i = 0; i < req->n_lines; i++) {
         char err[256];

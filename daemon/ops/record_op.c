@@ -45,14 +45,14 @@ lq_record_op *lq_record_op_new(lq_peer *c, uint64_t id, void (*done)(lq_write_op
     r->conn = c;
     r->req_id = id;
     if (c)
-        lq_peer_ref(c);
+        lq_peer_write_begin(c);
     return r;
 }
 
 void lq_record_op_free(lq_record_op *r)
 {
     if (r->conn)
-        lq_peer_unref(r->conn);
+        lq_peer_write_end(r->conn);
     OPENSSL_cleanse(r->token, sizeof(r->token));
     free(r);
 }

@@ -192,7 +192,7 @@ void lq_label_stored(lq_write_op *op, int status)
                       "label for task %lu was not stored: %s; retry later",
                       (unsigned long)s->task->id, lq_strerror(status));
     }
-    lq_peer_unref(s->conn);
+    lq_peer_write_end(s->conn);
     free(s->label);
     free(s->next_project);
     free(s);

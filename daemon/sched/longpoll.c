@@ -22,6 +22,7 @@ typedef struct lq_waiter {
 static void waiter_closed(uv_handle_t *h)
 {
     lq_waiter *w = h->data;
+    w->conn->parked--;
     lq_peer_unref(w->conn);
     free(w);
 }
@@ -53,11 +54,19 @@ static void waiter_timeout(uv_timer_t *t)
 void lq_longpoll_park(lq_peer *c, uint64_t id, lq_project *p, unsigned max, unsigned wait_ms,
                       uint64_t arrived)
 {
+    if (!lq_peer_may_park(c)) {
+        lq_peer_error(c, id, LQ_EEXHAUSTED,
+                      "this connection has %u lease requests waiting for work, the most it may "
+                      "have; wait for one to be answered",
+                      c->parked);
+        return;
+    }
     lq_waiter *w = calloc(1, sizeof(*w));
     if (!w) {
         lq_peer_error(c, id, LQ_EEXHAUSTED, "out of memory");
         return;
     }
+    c->parked++;
     w->conn = c;
     w->req_id = id;
     w->project = p;

@@ -8,8 +8,8 @@
 
 /* Parks request id of c for up to max tasks of p, answered by
  * lq_sched_wake or with an empty LeaseReply after wait_ms. arrived is the
- * request's lq_metrics_clock(). Replies RESOURCE_EXHAUSTED when out of
- * memory. */
+ * request's lq_metrics_clock(). Replies RESOURCE_EXHAUSTED when c has
+ * max-parked-per-connection requests parked already, or out of memory. */
 void lq_longpoll_park(lq_peer *c, uint64_t id, lq_project *p, unsigned max, unsigned wait_ms,
                       uint64_t arrived);
 

@@ -96,6 +96,6 @@ void lq_sched_submit(lq_peer *c, uint64_t id, const Labelq__Submit *req)
         lq_heap_remove(&c->srv->leases, l);
         s->lease = l;
     }
-    lq_peer_ref(c);
+    lq_peer_write_begin(c);
     lq_writer_submit(c->srv->writer, &s->write.op);
 }

@@ -97,6 +97,11 @@ static void fuzz_release(lq_peer *p)
     free(c);
 }
 
+static void fuzz_write_done(lq_peer *p)
+{
+    (void)p; /* never stops reading: requests come from the fuzzer's loop */
+}
+
 static const lq_peer_ops fuzz_ops = {
     .send = fuzz_send,
     .unsent = fuzz_unsent,
@@ -105,6 +110,7 @@ static const lq_peer_ops fuzz_ops = {
     .refuse_later = fuzz_refuse_later,
     .close = fuzz_close,
     .release = fuzz_release,
+    .write_done = fuzz_write_done,
 };
 
 fuzz_conn *fuzz_conn_new(lq_server *srv, lq_annotator *who)
@@ -116,6 +122,8 @@ fuzz_conn *fuzz_conn_new(lq_server *srv, lq_annotator *who)
     }
     lq_peer_init(&c->base, &fuzz_ops, srv);
     c->base.who = who;
+    if (who)
+        who->sessions++; /* as a Hello would; the close counts it off */
     snprintf(c->base.name, sizeof(c->base.name), "fuzz");
     lq_frame_reader_init(&c->reader, srv->cfg->max_frame);
     srv->n_conns++;

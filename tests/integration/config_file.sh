@@ -62,6 +62,9 @@ stall-timeout-ms|milliseconds 1000..3600000|5000|6000|999|3600001
 metrics-max-connections|a number 1..10000|8|9|0|10001
 metrics-timeout-ms|milliseconds 100..600000|1500|2500|99|600001
 metrics-max-request|a byte count 1024..1048576|2048|4096|1023|1048577
+max-writes-per-connection|a number 1..65536|8|9|0|65537
+max-parked-per-connection|a number 1..65536|2|3|0|65537
+max-connections-per-annotator|a number 1..1000000|3|4|0|1000001
 '
 # each_new_key FUNCTION: calls FUNCTION KEY RANGE FILE_VALUE FLAG_VALUE BELOW ABOVE
 each_new_key() {
@@ -99,11 +102,14 @@ has "stall-timeout-ms = 60000"
 has "metrics-max-connections = 64"
 has "metrics-timeout-ms = 5000"
 has "metrics-max-request = 8192"
+has "max-writes-per-connection = 128"
+has "max-parked-per-connection = 16"
+has "max-connections-per-annotator = 64"
 # Every key, as --check-config prints them (tls-san as its comment).
 keys=$(sed -n 's/^\([a-z-]*\) = .*/\1/p' "$root/out")
 grep -q "^# tls-san: " "$root/out" || fail "no tls-san comment in the defaults"
 keys="$keys tls-san"
-[ "$(echo $keys | wc -w)" = 25 ] || fail "want 25 keys, --check-config printed: $keys"
+[ "$(echo $keys | wc -w)" = 28 ] || fail "want 28 keys, --check-config printed: $keys"
 
 echo "== the example config: its defaults, and every commented key is real"
 example=$LQ_SOURCE_DIR/deploy/labelqd.conf

@@ -59,6 +59,9 @@ static const want WANT[] = {
     {"metrics-max-connections", "64", "a number", 1, 10000, "8"},
     {"metrics-timeout-ms", "5000", "milliseconds", 100, 600000, "1500"},
     {"metrics-max-request", "8192", "a byte count", 1024, 1048576, "2048"},
+    {"max-writes-per-connection", "128", "a number", 1, 65536, "8"},
+    {"max-parked-per-connection", "16", "a number", 1, 65536, "2"},
+    {"max-connections-per-annotator", "64", "a number", 1, 1000000, "3"},
 };
 /* clang-format on */
 #define N_WANT (sizeof(WANT) / sizeof(WANT[0]))
