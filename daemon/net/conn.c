@@ -81,7 +81,7 @@ static void conn_close(lq_peer *p, const char *reason)
     lq_conn_wake_drain_waiters(c, true);
     uv_read_stop((uv_stream_t *)&c->tcp);
     uv_idle_stop(&c->flush);
-    if (c->handshaken) {
+    if (c->handshaken && !c->tls_dead) {
         /* Replies queued before the close (an Error saying why) go first. */
         lq_conn_send_queued(c);
         SSL_shutdown(c->ssl);

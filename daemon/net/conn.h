@@ -33,6 +33,8 @@ typedef struct lq_conn {
     lq_frame_reader reader;
     int handles_open;          /* libuv handles not yet closed */
     bool handshaken;
+    bool tls_dead;             /* a fatal TLS error: OpenSSL may not be called to write or
+                                * shut down on this connection again */
     bool paused;               /* back-pressure: not reading (conn_read.c) */
     bool refusing;             /* past max_connections: the first request is refused */
     bool held;                 /* a delayed refusal is pending: nothing more is read */

@@ -178,6 +178,7 @@ static bool tls_handshake(lq_conn *c)
     }
     int err = SSL_get_error(c->ssl, r);
     if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+        c->tls_dead = true;
         log_tls_failure(c, "tls handshake failed");
         lq_metrics_count(c->base.srv, LQ_M_TLS_FAIL);
         lq_peer_close(&c->base, "tls handshake failed");
@@ -204,9 +205,12 @@ static void read_plaintext(lq_conn *c)
         int err = SSL_get_error(c->ssl, n);
         if (err == SSL_ERROR_WANT_READ)
             break;
-        if (err == SSL_ERROR_ZERO_RETURN)
+        if (err == SSL_ERROR_ZERO_RETURN) {
             lq_peer_close(&c->base, "peer closed tls");
-        else {
+        } else {
+            /* SSL_ERROR_SSL or _SYSCALL: OpenSSL sent its alert, if any; it
+             * must not be asked to write or shut down after that. */
+            c->tls_dead = true;
             log_tls_failure(c, "tls read failed");
             lq_peer_close(&c->base, "tls read failed");
         }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+
 #include "daemon/core/log.h"
 #include "daemon/net/conn_read.h"
 #include "proto/error.h"
@@ -161,13 +163,15 @@ void lq_conn_flush_tls(lq_conn *c)
 
 void lq_conn_send_queued(lq_conn *c)
 {
-    if (c->out.len == 0)
+    if (c->out.len == 0 || c->tls_dead)
         return;
     size_t written;
     /* A memory BIO never pushes back: a success wrote everything. */
     int ok = SSL_write_ex(c->ssl, c->out.data, c->out.len, &written);
     lq_frame_buf_clear(&c->out, OUT_KEEP_BYTES);
     if (ok != 1) {
+        c->tls_dead = true;
+        ERR_clear_error();
         lq_peer_close(&c->base, "tls write failed");
         return;
     }

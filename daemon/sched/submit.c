@@ -52,15 +52,22 @@ void lq_sched_submit(lq_peer *c, uint64_t id, const Labelq__Submit *req)
     lq_task *t = lq_lookup_task(c, id, req->task_id);
     if (!t)
         return;
-    char *label = checked_label(c, id, t, req->label);
-    if (!label)
-        return;
     const Labelq__Lease *nx = req->next;
     lq_next_lease next = {nx != NULL, nx ? nx->project : NULL, nx ? nx->max_tasks : 0};
     lq_lease *l = lq_task_lease(t, c->who->id);
+    lq_seen *seen = l ? NULL : lq_task_seen(t, c->who->id);
+    if (!l && !(seen && seen->labeled)) {
+        /* Not the caller's task: said before its label is looked at, so a
+         * task id alone tells nothing of its project, and costs no read. */
+        lq_label_answer_unleased(c, id, t, req->label, &next);
+        return;
+    }
+    char *label = checked_label(c, id, t, req->label);
+    if (!label)
+        return;
     if (!l || lq_lease_refuse_canceled(c, id, l)) {
         if (!l)
-            lq_label_answer_unleased(c, id, t, label, &next);
+            lq_label_answer_unleased(c, id, t, label, &next); /* a retry, or a conflict */
         free(label);
         return;
     }

@@ -326,6 +326,11 @@ static void submit_not_yours(void **state)
     uint64_t task = lr->tasks[0]->task_id;
     bool dup = false;
     it_assert_code(thief, lq_submit(thief, task, "no", 5, &dup), LQ_EEXPIRED);
+    /* A label the project would refuse changes nothing: the task is not the
+     * thief's, and the answer says nothing of its project or type. */
+    it_assert_code(thief, lq_submit(thief, task, "not-a-label", 5, &dup), LQ_EEXPIRED);
+    if (strstr(lq_client_error(thief), "theirs") || strstr(lq_client_error(thief), "single"))
+        fail_msg("a submit to another's task names its project: %s", lq_client_error(thief));
     bystander_ok("a submit on another annotator's lease");
     /* nothing was stored for the thief; the owner's lease is intact */
     Labelq__ProjectInfo *info = it_project_info(admin, "theirs");
@@ -340,6 +345,23 @@ static void submit_not_yours(void **state)
     lq_client_close(thief);
     lq_client_close(owner);
     lq_client_close(admin);
+}
+
+/* A TLS record that does not decrypt, after the handshake: OpenSSL fails
+ * the connection (bad record MAC), labelqd closes it without asking
+ * OpenSSL to write or shut down again, and goes on serving. */
+static void broken_tls_record(void **state)
+{
+    (void)state;
+    it_raw r = {0};
+    open_authed(&r);
+    static const uint8_t record[] = {0x17, 0x03, 0x03, 0x00, 0x20, 1,  2,  3,  4,  5,  6,  7, 8,
+                                     9,    10,   11,   12,   13,   14, 15, 16, 17, 18, 19, 20, 21,
+                                     22,   23,   24,   25,   26,   27, 28, 29, 30, 31, 32};
+    assert_int_equal(write(r.fd, record, sizeof record), (ssize_t)sizeof record);
+    it_raw_expect_close(&r, IT_RAW_READ_MS, "a TLS record that does not decrypt");
+    it_raw_close(&r);
+    bystander_ok("a broken TLS record");
 }
 
 static void submit_expired_lease(void **state)
@@ -566,6 +588,7 @@ int main(void)
         cmocka_unit_test(revoked_token),
         cmocka_unit_test(submit_not_yours),
         cmocka_unit_test(submit_expired_lease),
+        cmocka_unit_test(broken_tls_record),
         cmocka_unit_test(submit_unknown_task),
         cmocka_unit_test(label_outside_schema),
         cmocka_unit_test(import_bad_lines),
