@@ -180,8 +180,10 @@ void lq_conn_accept(lq_net *net)
 {
     lq_server *srv = net->srv;
     lq_conn *c = calloc(1, sizeof(*c));
-    if (!c)
+    if (!c) {
+        lq_accept_retry_later(&net->accept_retry);
         return;
+    }
     /* Linked first so the close's unlink is valid on every path. */
     lq_peer_init(&c->base, &conn_ops, srv);
     c->net = net;

@@ -192,17 +192,17 @@ static void on_timeout(uv_timer_t *t)
     conn_close(t->data);
 }
 
-static void on_connection(uv_stream_t *listener, int status)
+/* Takes the listener's pending connection. */
+static void accept_pending(void *arg)
 {
-    lq_server *srv = listener->data;
+    lq_server *srv = arg;
     lq_metrics_http *m = &srv->net->metrics_http;
-    if (status < 0) {
-        lq_log(LQ_LOG_WARN, "metrics accept failed", "error=\"%s\"", uv_strerror(status));
+    uv_stream_t *listener = (uv_stream_t *)&m->listener;
+    http_conn *c = calloc(1, sizeof(*c) + srv->cfg->metrics_max_request);
+    if (!c) {
+        lq_accept_retry_later(&m->accept_retry);
         return;
     }
-    http_conn *c = calloc(1, sizeof(*c) + srv->cfg->metrics_max_request);
-    if (!c)
-        return;
     c->srv = srv;
     c->tcp.data = c->timer.data = c;
     uv_tcp_init(srv->loop, &c->tcp);
@@ -223,6 +223,15 @@ static void on_connection(uv_stream_t *listener, int status)
         conn_close(c);
 }
 
+static void on_connection(uv_stream_t *listener, int status)
+{
+    if (status < 0) {
+        lq_log(LQ_LOG_WARN, "metrics accept failed", "error=\"%s\"", uv_strerror(status));
+        return;
+    }
+    accept_pending(listener->data);
+}
+
 int lq_metrics_http_start(lq_server *srv)
 {
     const char *spec = srv->cfg->metrics_listen;
@@ -240,6 +249,7 @@ int lq_metrics_http_start(lq_server *srv)
     uv_tcp_init(srv->loop, &m->listener);
     m->listener.data = srv;
     m->listening = true;
+    lq_accept_retry_init(&m->accept_retry, srv->loop, accept_pending, srv, "metrics");
     int rc = uv_tcp_bind(&m->listener, (struct sockaddr *)&ss, 0);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&m->listener, (int)srv->cfg->metrics_max_connections,
@@ -268,6 +278,7 @@ void lq_metrics_http_stop(lq_server *srv)
         m->listening = false;
         uv_close((uv_handle_t *)&m->listener, NULL);
     }
+    lq_accept_retry_close(&m->accept_retry);
     while (m->conns)
         conn_close(m->conns);
 }

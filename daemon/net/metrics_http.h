@@ -9,11 +9,14 @@
 
 #include <uv.h>
 
+#include "daemon/net/accept_retry.h"
+
 struct lq_server;
 struct http_conn;
 
 typedef struct lq_metrics_http {
     uv_tcp_t listener;
+    lq_accept_retry accept_retry; /* a connection it had no memory for */
     bool listening;          /* listener open (not closing) */
     struct http_conn *conns; /* every open metrics connection */
     unsigned n_conns;

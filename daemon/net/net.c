@@ -22,6 +22,11 @@ int lq_net_init(lq_net *net, lq_server *srv)
     return lq_tls_setup(srv->cfg, &net->ssl_ctx);
 }
 
+static void accept_pending(void *net)
+{
+    lq_conn_accept(net);
+}
+
 static void on_connection(uv_stream_t *listener, int status)
 {
     lq_net *net = listener->data;
@@ -45,6 +50,7 @@ int lq_net_start(lq_net *net)
     uv_tcp_init(srv->loop, &net->listener);
     net->listener.data = net;
     net->listening = true;
+    lq_accept_retry_init(&net->accept_retry, srv->loop, accept_pending, net, "tls");
     int rc = uv_tcp_bind(&net->listener, (struct sockaddr *)&ss, 0);
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&net->listener, LISTEN_BACKLOG, on_connection);
@@ -65,6 +71,7 @@ void lq_net_stop(lq_net *net)
         net->listening = false;
         uv_close((uv_handle_t *)&net->listener, NULL);
     }
+    lq_accept_retry_close(&net->accept_retry);
     /* /healthz answers 503 until the last connection has flushed and closed
      * (conn.c stops the metrics listener then); with none open, now. */
     if (net->srv->metrics.live_conns == 0)

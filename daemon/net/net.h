@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "daemon/core/server.h"
+#include "daemon/net/accept_retry.h"
 #include "daemon/net/auth_throttle.h"
 #include "daemon/net/metrics_http.h"
 
@@ -18,6 +19,7 @@ typedef struct lq_net {
     SSL_CTX *ssl_ctx;              /* the server certificate and ALPN labelq/1 (tls.c) */
     uv_tcp_t listener;             /* --listen */
     bool listening;
+    lq_accept_retry accept_retry;  /* a connection it had no memory for */
     lq_auth_throttle auth_throttle; /* failed Hellos by address (auth_throttle.c) */
     lq_metrics_http metrics_http;  /* --metrics-listen: /metrics and /healthz */
 } lq_net;
