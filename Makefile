@@ -11,6 +11,9 @@
 #   make bench-scale     labelqd with SCALE_TASKS pending tasks (default
 #                        10,000,000; about 5 minutes and 4 GB in TMPDIR):
 #                        memory, restart, lease cost, import and export speed
+#   make bench-parked    1,000 and 10,000 annotators parked in long polls:
+#                        memory per connection, time for an import to wake
+#                        one (bench/parked.sh, about 1.5 minutes)
 #   make compare         labelqd vs beanstalkd and Redis Streams (bench/compare.sh)
 #   make memcheck        build, then run part of the integration suite with
 #                        labelqd under valgrind; fails on any valgrind error
@@ -48,7 +51,7 @@ CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo \
                -DLABELQ_WERROR=$(WERROR_FLAG) \
                -DLABELQ_SANITIZE=$(SANITIZE_FLAG)
 
-.PHONY: all build deps test memcheck demo bench bench-scale compare fuzz install clean
+.PHONY: all build deps test memcheck demo bench bench-scale bench-parked compare fuzz install clean
 
 all: build
 
@@ -89,6 +92,9 @@ bench: build
 # SCALE_TASKS=100000 for a quick look). Not part of `make bench`.
 bench-scale: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/scale.sh
+
+bench-parked: build
+	BUILD_DIR=$(BUILD_DIR) bash bench/parked.sh
 
 # bench/compare.sh alone: labelqd next to beanstalkd and Redis Streams
 # (installs them, hiredis and perf if missing). About 1.5 minutes.
