@@ -67,8 +67,12 @@ void lq_project_ops_create(lq_peer *c, uint64_t id, const Labelq__CreateProject 
         snprintf(err, sizeof(err), "a project named '%s' already exists", p->config->name);
         rc = LQ_ECONFLICT;
     }
-    lq_record_op *r = rc == 0 ? lq_record_op_new(c, id, project_created) : NULL;
-    if (rc == 0 && (!r || lq_server_add_project(srv, p) < 0)) {
+    lq_record_op *r = NULL;
+    if (rc == 0 && !(r = lq_record_op_new(c, id, project_created))) {
+        lq_project_free(p); /* lq_record_op_new replied: one reply per request */
+        return;
+    }
+    if (rc == 0 && lq_server_add_project(srv, p) < 0) {
         rc = LQ_EEXHAUSTED;
         snprintf(err, sizeof(err), "out of memory");
     }

@@ -155,7 +155,7 @@ static void submit_commit(lq_server *srv, lq_submit_op *s)
         score_gold(srv, s);
     settle(srv, t);
     lq_task_account(t, was_leased, was_done);
-    lq_batch_requeue(t);
+    lq_lease_requeue(t);
     if (lq_task_free_slots(t) > 0 && t->batch->project->waiters)
         lq_sched_wake(srv, t->batch->project);     /* dynamic overlap reopened it */
     lq_results_note_label(srv, t->batch->project); /* after the counts: it looks for "finished" */

@@ -36,7 +36,7 @@ static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
 {
     lq_lease *l = calloc(1, sizeof(*l));
     if (!l || !lq_task_mark_seen(t, annotator)) {
-        free(l);
+        free(l); /* (a failed mark left nothing to undo) */
         return NULL;
     }
     bool was_leased = lq_task_leased(t), was_done = lq_task_done(t);
@@ -47,8 +47,11 @@ static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
     t->lease_list = l;
     t->leases++;
     if (lq_heap_push(&srv->leases, l) < 0) {
+        /* Out of memory: as if never granted, so the task may come to this
+         * annotator later after all. */
         t->lease_list = l->next;
         t->leases--;
+        lq_task_unsee(t, annotator);
         free(l);
         return NULL;
     }
@@ -157,7 +160,7 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
             break;
         lq_lease *l = grant_lease(srv, pick, annotator);
         if (!l) {
-            lq_batch_requeue(pick); /* out of memory: serve what we have */
+            lq_lease_requeue(pick); /* out of memory: serve what we have */
             break;
         }
         out[got++] = l;
@@ -165,12 +168,12 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
             st->served++;
         /* Still open for others, but not for this annotator any more. */
         if (!set_aside(&aside, pick))
-            lq_batch_requeue(pick);
+            lq_lease_requeue(pick);
     }
     if (started)
-        lq_batch_requeue(started);
+        lq_lease_requeue(started);
     for (size_t i = 0; i < aside.n; i++)
-        lq_batch_requeue(aside.v[i]);
+        lq_lease_requeue(aside.v[i]);
     return got;
 }
 
@@ -219,8 +222,7 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lq_lease_bu
         lt->external_id = b->recs[sent]->external_id;
         lt->data_json = b->recs[sent]->data_json;
         lt->deadline_ms = lq_server_unix_ms(srv, l->deadline);
-        size_t size =
-            strlen(lt->external_id) + strlen(lt->data_json) + LEASED_TASK_OVERHEAD_MAX;
+        size_t size = strlen(lt->external_id) + strlen(lt->data_json) + LEASED_TASK_OVERHEAD_MAX;
         if (sent > 0 && bytes + size > budget) {
             labelq__task_record__free_unpacked(b->recs[sent], NULL);
             b->recs[sent] = NULL;

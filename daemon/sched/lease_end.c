@@ -41,8 +41,14 @@ void lq_lease_drop(lq_server *srv, lq_lease *l, bool skip)
         lq_task_unsee(t, l->annotator);
     free(l);
     lq_task_account(t, was_leased, was_done);
+    lq_lease_requeue(t);
+}
+
+void lq_lease_requeue(lq_task *t)
+{
     if (lq_batch_requeue(t) < 0)
-        lq_log(LQ_LOG_ERROR, "out of memory requeueing task", "task=%lu", (unsigned long)t->id);
+        lq_log(LQ_LOG_ERROR, "out of memory requeueing a task; it is served again after a restart",
+               "task=%lu", (unsigned long)t->id);
 }
 
 /* A lease on a task of a canceled batch ends here: the batch takes no more

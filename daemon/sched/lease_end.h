@@ -15,6 +15,11 @@ void lq_lease_timer_arm(lq_server *srv);
  * re-arms the lease timer. */
 void lq_lease_drop(lq_server *srv, lq_lease *l, bool skip);
 
+/* Puts t back in its batch's queue as its state says (lq_batch_requeue).
+ * Out of memory for the queue, t is left out of it until a restart
+ * rebuilds the queues; that is logged. Cannot fail otherwise. */
+void lq_lease_requeue(lq_task *t);
+
 /* Ends l when its task's batch was canceled and replies CONFLICT (a submit
  * already being stored goes on). Returns whether it did. */
 bool lq_lease_refuse_canceled(lq_peer *c, uint64_t id, lq_lease *l);

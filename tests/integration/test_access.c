@@ -496,7 +496,8 @@ static void obs_errors(observer *o, uint64_t not_held)
     s.task_id = not_held;
     obs_error(o, LABELQ__ENVELOPE__BODY_SUBMIT, &s, LABELQ__ERROR_CODE__LEASE_EXPIRED);
     s.label = "nope";
-    obs_error(o, LABELQ__ENVELOPE__BODY_SUBMIT, &s, LABELQ__ERROR_CODE__BAD_REQUEST);
+    /* Not the observer's task: refused before its label is looked at. */
+    obs_error(o, LABELQ__ENVELOPE__BODY_SUBMIT, &s, LABELQ__ERROR_CODE__LEASE_EXPIRED);
     Labelq__Extend x = LABELQ__EXTEND__INIT;
     x.task_id = not_held;
     obs_error(o, LABELQ__ENVELOPE__BODY_EXTEND, &x, LABELQ__ERROR_CODE__LEASE_EXPIRED);
