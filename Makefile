@@ -14,6 +14,9 @@
 #   make bench-parked    1,000 and 10,000 annotators parked in long polls:
 #                        memory per connection, time for an import to wake
 #                        one (bench/parked.sh, about 1.5 minutes)
+#   make bench-hostile   a bystander's latency and labelqd's memory while a
+#                        client floods unread requests or sends huge
+#                        unauthenticated frames (bench/hostile.sh, ~20 s)
 #   make compare         labelqd vs beanstalkd and Redis Streams (bench/compare.sh)
 #   make memcheck        build, then run part of the integration suite with
 #                        labelqd under valgrind; fails on any valgrind error
@@ -51,7 +54,7 @@ CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo \
                -DLABELQ_WERROR=$(WERROR_FLAG) \
                -DLABELQ_SANITIZE=$(SANITIZE_FLAG)
 
-.PHONY: all build deps test memcheck demo bench bench-scale bench-parked compare fuzz install clean
+.PHONY: all build deps test memcheck demo bench bench-scale bench-parked bench-hostile compare fuzz install clean
 
 all: build
 
@@ -95,6 +98,9 @@ bench-scale: build
 
 bench-parked: build
 	BUILD_DIR=$(BUILD_DIR) bash bench/parked.sh
+
+bench-hostile: build
+	BUILD_DIR=$(BUILD_DIR) bash bench/hostile.sh
 
 # bench/compare.sh alone: labelqd next to beanstalkd and Redis Streams
 # (installs them, hiredis and perf if missing). About 1.5 minutes.
