@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     int exit_code = 1;
     /* Held until the store is closed: one daemon per data directory. */
     int lock_fd = -1;
-    if (lq_data_dir_lock(cfg.data_dir, &lock_fd) < 0 || open_store(&srv, &cfg) < 0)
+    if (lq_data_dir_open(cfg.data_dir, &lock_fd) < 0 || open_store(&srv, &cfg) < 0)
         goto out;
     if (lq_writer_start(srv.store, lq_server_writer_notify, &srv.writer_async, &srv.writer) < 0) {
         lq_log(LQ_LOG_ERROR, "cannot start the storage writer", NULL);
