@@ -86,10 +86,24 @@ static int open_temp(cli_output *o, char *target, mode_t mode)
         return cli_fail("out of memory");
     }
     snprintf(tmp, n, "%s.tmp", target);
-    /* O_NOFOLLOW: a link left at the temp name is refused, not written
-     * through to wherever it points. */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+    /* A link or FIFO left at the temp name is refused, never written
+     * through; O_NOFOLLOW and O_NONBLOCK (no wait for a FIFO's reader) and
+     * the fstat keep it so if one appears after this look. */
+    struct stat st;
+    if (lstat(tmp, &st) == 0 && !S_ISREG(st.st_mode)) {
+        cli_fail("cannot create %s: something that is not a regular file is there (remove it)",
+                 tmp);
+        free(tmp);
+        cli_output_discard(o);
+        return CLI_FAIL;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
     int err = errno;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+        err = EEXIST;
+    }
     if (fd >= 0) {
         o->tmp = tmp; /* created: discard removes it */
         if (!(o->f = fdopen(fd, "w"))) {

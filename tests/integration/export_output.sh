@@ -6,9 +6,10 @@
 # device (made with mknod in the work dir: /dev/null's and /dev/full's
 # numbers) stays a device and is written in place, so a full device is an
 # error; a FIFO stays a FIFO and its reader gets the data; a directory and a
-# link that leads nowhere are refused (exit 1) and left as they were; a link
-# at PATH.tmp is not written through; /dev/stdout is labelq's own stdout,
-# appending where the shell appends. labelq-bench does the labeling.
+# link that leads nowhere are refused (exit 1) and left as they were, and so
+# is a link or a FIFO at PATH.tmp (never written through); /dev/stdout is
+# labelq's own stdout, appending where the shell appends. labelq-bench does
+# the labeling.
 #
 # Paths come from ctest's environment: LABELQD, LABELQ_CLI, LABELQ_BENCH.
 set -euo pipefail
@@ -103,12 +104,16 @@ cmp -s file.jsonl ref.jsonl || fail "file.jsonl does not hold the export"
 [ "$(inode file.jsonl)" != "$before" ] || fail "file.jsonl was written in place, not renamed over"
 [ "$(cat file.hardlink)" = old ] || fail "the old file changed under its other name"
 
-echo "== a link at PATH.tmp is not written through"
+echo "== a link or a FIFO at PATH.tmp: refused, not written through"
 echo secret >victim
 ln -s victim trap.jsonl.tmp
 refused export trap.jsonl "cannot create trap.jsonl.tmp"
 [ "$(cat victim)" = secret ] || fail "the export wrote through the link at trap.jsonl.tmp"
 [ ! -e trap.jsonl ] || fail "trap.jsonl was made"
+mkfifo stuck.jsonl.tmp
+refused export stuck.jsonl "not a regular file is there"
+[ -p stuck.jsonl.tmp ] || fail "the FIFO at stuck.jsonl.tmp was replaced"
+[ ! -e stuck.jsonl ] || fail "stuck.jsonl was made"
 
 echo "== backup: the same rule"
 run "$LABELQ_CLI" backup store.mdb 2>err || fail "backup to a new path: $(cat err)"
