@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon/core/config_args.h"
 #include "daemon/core/config_file.h"
 #include "daemon/core/log.h"
+#include "daemon/server/data_dir.h"
 #include "daemon/server/notify.h"
 #include "daemon/net/net.h"
 #include "daemon/server/lifecycle.h"
@@ -28,8 +30,8 @@ static int open_store(lq_server *srv, const lq_config *cfg)
 {
     char dir[4200], err[512];
     snprintf(dir, sizeof(dir), "%s/store", cfg->data_dir);
-    int rc = make_dir(cfg->data_dir);
-    if (rc || (rc = make_dir(dir)))
+    int rc = make_dir(dir);
+    if (rc)
         return rc;
     lq_store_config scfg;
     lq_store_config_default(&scfg);
@@ -62,7 +64,9 @@ int main(int argc, char **argv)
     lq_server_init(&srv, &cfg, uv_default_loop());
 
     int exit_code = 1;
-    if (open_store(&srv, &cfg) < 0)
+    /* Held until the store is closed: one daemon per data directory. */
+    int lock_fd = -1;
+    if (lq_data_dir_open(cfg.data_dir, &lock_fd) < 0 || open_store(&srv, &cfg) < 0)
         goto out;
     if (lq_writer_start(srv.store, lq_server_writer_notify, &srv.writer_async, &srv.writer) < 0) {
         lq_log(LQ_LOG_ERROR, "cannot start the storage writer", NULL);
@@ -96,6 +100,8 @@ out:
     if (srv.net)
         lq_net_free(srv.net);
     uv_loop_close(srv.loop);
+    if (lock_fd >= 0)
+        close(lock_fd);
     lq_config_free(&cfg);
     return exit_code;
 }

@@ -1,11 +1,9 @@
 /* labelq backup: copy the server's store to a file while it keeps serving. */
 #include "client/cli/cli.h"
+#include "client/cli/output_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char usage[] =
     "Usage: labelq backup FILE\n"
@@ -13,7 +11,10 @@ static const char usage[] =
     "Write a consistent, compacted copy of labelqd's whole store (every\n"
     "project, item, label, result and account) to FILE while the server keeps\n"
     "serving. The copy goes to FILE.tmp (mode 0600) first and is renamed to\n"
-    "FILE only when it is complete and synced, so FILE is never half-written.\n"
+    "FILE only when it is complete and synced, so FILE is never half-written;\n"
+    "a symbolic link is followed (its target is replaced, the link stays), a\n"
+    "device or FIFO (/dev/stdout, a named pipe) is written in place, a\n"
+    "directory is refused.\n"
     "Prints \"backed up N bytes to FILE\" on stderr. Admin token needed.\n"
     "\n"
     "To restore, stop labelqd and start it on a data dir DIR whose store holds\n"
@@ -35,24 +36,9 @@ static int write_piece(void *ctx, const void *data, size_t len)
     return fwrite(data, 1, len, ctx) == len ? 0 : -1;
 }
 
-/* Creates path for writing, readable by its owner only: the store holds
- * token hashes and all the data. */
-static FILE *create_private(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "w");
-    if (!f)
-        close(fd);
-    return f;
-}
-
 int cli_backup(cli *g, int argc, char **argv)
 {
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {0}};
-    FILE *out = NULL;
-    char *tmp = NULL;
     uint64_t bytes = 0;
     int args;
     int rc = cli_parse(g, argc, argv, "h", opts, usage, NULL, NULL, &args);
@@ -63,41 +49,21 @@ int cli_backup(cli *g, int argc, char **argv)
     const char *path = argv[args];
     if (!cli_connect(g))
         return CLI_FAIL;
-    rc = CLI_FAIL;
-    size_t n = strlen(path) + sizeof(".tmp");
-    if (!(tmp = malloc(n))) {
-        cli_fail("out of memory");
-        goto out;
-    }
-    snprintf(tmp, n, "%s.tmp", path);
-    if (!(out = create_private(tmp))) {
-        cli_fail("cannot create %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (lq_backup(g->client, write_piece, out, &bytes) < 0) {
-        if (ferror(out))
-            cli_fail("backup: cannot write %s: %s", tmp, strerror(errno));
+    /* 0600: the store holds token hashes and all the data. */
+    cli_output out;
+    if (cli_output_open(&out, path, 0600) != CLI_OK)
+        return CLI_FAIL;
+    if (lq_backup(g->client, write_piece, out.f, &bytes) < 0) {
+        if (ferror(out.f))
+            cli_fail("backup: cannot write %s: %s", out.name, strerror(errno));
         else
             cli_fail_call(g, "backup");
-        goto out;
+        cli_output_discard(&out);
+        return CLI_FAIL;
     }
-    /* Synced before the rename: FILE appears only with all of its data. */
-    if (fflush(out) != 0 || fsync(fileno(out)) != 0) {
-        cli_fail("cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        cli_fail("cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        goto out;
-    }
-    fprintf(stderr, "backed up %llu bytes to %s\n", (unsigned long long)bytes, path);
-    rc = CLI_OK;
-out:
-    if (out)
-        fclose(out);
-    /* A failed backup leaves no partial file behind. */
-    if (tmp && rc != CLI_OK)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    if (cli_output_commit(&out) != CLI_OK)
+        return CLI_FAIL;
+    fprintf(stderr, "backed up %llu bytes to %s\n", (unsigned long long)bytes,
+            strcmp(path, "-") == 0 ? "stdout" : path);
+    return CLI_OK;
 }

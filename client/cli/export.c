@@ -1,5 +1,6 @@
 /* labelq export: stream a project's dataset to a file or stdout. */
 #include "client/cli/cli.h"
+#include "client/cli/output_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -19,8 +20,10 @@ static const char usage[] =
     "Write PROJECT's done items with their batch, labels and consensus. Items of\n"
     "canceled batches are left out unless --include-canceled. With -o the data\n"
     "goes to FILE.tmp first and is renamed to FILE only when the export is\n"
-    "complete, so FILE is never left half-written. Prints \"exported N items to\n"
-    "FILE\" on stderr.\n"
+    "complete, so FILE is never left half-written; a symbolic link is followed\n"
+    "(its target is replaced, the link stays), a device or FIFO (/dev/null,\n"
+    "/dev/stdout, a named pipe) is written in place, a directory is refused.\n"
+    "Prints \"exported N items to FILE\" on stderr.\n"
     "\n"
     "  -o, --output FILE   write to FILE instead of stdout\n"
     "  -f, --format FMT    jsonl (default, every label type), csv (single, multi,\n"
@@ -129,64 +132,24 @@ static int write_piece(void *ctx, const void *data, size_t len)
     return fwrite(data, 1, len, ctx) == len ? 0 : -1;
 }
 
-/* Flushes and syncs out so that the rename publishes complete data. */
-static int finish_file(FILE *out, const char *path)
-{
-    if (fflush(out) != 0 || fsync(fileno(out)) != 0)
-        return cli_fail("cannot write %s: %s", path, strerror(errno));
-    return CLI_OK;
-}
-
-/* One export request into output (NULL: stdout), through output.tmp.
- * Returns CLI_OK with *items, or CLI_FAIL having said why; a failed export
- * leaves no file behind. */
+/* One export request into output (NULL: stdout) by the output rule
+ * (output_file.h). Returns CLI_OK with *items, or CLI_FAIL having said why;
+ * a failed export leaves the output's target as it was. */
 static int export_one(cli *g, const char *project, const lq_export_options *what,
                       const char *output, uint64_t *items)
 {
-    char *tmp = NULL;
-    FILE *out = stdout;
-    int rc = CLI_FAIL;
-    if (output) {
-        size_t n = strlen(output) + sizeof(".tmp");
-        tmp = malloc(n);
-        if (!tmp) {
-            cli_fail("out of memory");
-            goto out;
-        }
-        snprintf(tmp, n, "%s.tmp", output);
-        if (!(out = fopen(tmp, "w"))) {
-            cli_fail("cannot create %s: %s", tmp, strerror(errno));
-            goto out;
-        }
-    }
-    if (lq_export_with(g->client, project, what, write_piece, out, items) < 0) {
-        const char *why = lq_client_error(g->client);
-        if (ferror(out))
-            cli_fail("export %s: cannot write %s: %s", project, tmp ? tmp : "stdout",
-                     strerror(errno));
+    cli_output out;
+    if (cli_output_open(&out, output, 0666) != CLI_OK)
+        return CLI_FAIL;
+    if (lq_export_with(g->client, project, what, write_piece, out.f, items) < 0) {
+        if (ferror(out.f))
+            cli_fail("export %s: cannot write %s: %s", project, out.name, strerror(errno));
         else
-            cli_fail("export %s: %s", project, why);
-        goto out;
+            cli_fail("export %s: %s", project, lq_client_error(g->client));
+        cli_output_discard(&out);
+        return CLI_FAIL;
     }
-    if (!tmp) {
-        if (fflush(stdout) != 0) {
-            cli_fail("export %s: cannot write stdout: %s", project, strerror(errno));
-            goto out;
-        }
-    } else if (finish_file(out, tmp) != CLI_OK) {
-        goto out;
-    } else if (rename(tmp, output) != 0) {
-        cli_fail("cannot rename %s to %s: %s", tmp, output, strerror(errno));
-        goto out;
-    }
-    rc = CLI_OK;
-out:
-    if (out && out != stdout)
-        fclose(out);
-    if (tmp && rc != CLI_OK)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    return cli_output_commit(&out);
 }
 
 /* output with "-part" before the extension of its base name: data.jsonl

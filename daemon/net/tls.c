@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -18,6 +20,10 @@
 
 #define CA_DAYS 3650
 #define SERVER_DAYS 825 /* the longest validity clients such as macOS accept */
+/* A server certificate labelqd made is replaced at start when it ends
+ * sooner than this: a month of restarts in which to pick up a new one. */
+#define RENEW_DAYS 30
+#define DAY_SECONDS (24LL * 3600)
 #define ALPN "labelq/1"
 
 /* Intermediate CA certificates a client's chain may have between its own
@@ -133,6 +139,28 @@ static char *san_list(const lq_config *cfg, char *buf, size_t len)
     return buf;
 }
 
+/* A server certificate for sk, valid SERVER_DAYS, signed by the CA (ca,
+ * cak). It names what names holds (an old certificate's subjectAltName,
+ * renewed) or, when names is NULL, the default names and cfg->sans (their
+ * text left in sans). NULL on failure, with OpenSSL's error queue set. */
+static X509 *issue_server_cert(const lq_config *cfg, X509 *ca, EVP_PKEY *cak, EVP_PKEY *sk,
+                               X509_EXTENSION *names, char *sans, size_t len)
+{
+    X509 *sc = make_cert(sk, "labelqd", ca, SERVER_DAYS);
+    if (!sc || add_ext(sc, ca, NID_basic_constraints, "critical,CA:FALSE") ||
+        add_ext(sc, ca, NID_key_usage, "critical,digitalSignature") ||
+        add_ext(sc, ca, NID_ext_key_usage, "serverAuth") ||
+        add_ext(sc, ca, NID_subject_key_identifier, "hash") ||
+        add_ext(sc, ca, NID_authority_key_identifier, "keyid:always") ||
+        (names ? !X509_add_ext(sc, names, -1)
+               : add_ext(sc, ca, NID_subject_alt_name, san_list(cfg, sans, len))) ||
+        !X509_sign(sc, cak, EVP_sha256())) {
+        X509_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
 /* Creates the CA (if missing) and a server certificate signed by it. */
 static int create_certs(const lq_config *cfg, const char *dir)
 {
@@ -150,7 +178,8 @@ static int create_certs(const lq_config *cfg, const char *dir)
     } else {
         cak = EVP_EC_gen("P-256");
         ca = cak ? make_cert(cak, "labelq local CA", NULL, CA_DAYS) : NULL;
-        if (!ca || add_ext(ca, ca, NID_basic_constraints, "critical,CA:TRUE") ||
+        /* pathlen:0: the CA signs server certificates, never another CA. */
+        if (!ca || add_ext(ca, ca, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
             add_ext(ca, ca, NID_key_usage, "critical,keyCertSign,cRLSign") ||
             add_ext(ca, ca, NID_subject_key_identifier, "hash") ||
             !X509_sign(ca, cak, EVP_sha256()))
@@ -163,14 +192,7 @@ static int create_certs(const lq_config *cfg, const char *dir)
     if (!cak || !ca)
         goto out;
     sk = EVP_EC_gen("P-256");
-    sc = sk ? make_cert(sk, "labelqd", ca, SERVER_DAYS) : NULL;
-    if (!sc || add_ext(sc, ca, NID_basic_constraints, "critical,CA:FALSE") ||
-        add_ext(sc, ca, NID_key_usage, "critical,digitalSignature") ||
-        add_ext(sc, ca, NID_ext_key_usage, "serverAuth") ||
-        add_ext(sc, ca, NID_subject_key_identifier, "hash") ||
-        add_ext(sc, ca, NID_authority_key_identifier, "keyid:always") ||
-        add_ext(sc, ca, NID_subject_alt_name, san_list(cfg, sans, sizeof(sans))) ||
-        !X509_sign(sc, cak, EVP_sha256()))
+    if (!sk || !(sc = issue_server_cert(cfg, ca, cak, sk, NULL, sans, sizeof(sans))))
         goto out;
     if ((rc = write_pem(srv_key, sk, NULL)) || (rc = write_pem(srv_pem, NULL, sc)))
         goto out;
@@ -184,6 +206,110 @@ out:
     X509_free(ca);
     X509_free(sc);
     return rc;
+}
+
+/* Seconds from now to cert's notAfter, negative once it has passed (and
+ * when the time cannot be read, so that such a certificate counts as due). */
+static long long seconds_left(const X509 *cert)
+{
+    int days, secs;
+    if (!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)))
+        return -1;
+    return days * DAY_SECONDS + secs;
+}
+
+/* cert's notAfter as 2026-01-31T12:00:00Z. */
+static const char *not_after(const X509 *cert, char *buf, size_t len)
+{
+    struct tm tm;
+    if (!ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) ||
+        !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, len, "?");
+    return buf;
+}
+
+/* Whether leaf is the certificate labelqd made: signed by the CA whose
+ * certificate is ca and key cak (DIR/tls/ca.*), for the key sk. */
+static bool made_here(X509 *leaf, X509 *ca, EVP_PKEY *cak, EVP_PKEY *sk)
+{
+    bool ours = ca && cak && sk && X509_check_private_key(ca, cak) == 1 &&
+                X509_check_issued(ca, leaf) == X509_V_OK && X509_verify(leaf, cak) == 1 &&
+                X509_check_private_key(leaf, sk) == 1;
+    ERR_clear_error(); /* a "no" leaves errors behind that are no failure */
+    return ours;
+}
+
+/* Writes cert to path through path.tmp and a rename: a crash leaves the old
+ * certificate or the new one, never half of one. */
+static int replace_cert(const char *path, X509 *cert)
+{
+    char tmp[4300];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int rc = write_pem(tmp, NULL, cert);
+    if (rc == 0 && rename(tmp, path) != 0) {
+        lq_log(LQ_LOG_ERROR, "cannot write TLS file", "path=%s error=\"%s\"", path,
+               strerror(errno));
+        rc = LQ_EIO;
+    }
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
+
+/* Renews the server certificate in dir when labelqd made it (made_here)
+ * and it ends within RENEW_DAYS: a new one for the same key and names,
+ * signed by the same CA, so clients' ca.pem keeps working. Any other
+ * certificate that ends so soon is the operator's: it is only warned
+ * about. Cannot fail the start: a renewal that fails is logged and the old
+ * certificate served; files that cannot be read are left to the load. */
+static void renew_server_cert(const lq_config *cfg, const char *dir)
+{
+    char ca_pem[4200], ca_key[4200], srv_pem[4200], srv_key[4200], was[32], now[32];
+    snprintf(ca_pem, sizeof(ca_pem), "%s/ca.pem", dir);
+    snprintf(ca_key, sizeof(ca_key), "%s/ca.key", dir);
+    snprintf(srv_pem, sizeof(srv_pem), "%s/server.pem", dir);
+    snprintf(srv_key, sizeof(srv_key), "%s/server.key", dir);
+    X509 *leaf = read_cert(srv_pem), *ca = NULL, *fresh = NULL;
+    EVP_PKEY *cak = NULL, *sk = NULL;
+    if (!leaf || seconds_left(leaf) >= RENEW_DAYS * DAY_SECONDS)
+        goto out;
+    long long days = seconds_left(leaf) / DAY_SECONDS;
+    if (access(ca_pem, F_OK) == 0 && access(ca_key, F_OK) == 0) {
+        ca = read_cert(ca_pem);
+        cak = read_key(ca_key);
+    }
+    sk = read_key(srv_key);
+    if (!made_here(leaf, ca, cak, sk)) {
+        lq_log(LQ_LOG_WARN,
+               days < 0 ? "the TLS server certificate has expired; labelqd renews only "
+                          "certificates it made: replace it"
+                        : "the TLS server certificate expires soon; labelqd renews only "
+                          "certificates it made: replace it",
+               "path=%s not_after=%s days_left=%lld", srv_pem, not_after(leaf, was, sizeof(was)),
+               days);
+        goto out;
+    }
+    int i = X509_get_ext_by_NID(leaf, NID_subject_alt_name, -1);
+    char sans[4096];
+    fresh = issue_server_cert(cfg, ca, cak, sk, i >= 0 ? X509_get_ext(leaf, i) : NULL, sans,
+                              sizeof(sans));
+    if (!fresh) {
+        log_ssl("cannot renew the TLS server certificate; serving the old one");
+        goto out;
+    }
+    if (replace_cert(srv_pem, fresh) != 0) {
+        lq_log(LQ_LOG_ERROR, "cannot renew the TLS server certificate; serving the old one",
+               "path=%s", srv_pem);
+        goto out;
+    }
+    lq_log(LQ_LOG_INFO, "renewed TLS server certificate", "path=%s old_not_after=%s not_after=%s",
+           srv_pem, not_after(leaf, was, sizeof(was)), not_after(fresh, now, sizeof(now)));
+out:
+    X509_free(leaf);
+    X509_free(ca);
+    X509_free(fresh);
+    EVP_PKEY_free(cak);
+    EVP_PKEY_free(sk);
 }
 
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
@@ -270,6 +396,8 @@ int lq_tls_setup(const lq_config *cfg, SSL_CTX **out)
         int rc = create_certs(cfg, dir);
         if (rc)
             return rc;
+    } else {
+        renew_server_cert(cfg, dir);
     }
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
