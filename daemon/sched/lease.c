@@ -243,12 +243,17 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lq_lease_bu
  * b: the one lease path of Lease and of Submit.next. Returns how many
  * tasks were taken (b then to free with lq_lease_build_free, holding those
  * whose payload fit), or a negative code with why set and nothing leased:
- * LQ_EPERM (blocked from p by its gold check), LQ_EEXHAUSTED (out of
- * memory) or LQ_EUNAVAIL (payloads unreadable). */
+ * LQ_EPERM (c's account is blocked: its work stops with the block; or it
+ * is blocked from p by p's gold check), LQ_EEXHAUSTED (out of memory) or
+ * LQ_EUNAVAIL (payloads unreadable). */
 int lq_lease_tasks(lq_peer *c, lq_project *p, unsigned max, lq_lease_build *b, char *why,
                    size_t len)
 {
     lq_server *srv = c->srv;
+    if (c->who->blocked) {
+        snprintf(why, len, "annotator '%s' is blocked", c->who->name);
+        return LQ_EPERM;
+    }
     lq_standing *st = lq_standing_find(&srv->standings, p->id, c->who->id);
     if (st && st->blocked) {
         snprintf(why, len,
@@ -283,6 +288,8 @@ size_t lq_lease_serve(lq_peer *c, uint64_t id, lq_project *p, unsigned max, bool
     int got = lq_lease_tasks(c, p, max, &b, why, sizeof why);
     if (got < 0) {
         lq_peer_error(c, id, got, "%s", why);
+        if (c->who->blocked)
+            lq_peer_close(c, "blocked"); /* as dispatch does with a blocked account */
         return 1;
     }
     if (got > 0 || reply_empty)

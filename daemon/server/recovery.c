@@ -243,7 +243,10 @@ int lq_bootstrap_admin(lq_server *srv)
     uint8_t hash[32];
     lq_token_hash(token, hash);
     lq_annotator *a = lq_server_annotator_by_name(srv, LQ_ADMIN_NAME);
-    if (!a || a->role != LABELQ__ROLE__ADMIN || CRYPTO_memcmp(a->token_sha256, hash, 32) != 0) {
+    /* Blocked by a labelqd from before admin could not be blocked. */
+    bool was_blocked = a && a->blocked;
+    if (!a || a->role != LABELQ__ROLE__ADMIN || a->blocked ||
+        CRYPTO_memcmp(a->token_sha256, hash, 32) != 0) {
         if (!a) {
             Labelq__AnnotatorRecord rec = LABELQ__ANNOTATOR_RECORD__INIT;
             rec.id = srv->next_annotator_id++;
@@ -264,6 +267,9 @@ int lq_bootstrap_admin(lq_server *srv)
                    lq_strerror(rc));
             return rc;
         }
+        if (was_blocked)
+            lq_log(LQ_LOG_WARN, "the bootstrap admin was blocked: unblocked it",
+                   "annotator=%s", LQ_ADMIN_NAME);
     }
     if (fresh && (rc = write_token(path, token)) < 0) {
         lq_log(LQ_LOG_ERROR, "cannot write the admin token", "path=%s", path);
