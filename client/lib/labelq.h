@@ -121,7 +121,9 @@ LQ_API int lq_project_create(lq_client *c, const Labelq__ProjectConfig *cfg,
 LQ_API int lq_project_list(lq_client *c, Labelq__ListProjectsReply **out);
 /* Status of one project (config, counts, active annotators, agreement of
  * the last estimate); annotators may call it too, to learn its labels and
- * instructions. LQ_ENOTFOUND for an unknown project. */
+ * instructions, and get only the settings labeling needs: no counts, no
+ * figures, no overlap or gold settings. LQ_ENOTFOUND for an unknown
+ * project. */
 LQ_API int lq_project_get(lq_client *c, const char *project, Labelq__ProjectInfo **out);
 
 /* Adds an annotator (role ANNOTATOR or ADMIN) and returns its token, shown

@@ -110,17 +110,30 @@ static lq_task *next_in_batch(lq_batch *b, uint32_t annotator, lq_task **started
     return pick;
 }
 
-/* The next gold item for st's annotator when one is due, else NULL. The
- * pool is served in order, so the cursor alone keeps gold from coming back.
- * Gold of a batch that is not being served is passed over for good: gold
- * is a sample, and a canceled batch takes no labels. */
-static lq_task *due_gold(lq_project *p, lq_standing *st)
+/* The next gold item for st's annotator when one is due, else NULL. Each
+ * annotator walks the pool in an order of their own (gold_walk.h), so the
+ * walk alone keeps gold from coming back while the daemon runs; after a
+ * restart the walk starts over and what they were served and labeled is
+ * passed over (lq_task_seen), each such item counting against the scan
+ * budget. Gold of a batch that is not being served is passed over for
+ * good: gold is a sample, and a canceled batch takes no labels. */
+static lq_task *due_gold(lq_project *p, lq_standing *st, size_t *budget)
 {
     if (!st || !lq_standing_gold_due(st, p->config->gold_ratio))
         return NULL;
-    while (st->gold_next < p->n_gold && !lq_batch_serving(p->gold[st->gold_next]->batch))
-        st->gold_next++;
-    return st->gold_next < p->n_gold ? p->gold[st->gold_next++] : NULL;
+    uint32_t g;
+    while (lq_gold_walk_next(&st->gold_walk, p->id, st->annotator, p->n_gold, &g)) {
+        lq_task *t = p->gold[g];
+        bool seen = lq_task_seen(t, st->annotator) != NULL;
+        if (seen && *budget == 0)
+            return NULL; /* the next request goes on from here */
+        lq_gold_walk_pass(&st->gold_walk);
+        if (seen)
+            (*budget)--;
+        else if (lq_batch_serving(t->batch))
+            return t;
+    }
+    return NULL;
 }
 
 /* Takes up to max tasks for annotator from p: gold at the project's ratio,
@@ -137,7 +150,7 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
     lq_standing *st = lq_standing_get(&srv->standings, p->id, annotator);
     aside.n = 0;
     while (got < max) {
-        lq_task *gold = due_gold(p, st);
+        lq_task *gold = due_gold(p, st, &budget);
         if (gold) {
             lq_lease *l = grant_lease(srv, gold, annotator);
             if (!l)
