@@ -256,8 +256,8 @@ int lq_bootstrap_admin(lq_server *srv)
             return rc;
         }
         if (was_blocked)
-            lq_log(LQ_LOG_WARN, "the bootstrap admin was blocked: unblocked it",
-                   "annotator=%s", LQ_ADMIN_NAME);
+            lq_log(LQ_LOG_WARN, "the bootstrap admin was blocked: unblocked it", "annotator=%s",
+                   LQ_ADMIN_NAME);
     }
     if (fresh && (rc = write_token(path, token)) < 0) {
         lq_log(LQ_LOG_ERROR, "cannot write the admin token", "path=%s", path);

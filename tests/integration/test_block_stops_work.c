@@ -26,7 +26,7 @@
 #include "project_fixture.h"
 
 #define P "bw"
-#define PARK_MS 20000 /* wait_ms of the lease that parks */
+#define PARK_MS 20000  /* wait_ms of the lease that parks */
 #define PROMPT_MS 3000 /* the parked request must be answered within this */
 
 static it_daemon D;

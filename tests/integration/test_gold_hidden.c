@@ -67,8 +67,9 @@ static void import(lq_client *admin, const char *project, int first_gold, int n_
     size_t n = 0;
     for (int i = 0; i < n_gold || i < n_regular; i++) {
         if (i < n_gold) {
-            snprintf(buf[n], sizeof buf[n], "{\"id\":\"gold-%02d\",\"data\":{\"t\":\"%d\"},"
-                     "\"gold\":\"a\"}", first_gold + i, first_gold + i);
+            snprintf(buf[n], sizeof buf[n],
+                     "{\"id\":\"gold-%02d\",\"data\":{\"t\":\"%d\"},\"gold\":\"a\"}",
+                     first_gold + i, first_gold + i);
             lines[n] = buf[n];
             n++;
         }
