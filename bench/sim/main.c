@@ -91,7 +91,7 @@ static const char usage_text[] =
     "  --think-ms MS           time spent per item (default 0)\n"
     "  --seed S                seed for reproducible answers (default: the clock)\n"
     "stopping:\n"
-    "  --until-done            stop when every task of PROJECT is done\n"
+    "  --until-done            stop when every task of PROJECT is done (admin token)\n"
     "  --duration S            stop after S seconds (default: when interrupted)\n"
     "load mode (--connections; prints tasks/s, latency and the client's CPU):\n"
     "  --connections C         C annotators (created with the admin --token), each on\n"
@@ -403,6 +403,11 @@ static int open_status(bench *b)
         return fail(b->cfg.conn.server, err);
     if (lq_project_get(b->status, b->cfg.project, &b->info) < 0)
         return fail(b->cfg.project, lq_client_error(b->status));
+    /* An annotator's GetProject has no counts: --until-done could never
+     * see the project done. */
+    if (b->cfg.until_done && lq_client_role(b->status) != LABELQ__ROLE__ADMIN)
+        return fail("--until-done", "needs an admin --token: an annotator's token does not "
+                                    "see the project's counts");
     const Labelq__ProjectConfig *cfg = b->info->config;
     /* Numeric and free-text projects have no label list; the rest choose from one. */
     bool listless =
@@ -484,6 +489,8 @@ static void read_status(bench *b)
 {
     Labelq__ProjectInfo *info = NULL;
     char err[512];
+    if (b->status && lq_client_role(b->status) != LABELQ__ROLE__ADMIN)
+        return; /* an annotator's GetProject has no counts to report */
     int rc = b->status ? lq_project_get(b->status, b->cfg.project, &info) : LQ_ECLOSED;
     if (rc < 0 && rc != LQ_ENOTFOUND && rc != LQ_EPERM) {
         lq_client_close(b->status);

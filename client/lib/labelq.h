@@ -121,7 +121,9 @@ LQ_API int lq_project_create(lq_client *c, const Labelq__ProjectConfig *cfg,
 LQ_API int lq_project_list(lq_client *c, Labelq__ListProjectsReply **out);
 /* Status of one project (config, counts, active annotators, agreement of
  * the last estimate); annotators may call it too, to learn its labels and
- * instructions. LQ_ENOTFOUND for an unknown project. */
+ * instructions, and get only the settings labeling needs: no counts, no
+ * figures, no overlap or gold settings. LQ_ENOTFOUND for an unknown
+ * project. */
 LQ_API int lq_project_get(lq_client *c, const char *project, Labelq__ProjectInfo **out);
 
 /* Adds an annotator (role ANNOTATOR or ADMIN) and returns its token, shown
@@ -131,9 +133,10 @@ LQ_API int lq_annotator_add(lq_client *c, const char *name, Labelq__Role role, c
  * count; never tokens. Admin only (LQ_EPERM). */
 LQ_API int lq_annotator_list(lq_client *c, Labelq__ListAnnotatorsReply **out);
 /* Blocks (or, with unblock, unblocks) name, stored before it returns. A
- * blocked account's next Hello or request is refused. LQ_ENOTFOUND for an
- * unknown name, LQ_EBADREQ for blocking yourself, LQ_ECONFLICT while
- * another change to the account is being stored. */
+ * blocked account's parked leases are refused and its leases released at
+ * once; its next Hello or request is refused. LQ_ENOTFOUND for an unknown
+ * name, LQ_EBADREQ for blocking yourself or the bootstrap admin "admin",
+ * LQ_ECONFLICT while another change to the account is being stored. */
 LQ_API int lq_annotator_block(lq_client *c, const char *name, bool unblock);
 
 /* Revokes name's token, stored before it returns: the old token is refused

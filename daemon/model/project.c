@@ -202,6 +202,26 @@ void lq_project_info(const lq_project *p, uint32_t active_annotators, Labelq__Pr
     info->percent_agreement = p->agreement.percent;
 }
 
+void lq_project_annotator_info(const lq_project *p, Labelq__ProjectConfig *cfg,
+                               Labelq__ProjectInfo *info)
+{
+    const Labelq__ProjectConfig *all = p->config;
+    labelq__project_config__init(cfg);
+    cfg->name = all->name;
+    cfg->type = all->type;
+    cfg->n_labels = all->n_labels;
+    cfg->labels = all->labels;
+    cfg->instructions = all->instructions;
+    cfg->lease_ttl_s = all->lease_ttl_s;
+    cfg->number_min = all->number_min;
+    cfg->number_max = all->number_max;
+    cfg->field = all->field;
+    cfg->max_text_bytes = all->max_text_bytes;
+    labelq__project_info__init(info);
+    info->config = cfg;
+    info->created_ms = p->created_ms;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

@@ -91,6 +91,16 @@ size_t lq_project_ready(const lq_project *p);
  * active_annotators comes from lq_project_count_active. Cannot fail. */
 void lq_project_info(const lq_project *p, uint32_t active_annotators, Labelq__ProjectInfo *info);
 
+/* Fills info with what an annotator may read of p, pointing into cfg and
+ * p (valid while both live): the settings labeling needs (name, type,
+ * labels, instructions, lease TTL, the numeric range, the spans or boxes
+ * field, the longest text) and created_ms. No counts, no agreement
+ * figures, no overlap or gold settings: nothing that moves differently
+ * when a gold item is leased or labeled, and nothing of how answers are
+ * judged. Cannot fail. */
+void lq_project_annotator_info(const lq_project *p, Labelq__ProjectConfig *cfg,
+                               Labelq__ProjectInfo *info);
+
 /* Counts the distinct annotators holding a lease in each project, over
  * leases (the server's deadline heap of lq_lease *): active[id] for each
  * project id below n_projects. Computed on request rather than kept per

@@ -8,11 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/model/gold_walk.h"
 #include "proto/labelq.pb-c.h"
 
 typedef struct lq_standing {
     uint32_t project, annotator; /* the key; project 0 marks an empty slot */
-    uint32_t gold_next;          /* gold pool index: everything before it was served */
+    lq_gold_walk gold_walk;      /* their own order over the gold pool, and how far */
     uint64_t served;             /* regular tasks leased (since start-up) or labeled */
     uint64_t gold_served;        /* gold tasks likewise */
     uint32_t gold_seen;          /* gold answers submitted */

@@ -13,6 +13,7 @@
 #include "daemon/core/lookup.h"
 #include "daemon/ops/record_op.h"
 #include "daemon/sched/lease_end.h"
+#include "daemon/sched/longpoll.h"
 #include "proto/error.h"
 
 static void annotator_added(lq_write_op *op, int status)
@@ -104,14 +105,29 @@ out:
     free(ptrs);
 }
 
+/* Stops a blocked account's work: its parked lease requests are refused
+ * first (they must not be served the tasks given back next), then its
+ * leases go back to the queues as a revoke's do. Its idle connections stay
+ * until their next request, which dispatch refuses. */
+static void stop_work(lq_server *srv, lq_annotator *a)
+{
+    unsigned refused = lq_longpoll_refuse(srv, a);
+    unsigned released = lq_sched_release_all(srv, a->id);
+    lq_log(LQ_LOG_INFO, "annotator blocked", "annotator=%s parked_refused=%u leases_released=%u",
+           a->name, refused, released);
+}
+
 static void block_done(lq_write_op *op, int status)
 {
     lq_record_op *r = (lq_record_op *)op;
-    r->annotator->changing = false;
+    lq_annotator *a = r->annotator;
+    a->changing = false;
     if (status == 0) {
-        r->annotator->blocked = r->blocked;
-        lq_log(LQ_LOG_INFO, r->blocked ? "annotator blocked" : "annotator unblocked",
-               "annotator=%s", r->annotator->name);
+        a->blocked = r->blocked;
+        if (r->blocked)
+            stop_work(r->conn->srv, a);
+        else
+            lq_log(LQ_LOG_INFO, "annotator unblocked", "annotator=%s", a->name);
         lq_peer_ok(r->conn, r->req_id);
     } else {
         lq_peer_error(r->conn, r->req_id, status, "annotator state not changed: %s",
@@ -142,6 +158,14 @@ void lq_annotator_ops_block(lq_peer *c, uint64_t id, const Labelq__BlockAnnotato
     lq_annotator *a = annotator_to_change(c, id, req->name);
     if (!a)
         return;
+    if (strcmp(a->name, LQ_ADMIN_NAME) == 0 && !req->unblock) {
+        /* Its token is the data directory's admin.token: the one account
+         * that must always be able to connect, as it cannot be revoked. */
+        lq_peer_error(c, id, LQ_EBADREQ,
+                      "'" LQ_ADMIN_NAME "' is the bootstrap admin (its token is the data "
+                      "directory's admin.token) and cannot be blocked");
+        return;
+    }
     if (a == c->who && !req->unblock) {
         lq_peer_error(c, id, LQ_EBADREQ, "you cannot block yourself");
         return;

@@ -9,8 +9,12 @@ void lq_annotator_ops_add(lq_peer *c, uint64_t id, const Labelq__AddAnnotator *r
 
 void lq_annotator_ops_list(lq_peer *c, uint64_t id);
 
-/* Blocks or unblocks an account, stored before it takes effect.
- * CONFLICT while another change to the account is being stored. */
+/* Blocks or unblocks an account, stored before it takes effect. Once a
+ * block is stored the account's work stops: its parked lease requests are
+ * answered PERMISSION_DENIED (their connections closed) and its leases go
+ * back to the queues. BAD_REQUEST for the bootstrap admin (it must always
+ * be able to connect) and for the caller's own account; CONFLICT while
+ * another change to the account is being stored. */
 void lq_annotator_ops_block(lq_peer *c, uint64_t id, const Labelq__BlockAnnotator *req);
 
 /* Revokes an account's token: a new hash (of a fresh token shown once in

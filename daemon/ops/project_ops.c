@@ -1,6 +1,6 @@
 /* Admin requests on projects: create (stored before it is visible), list,
- * get. GetProject is also an annotator's, for the instructions. Loop
- * thread only. */
+ * get. GetProject is also an annotator's, for the labels and instructions,
+ * without the counts. Loop thread only. */
 #include "daemon/ops/project_ops.h"
 
 #include <stdlib.h>
@@ -123,10 +123,20 @@ out:
     free(active);
 }
 
+/* An admin gets the whole ProjectInfo; anyone else what labeling needs
+ * (lq_project_annotator_info): counts would tell a gold lease from another,
+ * a gold lease leaving them as they were. */
 void lq_project_ops_get(lq_peer *c, uint64_t id, const Labelq__GetProject *req)
 {
     lq_project *p = lq_lookup_project(c, id, req->project);
     if (!p)
         return;
-    send_project_info(c, id, p);
+    if (c->who->role == LABELQ__ROLE__ADMIN) {
+        send_project_info(c, id, p);
+        return;
+    }
+    Labelq__ProjectConfig cfg;
+    Labelq__ProjectInfo info;
+    lq_project_annotator_info(p, &cfg, &info);
+    lq_peer_reply(c, id, LABELQ__ENVELOPE__BODY_PROJECT_INFO, &info);
 }

@@ -11,7 +11,8 @@ void lq_project_ops_create(lq_peer *c, uint64_t id, const Labelq__CreateProject 
 /* Every visible project's ProjectInfo. */
 void lq_project_ops_list(lq_peer *c, uint64_t id);
 
-/* One project's ProjectInfo (annotators may ask: the instructions). */
+/* One project's ProjectInfo: all of it for an admin; for anyone else only
+ * what labeling needs (lq_project_annotator_info), no counts. */
 void lq_project_ops_get(lq_peer *c, uint64_t id, const Labelq__GetProject *req);
 
 #endif

@@ -113,17 +113,30 @@ static lq_task *next_in_batch(lq_batch *b, uint32_t annotator, lq_task **started
     return pick;
 }
 
-/* The next gold item for st's annotator when one is due, else NULL. The
- * pool is served in order, so the cursor alone keeps gold from coming back.
- * Gold of a batch that is not being served is passed over for good: gold
- * is a sample, and a canceled batch takes no labels. */
-static lq_task *due_gold(lq_project *p, lq_standing *st)
+/* The next gold item for st's annotator when one is due, else NULL. Each
+ * annotator walks the pool in an order of their own (gold_walk.h), so the
+ * walk alone keeps gold from coming back while the daemon runs; after a
+ * restart the walk starts over and what they were served and labeled is
+ * passed over (lq_task_seen), each such item counting against the scan
+ * budget. Gold of a batch that is not being served is passed over for
+ * good: gold is a sample, and a canceled batch takes no labels. */
+static lq_task *due_gold(lq_project *p, lq_standing *st, size_t *budget)
 {
     if (!st || !lq_standing_gold_due(st, p->config->gold_ratio))
         return NULL;
-    while (st->gold_next < p->n_gold && !lq_batch_serving(p->gold[st->gold_next]->batch))
-        st->gold_next++;
-    return st->gold_next < p->n_gold ? p->gold[st->gold_next++] : NULL;
+    uint32_t g;
+    while (lq_gold_walk_next(&st->gold_walk, p->id, st->annotator, p->n_gold, &g)) {
+        lq_task *t = p->gold[g];
+        bool seen = lq_task_seen(t, st->annotator) != NULL;
+        if (seen && *budget == 0)
+            return NULL; /* the next request goes on from here */
+        lq_gold_walk_pass(&st->gold_walk);
+        if (seen)
+            (*budget)--;
+        else if (lq_batch_serving(t->batch))
+            return t;
+    }
+    return NULL;
 }
 
 /* Takes up to max tasks for annotator from p: gold at the project's ratio,
@@ -140,7 +153,7 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
     lq_standing *st = lq_standing_get(&srv->standings, p->id, annotator);
     aside.n = 0;
     while (got < max) {
-        lq_task *gold = due_gold(p, st);
+        lq_task *gold = due_gold(p, st, &budget);
         if (gold) {
             lq_lease *l = grant_lease(srv, gold, annotator);
             if (!l)
@@ -245,12 +258,17 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lq_lease_bu
  * b: the one lease path of Lease and of Submit.next. Returns how many
  * tasks were taken (b then to free with lq_lease_build_free, holding those
  * whose payload fit), or a negative code with why set and nothing leased:
- * LQ_EPERM (blocked from p by its gold check), LQ_EEXHAUSTED (out of
- * memory) or LQ_EUNAVAIL (payloads unreadable). */
+ * LQ_EPERM (c's account is blocked: its work stops with the block; or it
+ * is blocked from p by p's gold check), LQ_EEXHAUSTED (out of memory) or
+ * LQ_EUNAVAIL (payloads unreadable). */
 int lq_lease_tasks(lq_peer *c, lq_project *p, unsigned max, lq_lease_build *b, char *why,
                    size_t len)
 {
     lq_server *srv = c->srv;
+    if (c->who->blocked) {
+        snprintf(why, len, "annotator '%s' is blocked", c->who->name);
+        return LQ_EPERM;
+    }
     lq_standing *st = lq_standing_find(&srv->standings, p->id, c->who->id);
     if (st && st->blocked) {
         snprintf(why, len,
@@ -285,6 +303,8 @@ size_t lq_lease_serve(lq_peer *c, uint64_t id, lq_project *p, unsigned max, bool
     int got = lq_lease_tasks(c, p, max, &b, why, sizeof why);
     if (got < 0) {
         lq_peer_error(c, id, got, "%s", why);
+        if (c->who->blocked)
+            lq_peer_close(c, "blocked"); /* as dispatch does with a blocked account */
         return 1;
     }
     if (got > 0 || reply_empty)

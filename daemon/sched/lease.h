@@ -24,8 +24,9 @@ typedef struct lq_lease_build {
 
 /* Takes up to max tasks of p for c's annotator and builds their reply in
  * b. Returns how many were taken (then free b with lq_lease_build_free),
- * or a negative code with why set and nothing leased: LQ_EPERM (blocked
- * from p by its gold check), LQ_EEXHAUSTED or LQ_EUNAVAIL. */
+ * or a negative code with why set and nothing leased: LQ_EPERM (c's
+ * account is blocked, or blocked from p by its gold check), LQ_EEXHAUSTED
+ * or LQ_EUNAVAIL. */
 int lq_lease_tasks(lq_peer *c, lq_project *p, unsigned max, lq_lease_build *b, char *why,
                    size_t len);
 void lq_lease_build_free(lq_lease_build *b);

@@ -1,7 +1,7 @@
 /* Long polls: Lease requests with wait_ms that found nothing park on
  * their project, in arrival order, until tasks come free (an import, a
- * release, an expiry, a resumed batch) or their wait ends. Loop thread
- * only. */
+ * release, an expiry, a resumed batch) or their wait ends, or are refused
+ * when their account is blocked. Loop thread only. */
 #include "daemon/sched/longpoll.h"
 
 #include <stdlib.h>
@@ -97,6 +97,28 @@ void lq_sched_wake(lq_server *srv, lq_project *p)
         }
         w = next;
     }
+}
+
+unsigned lq_longpoll_refuse(lq_server *srv, const lq_annotator *a)
+{
+    unsigned n = 0;
+    for (uint32_t i = 0; i < srv->n_projects; i++) {
+        lq_project *p = srv->projects[i];
+        lq_waiter *next;
+        for (lq_waiter *w = p ? p->waiters : NULL; w; w = next) {
+            next = w->next;
+            if (w->conn->who != a)
+                continue;
+            /* A second waiter on a peer closed here gets nothing: the
+             * peer is closing. */
+            lq_peer_error(w->conn, w->req_id, LQ_EPERM, "annotator '%s' is blocked", a->name);
+            lq_peer_close(w->conn, "blocked");
+            lq_metrics_observe(srv, LQ_H_LEASE, w->arrived);
+            waiter_remove(w);
+            n++;
+        }
+    }
+    return n;
 }
 
 void lq_sched_cancel_waiters(lq_server *srv)

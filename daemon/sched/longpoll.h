@@ -16,6 +16,12 @@ void lq_longpoll_park(lq_peer *c, uint64_t id, lq_project *p, unsigned max, unsi
 /* Serves parked lease requests of p, oldest first, while p has tasks free. */
 void lq_sched_wake(lq_server *srv, lq_project *p);
 
+/* Answers every lease request of a's peers parked in any project with
+ * PERMISSION_DENIED and closes those peers, as a blocked account's
+ * requests are answered (dispatch.c). Returns how many were parked. Cannot
+ * fail. */
+unsigned lq_longpoll_refuse(lq_server *srv, const lq_annotator *a);
+
 /* Answers every parked lease request (empty) and frees them; for shutdown. */
 void lq_sched_cancel_waiters(lq_server *srv);
 

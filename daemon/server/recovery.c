@@ -128,30 +128,17 @@ static int load_label(void *ctx, const Labelq__LabelRecord *rec)
     return 0;
 }
 
-/* Each annotator's place in each gold pool: past the last gold item they
- * labeled (gold is served in pool order), and their standing judged. */
-static int settle_standings(lq_server *srv)
+/* Judges each standing from the counts load_label rebuilt. Their walks
+ * over the gold pools start at the beginning again: gold an annotator
+ * labeled is passed over when the walk comes to it (sched/lease.c). */
+static void judge_standings(lq_server *srv)
 {
-    for (uint32_t i = 0; i < srv->n_projects; i++) {
-        lq_project *p = srv->projects[i];
-        for (uint32_t g = 0; p && g < p->n_gold; g++) {
-            lq_task *t = p->gold[g];
-            for (uint32_t k = 0; k < t->seen_n; k++) {
-                lq_standing *st = lq_standing_get(&srv->standings, p->id, t->seen[k].annotator);
-                if (!st)
-                    return LQ_ENOMEM;
-                if (st->gold_next < g + 1)
-                    st->gold_next = g + 1;
-            }
-        }
-    }
     for (size_t i = 0; i < srv->standings.cap; i++) {
         lq_standing *st = &srv->standings.v[i];
         lq_project *p = st->project ? lq_server_project_by_id(srv, st->project) : NULL;
         if (p)
             lq_standing_judge(st, p->config);
     }
-    return 0;
 }
 
 int lq_recover(lq_server *srv)
@@ -167,8 +154,9 @@ int lq_recover(lq_server *srv)
         (rc = lq_store_each_annotator(txn, load_annotator, srv)) ||
         (rc = lq_store_each_batch(txn, load_batch, srv)) ||
         (rc = lq_store_each_task_all(txn, load_task, srv)) ||
-        (rc = lq_store_each_label(txn, load_label, srv)) || (rc = settle_standings(srv)))
+        (rc = lq_store_each_label(txn, load_label, srv)))
         goto out;
+    judge_standings(srv);
     srv->next_project_id = max_project + 1;
     srv->next_annotator_id = max_annotator + 1;
     srv->next_task_id = max_task + 1;
@@ -243,7 +231,10 @@ int lq_bootstrap_admin(lq_server *srv)
     uint8_t hash[32];
     lq_token_hash(token, hash);
     lq_annotator *a = lq_server_annotator_by_name(srv, LQ_ADMIN_NAME);
-    if (!a || a->role != LABELQ__ROLE__ADMIN || CRYPTO_memcmp(a->token_sha256, hash, 32) != 0) {
+    /* Blocked by a labelqd from before admin could not be blocked. */
+    bool was_blocked = a && a->blocked;
+    if (!a || a->role != LABELQ__ROLE__ADMIN || a->blocked ||
+        CRYPTO_memcmp(a->token_sha256, hash, 32) != 0) {
         if (!a) {
             Labelq__AnnotatorRecord rec = LABELQ__ANNOTATOR_RECORD__INIT;
             rec.id = srv->next_annotator_id++;
@@ -264,6 +255,9 @@ int lq_bootstrap_admin(lq_server *srv)
                    lq_strerror(rc));
             return rc;
         }
+        if (was_blocked)
+            lq_log(LQ_LOG_WARN, "the bootstrap admin was blocked: unblocked it", "annotator=%s",
+                   LQ_ADMIN_NAME);
     }
     if (fresh && (rc = write_token(path, token)) < 0) {
         lq_log(LQ_LOG_ERROR, "cannot write the admin token", "path=%s", path);

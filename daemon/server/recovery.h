@@ -12,7 +12,10 @@ int lq_recover(lq_server *srv);
 
 /* DIR/admin.token is the admin account's credential: when it is missing a
  * new token is made (file mode 0600) and its hash stored; when present, the
- * stored admin hash is brought in line with it. Returns 0 or an LQ_E* code. */
+ * stored admin hash is brought in line with it. Either way the account is
+ * stored as an admin and unblocked (a store where it was blocked is
+ * repaired, logged at warn): the bootstrap admin can always connect.
+ * Returns 0 or an LQ_E* code. */
 int lq_bootstrap_admin(lq_server *srv);
 
 #endif

@@ -104,11 +104,18 @@ static void others_served(lq_client *ann, const char *when)
     int rc = lq_project_get(ann, PROJECT, &info);
     if (rc != 0)
         fail_msg("%s: project get failed: %s: %s", when, lq_strerror(rc), lq_client_error(ann));
-    assert_int_equal(info->done, ITEMS_N);
+    assert_string_equal(info->config->name, PROJECT);
     labelq__project_info__free_unpacked(info, NULL);
     lq_client *admin = it_daemon_admin(&D);
     Labelq__ListProjectsReply *list = NULL;
     it_assert_code(admin, lq_project_list(admin, &list), 0);
+    size_t found = 0;
+    for (size_t i = 0; i < list->n_projects; i++)
+        if (strcmp(list->projects[i]->config->name, PROJECT) == 0) {
+            assert_int_equal(list->projects[i]->done, ITEMS_N);
+            found++;
+        }
+    assert_int_equal(found, 1);
     labelq__list_projects_reply__free_unpacked(list, NULL);
     lq_client_close(admin);
 }
