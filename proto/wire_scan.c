@@ -32,9 +32,9 @@ typedef struct wire_field {
 /* One message on the way down to the field being looked at. */
 typedef struct level {
     const ProtobufCMessageDescriptor *desc;
-    const uint8_t *start;                 /* the message's first byte */
+    const uint8_t *start;                  /* the message's first byte */
     const ProtobufCFieldDescriptor *field; /* the field being looked at */
-    const uint8_t *key;                   /* where that field starts */
+    const uint8_t *key;                    /* where that field starts */
 } level;
 
 typedef struct scan_state {
@@ -225,7 +225,8 @@ static void name_field(scan_state *s, int depth)
      * "Envelope.submit.label" and names the same field. */
     const ProtobufCFieldDescriptor *top = s->path[0].field;
     if (depth > 0 && (top->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
-        append(buf, cap, &n, "%s", ((const ProtobufCMessageDescriptor *)top->descriptor)->short_name);
+        append(buf, cap, &n, "%s",
+               ((const ProtobufCMessageDescriptor *)top->descriptor)->short_name);
         d = 1;
     } else {
         append(buf, cap, &n, "%s", s->path[0].desc->short_name);
@@ -256,7 +257,7 @@ static lq_wire_problem scan(scan_state *s, int depth, const ProtobufCMessageDesc
         return LQ_WIRE_TOO_DEEP;
     level *lv = &s->path[depth];
     size_t first = s->met; /* the fields met before this message began */
-    uint64_t met = 0;              /* sub-message fields met, by index */
+    uint64_t met = 0;      /* sub-message fields met, by index */
     lq_wire_problem problem;
     wire_field f;
 
@@ -268,7 +269,8 @@ static lq_wire_problem scan(scan_state *s, int depth, const ProtobufCMessageDesc
         s->met++;
         if (!charge(s, 1))
             return LQ_WIRE_TOO_MANY;
-        const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(desc, f.number);
+        const ProtobufCFieldDescriptor *fd =
+            protobuf_c_message_descriptor_get_field(desc, f.number);
         /* Unknown fields are kept as bytes, and a scalar costs nothing
          * more; a wire type that does not fit its field fails decoding. */
         if (!fd || f.type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
@@ -286,8 +288,7 @@ static lq_wire_problem scan(scan_state *s, int depth, const ProtobufCMessageDesc
             /* Given again, protobuf-c merges it into the earlier one:
              * work in the size of what was decoded before. */
             if (fd->label != PROTOBUF_C_LABEL_REPEATED &&
-                met_before(&met, (size_t)(fd - desc->fields)) &&
-                !charge(s, s->met - first))
+                met_before(&met, (size_t)(fd - desc->fields)) && !charge(s, s->met - first))
                 return LQ_WIRE_TOO_MANY;
             problem = scan(s, depth + 1, fd->descriptor, f.value, f.value + f.value_len);
             if (problem != LQ_WIRE_OK)

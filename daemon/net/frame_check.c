@@ -51,8 +51,8 @@ static void refuse_scan(lq_peer *p, const lq_wire_scan *scan, const uint8_t *fra
         lq_peer_close(p, "too many fields");
         return;
     case LQ_WIRE_TOO_DEEP:
-        lq_peer_error(p, 0, LQ_EBADREQ, "frame of %zu bytes nests messages deeper than %d",
-                      len, LQ_WIRE_MAX_DEPTH);
+        lq_peer_error(p, 0, LQ_EBADREQ, "frame of %zu bytes nests messages deeper than %d", len,
+                      LQ_WIRE_MAX_DEPTH);
         lq_peer_close(p, "nested too deep");
         return;
     default:

@@ -38,8 +38,11 @@ static bool valid_utf8(const char *text, size_t n)
     const unsigned char *s = (const unsigned char *)text;
     for (size_t i = 0; i < n;) {
         unsigned c = s[i];
-        size_t k = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                                                         : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        size_t k = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
         if (k == 0 || n - i < k)
             return false;
         unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
@@ -146,9 +149,8 @@ static void expect_field_error(it_raw *r, uint64_t id, const char *field, const 
     snprintf(want, sizeof want, "field %s:", field);
     if (code != LABELQ__ERROR_CODE__BAD_REQUEST || got_id != id || !strstr(msg, want) ||
         !strstr(msg, problem))
-        fail_msg("%s: want BAD_REQUEST id %llu saying '%s ... %s', got code %d id %llu: %s",
-                 field, (unsigned long long)id, want, problem, code,
-                 (unsigned long long)got_id, msg);
+        fail_msg("%s: want BAD_REQUEST id %llu saying '%s ... %s', got code %d id %llu: %s", field,
+                 (unsigned long long)id, want, problem, code, (unsigned long long)got_id, msg);
     if (!valid_utf8(msg, strlen(msg)))
         fail_msg("%s: the error message is not UTF-8", field);
     if (leak && strstr(msg, leak))
@@ -396,7 +398,9 @@ static void error_messages_never_echo_raw_bytes(void **state)
     it_raw r;
     open_as(&r, ANNOTATOR_TOKEN);
     wire gp = {.len = 0};
-    put_str(&gp, 1, "\xff\xfe" "abc");
+    put_str(&gp, 1,
+            "\xff\xfe"
+            "abc");
     send_body(&r, 2, LABELQ__ENVELOPE__BODY_GET_PROJECT, &gp);
     expect_field_error(&r, 2, "GetProject.project", "UTF-8", "\xff");
     wire lease = {.len = 0};

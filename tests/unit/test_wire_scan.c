@@ -174,8 +174,8 @@ static void packed_elements_count(void **state)
         put_varint(&bins, 300); /* two bytes each */
     for (int i = 0; i < 70; i++)
         put(&priors, "\0\0\0\0\0\0\xf0\x3f", 8); /* 1.0 */
-    put_msg(&reply, 14, &bins);   /* ReportReply.confidence_bins */
-    put_msg(&reply, 15, &priors); /* ReportReply.class_priors */
+    put_msg(&reply, 14, &bins);                  /* ReportReply.confidence_bins */
+    put_msg(&reply, 15, &priors);                /* ReportReply.class_priors */
     put_msg(&env, LABELQ__ENVELOPE__BODY_REPORT_REPLY, &reply);
     lq_wire_scan s = scan_env(&env, BIG_BUDGET);
     assert_int_equal(s.problem, LQ_WIRE_OK);
@@ -219,7 +219,10 @@ static void merged_sub_messages_are_charged(void **state)
  * Node { Node child = 1; repeated string name = 2; bytes blob = 3; }. */
 static const ProtobufCMessageDescriptor node_desc;
 static const ProtobufCFieldDescriptor node_fields[3] = {
-    {.name = "child", .id = 1, .label = PROTOBUF_C_LABEL_NONE, .type = PROTOBUF_C_TYPE_MESSAGE,
+    {.name = "child",
+     .id = 1,
+     .label = PROTOBUF_C_LABEL_NONE,
+     .type = PROTOBUF_C_TYPE_MESSAGE,
      .descriptor = &node_desc},
     {.name = "name", .id = 2, .label = PROTOBUF_C_LABEL_REPEATED, .type = PROTOBUF_C_TYPE_STRING},
     {.name = "blob", .id = 3, .label = PROTOBUF_C_LABEL_NONE, .type = PROTOBUF_C_TYPE_BYTES},
@@ -409,13 +412,13 @@ static void malformed(void **state)
         size_t len;
     } cases[] = {
         {"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11}, /* a key that never ends */
-        {"\x08", 1},                                         /* a varint missing */
-        {"\x08\x80\x80", 3},                                 /* a varint cut short */
-        {"\x0a\x05" "ab", 4},                                /* a length past the end */
-        {"\x0b\x0c", 2},                                     /* a group */
-        {"\x0e\x00", 2},                                     /* wire type 6 */
-        {"\x09\x01\x02", 3},                                 /* 64 bits cut short */
-        {"\x00\x00", 2},                                     /* field 0 */
+        {"\x08", 1},                                          /* a varint missing */
+        {"\x08\x80\x80", 3},                                  /* a varint cut short */
+        {"\x0a\x05\x61\x62", 4},                              /* a length past the end */
+        {"\x0b\x0c", 2},                                      /* a group */
+        {"\x0e\x00", 2},                                      /* wire type 6 */
+        {"\x09\x01\x02", 3},                                  /* 64 bits cut short */
+        {"\x00\x00", 2},                                      /* field 0 */
         {"\x9a\x01\x03\x08\x80\x80", 6}, /* a Lease whose varint is cut short */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -463,8 +466,12 @@ static void never_stricter_than_protobuf_c(void **state)
         for (int m = 1 + (int)(next_rand(&seed) % 3); m > 0 && len > 0; m--) {
             size_t at = next_rand(&seed) % len;
             switch (next_rand(&seed) % 3) {
-            case 0: buf[at] = (uint8_t)next_rand(&seed); break;
-            case 1: len = at; break;
+            case 0:
+                buf[at] = (uint8_t)next_rand(&seed);
+                break;
+            case 1:
+                len = at;
+                break;
             default:
                 if (len < sizeof(buf)) {
                     memmove(buf + at + 1, buf + at, len - at);
@@ -480,8 +487,8 @@ static void never_stricter_than_protobuf_c(void **state)
             decoded++;
             labelq__envelope__free_unpacked(e, NULL);
             if (s.problem == LQ_WIRE_MALFORMED)
-                fail_msg("round %d: protobuf-c decodes %zu bytes the scan calls malformed",
-                         round, len);
+                fail_msg("round %d: protobuf-c decodes %zu bytes the scan calls malformed", round,
+                         len);
         }
     }
     assert_true(decoded > 1000); /* the mutations did not only break frames */
