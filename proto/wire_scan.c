@@ -175,14 +175,14 @@ static size_t packed_count(ProtobufCType type, const uint8_t *p, size_t n)
     }
 }
 
-/* Whether field index i of a message was met before, marking it met. An
- * index past the bitmap counts as met, which can only over-count. */
-static bool met_before(uint64_t *met, size_t i)
+/* Whether field index i of a message was seen before, marking it seen.
+ * An index past the bitmap counts as seen, which can only over-count. */
+static bool seen_before(uint64_t *seen, size_t i)
 {
     if (i >= 64)
         return true;
-    bool was = (*met >> i) & 1;
-    *met |= (uint64_t)1 << i;
+    bool was = (*seen >> i) & 1;
+    *seen |= (uint64_t)1 << i;
     return was;
 }
 
@@ -257,7 +257,7 @@ static lq_wire_problem scan(scan_state *s, int depth, const ProtobufCMessageDesc
         return LQ_WIRE_TOO_DEEP;
     level *lv = &s->path[depth];
     size_t first = s->met; /* the fields met before this message began */
-    uint64_t met = 0;      /* sub-message fields met, by index */
+    uint64_t seen = 0;     /* its sub-message fields seen, by index */
     lq_wire_problem problem;
     wire_field f;
 
@@ -288,7 +288,7 @@ static lq_wire_problem scan(scan_state *s, int depth, const ProtobufCMessageDesc
             /* Given again, protobuf-c merges it into the earlier one:
              * work in the size of what was decoded before. */
             if (fd->label != PROTOBUF_C_LABEL_REPEATED &&
-                met_before(&met, (size_t)(fd - desc->fields)) && !charge(s, s->met - first))
+                seen_before(&seen, (size_t)(fd - desc->fields)) && !charge(s, s->met - first))
                 return LQ_WIRE_TOO_MANY;
             problem = scan(s, depth + 1, fd->descriptor, f.value, f.value + f.value_len);
             if (problem != LQ_WIRE_OK)
