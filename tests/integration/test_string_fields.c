@@ -503,6 +503,42 @@ static void long_quote_cut_stays_utf8(void **state)
     it_raw_close(&r);
 }
 
+/* Submit.next naming a project that does not exist: the SubmitReply's
+ * next_error quotes the name, cut to fit its buffer, here inside a
+ * character; it is UTF-8 all the same. */
+static void next_error_stays_utf8(void **state)
+{
+    (void)state;
+    it_raw r;
+    open_as(&r, ANNOTATOR_TOKEN);
+    uint64_t task = lease_one(&r, 30, SINGLE);
+    char project[700];
+    size_t n = 0;
+    while (n + 2 <= 600) {
+        memcpy(project + n, "\xc3\xa9", 2);
+        n += 2;
+    }
+    wire next = {.len = 0}, s = {.len = 0};
+    put_bytes(&next, 1, project, n);
+    put_uint(&s, 1, task);
+    put_str(&s, 2, "neg");
+    put_msg(&s, 4, &next);
+    send_body(&r, 31, LABELQ__ENVELOPE__BODY_SUBMIT, &s);
+    Labelq__Envelope *e = next_reply(&r, "Submit with next");
+    bool stored = e->body_case == LABELQ__ENVELOPE__BODY_SUBMIT_REPLY;
+    const Labelq__Error *err = stored ? e->submit_reply->next_error : NULL;
+    bool utf8 = err && valid_utf8(err->message, strlen(err->message));
+    int code = err ? (int)err->code : -1;
+    labelq__envelope__free_unpacked(e, NULL);
+    if (!stored || code != LABELQ__ERROR_CODE__NOT_FOUND)
+        fail_msg("Submit with next to an unknown project: want a SubmitReply with next_error "
+                 "NOT_FOUND, got code %d",
+                 code);
+    if (!utf8)
+        fail_msg("next_error quoting a long project name is not UTF-8");
+    it_raw_close(&r);
+}
+
 static int start(void **state)
 {
     (void)state;
@@ -551,6 +587,7 @@ int main(void)
         cmocka_unit_test(list_projects_stays_utf8),
         cmocka_unit_test(import_line_errors_stay_utf8),
         cmocka_unit_test(long_quote_cut_stays_utf8),
+        cmocka_unit_test(next_error_stays_utf8),
         cmocka_unit_test(daemon_stops_cleanly),
     };
     int failed = cmocka_run_group_tests(tests, start, stop);
