@@ -43,13 +43,24 @@ int lq_frame_reader_feed(lq_frame_reader *r, const void *data, size_t n)
     return 0;
 }
 
+/* The big-endian length in the header at p. */
+static size_t header_length(const uint8_t *p)
+{
+    return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | (size_t)p[3];
+}
+
+size_t lq_frame_reader_announced(const lq_frame_reader *r)
+{
+    return r->len - r->pos < LQ_FRAME_HEADER ? 0 : header_length(r->buf + r->pos);
+}
+
 int lq_frame_reader_next(lq_frame_reader *r, const uint8_t **frame, size_t *len)
 {
     size_t avail = r->len - r->pos;
     if (avail < LQ_FRAME_HEADER)
         return 0;
     const uint8_t *p = r->buf + r->pos;
-    size_t n = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | (size_t)p[3];
+    size_t n = header_length(p);
     if (n > r->max_frame)
         return LQ_EFRAME;
     if (avail - LQ_FRAME_HEADER < n)
@@ -142,35 +153,56 @@ static bool read_varint(const uint8_t *p, size_t len, size_t *at, uint64_t *out)
     return false;
 }
 
+/* Skips the value of wire type type at *at; false when it is malformed or
+ * runs off the end. */
+static bool skip_value(const uint8_t *p, size_t len, size_t *at, uint64_t type)
+{
+    uint64_t n;
+    if (type == 0)
+        return read_varint(p, len, at, &n);
+    if (type == 1)
+        n = 8;
+    else if (type == 5)
+        n = 4;
+    else if (type != 2 || !read_varint(p, len, at, &n))
+        return false;
+    if (n > len - *at)
+        return false;
+    *at += n;
+    return true;
+}
+
 int lq_frame_peek_body(const uint8_t *frame, size_t len)
 {
     size_t at = 0;
-    uint64_t key, n;
+    uint64_t key;
     while (at < len) {
         if (!read_varint(frame, len, &at, &key))
             return 0;
         uint64_t field = key >> 3;
         if (field >= 2) /* Envelope has the id (1), then only the oneof */
             return field <= INT32_MAX ? (int)field : 0;
-        /* Skip the id's value by its wire type: varint, 64-bit,
-         * length-delimited or 32-bit. */
-        uint64_t type = key & 7;
-        if (type == 0) {
-            if (!read_varint(frame, len, &at, &n))
-                return 0;
-            continue;
-        }
-        if (type == 1)
-            n = 8;
-        else if (type == 5)
-            n = 4;
-        else if (type != 2 || !read_varint(frame, len, &at, &n))
+        if (!skip_value(frame, len, &at, key & 7))
             return 0;
-        if (n > len - at)
-            return 0;
-        at += n;
     }
     return 0;
+}
+
+uint64_t lq_frame_peek_id(const uint8_t *frame, size_t len)
+{
+    size_t at = 0;
+    uint64_t key, id = 0;
+    while (at < len) {
+        if (!read_varint(frame, len, &at, &key))
+            return 0;
+        if (key == (1 << 3 | 0)) { /* the id: field 1, a varint */
+            if (!read_varint(frame, len, &at, &id))
+                return 0;
+        } else if (!skip_value(frame, len, &at, key & 7)) {
+            return 0;
+        }
+    }
+    return id;
 }
 
 /* protobuf-c's allocator over an lq_frame_arena: NULL when full, which

@@ -38,6 +38,11 @@ int lq_frame_reader_feed(lq_frame_reader *r, const void *data, size_t n);
  * close the connection after reporting it). */
 int lq_frame_reader_next(lq_frame_reader *r, const uint8_t **frame, size_t *len);
 
+/* The length the next frame's header announces, whole frame or not: what
+ * lq_frame_reader_next refused with LQ_EFRAME. 0 while fewer than
+ * LQ_FRAME_HEADER bytes are held. Cannot fail. */
+size_t lq_frame_reader_announced(const lq_frame_reader *r);
+
 /* Encodes env as one frame into a new malloc'd buffer the caller frees.
  * Returns 0, LQ_EFRAME if the encoded size exceeds max_frame, or LQ_ENOMEM. */
 int lq_frame_encode(const Labelq__Envelope *env, size_t max_frame, uint8_t **out,
@@ -74,6 +79,12 @@ Labelq__Envelope *lq_frame_decode(const uint8_t *frame, size_t len);
  * oneof (then the last one wins on decoding). 0 when there is none or the
  * bytes are malformed. Cannot fail. */
 int lq_frame_peek_body(const uint8_t *frame, size_t len);
+
+/* The Envelope id a frame payload carries, read off the wire without
+ * decoding: the last id field, as decoding takes it; 0 when there is none
+ * or the bytes are malformed. For answering a frame that is refused
+ * before it is decoded. Cannot fail. */
+uint64_t lq_frame_peek_id(const uint8_t *frame, size_t len);
 
 /* Memory for decoding one request at a time without malloc: a bump
  * allocator over buf (cap bytes, the caller's), emptied by each decode. */

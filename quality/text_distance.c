@@ -22,7 +22,7 @@ static const double MEDOID_TIE_EPS = 1e-9;
 
 /* The bytes of the character led by c, from its top bits alone (1 for a
  * byte that cannot lead one), at most avail. A decoder, not a check: the
- * caller checked the text (schema's lq_utf8_check), and for bytes that are
+ * caller checked the text (proto's lq_utf8_check), and for bytes that are
  * not UTF-8 this only has to stay inside them and be deterministic. */
 static size_t char_bytes(unsigned char c, size_t avail)
 {

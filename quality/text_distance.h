@@ -4,7 +4,7 @@
  * all the others. Pure computation, no I/O, deterministic.
  *
  * Strings are counted, not NUL-terminated: (pointer, length in bytes), and
- * are UTF-8 that the caller has checked (schema's lq_utf8_check: the
+ * are UTF-8 that the caller has checked (proto's lq_utf8_check: the
  * daemon checks every text label on the way in, the offline CLI every
  * cell). This library only decodes: it does not check, and on bytes that
  * are not UTF-8 its results are deterministic and memory-safe but

@@ -11,9 +11,9 @@
 #include <jansson.h>
 
 #include "proto/error.h"
+#include "proto/utf8.h"
 #include "schema/label_index.h"
 #include "schema/label_value.h"
-#include "schema/utf8.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

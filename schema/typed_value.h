@@ -26,7 +26,7 @@ int lq_value_set(const Labelq__ProjectConfig *cfg, const char *value, uint64_t *
 int lq_value_number(const Labelq__ProjectConfig *cfg, const char *value, double *x, char *err,
                     size_t errlen);
 
-/* TEXT: valid UTF-8 (schema/utf8.h) of at most cfg->max_text_bytes. */
+/* TEXT: valid UTF-8 (proto/utf8.h) of at most cfg->max_text_bytes. */
 int lq_value_text(const Labelq__ProjectConfig *cfg, const char *value, char *err, size_t errlen);
 
 /* SPANS: a JSON array of {"start", "end", "label"} byte ranges of text (the

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "proto/error.h"
-#include "schema/utf8.h"
+#include "proto/utf8.h"
 
 int edit_init(line_edit *e, size_t max)
 {

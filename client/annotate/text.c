@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "proto/error.h"
-#include "schema/utf8.h"
+#include "proto/utf8.h"
 
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column */
 

@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #include "proto/error.h"
-#include "schema/utf8.h"
+#include "proto/utf8.h"
 
 #define KEPT_FIELDS 4      /* unit, annotator, label, text (if asked for); later ones dropped */
 #define REQUIRED_FIELDS 3  /* unit, annotator, label */

@@ -23,6 +23,8 @@ void lq_config_default(lq_config *cfg)
     cfg->metrics_listen = "127.0.0.1:7444";
     cfg->client_ca = "";
     cfg->max_frame = 4u * 1024 * 1024;
+    cfg->max_frame_unauthenticated = 64u * 1024;
+    cfg->max_frame_fields = 32768;
     cfg->max_connections = 10000;
     cfg->handshake_timeout_ms = 10000;
     cfg->map_size = (size_t)1 << 30;
@@ -99,6 +101,19 @@ static const key keys[] = {
      "initial LMDB map size; it grows when full"},
     {"log-level", "LEVEL", K_LEVEL, 0, 0, 0, "lowest level logged: debug, info, warn or error"},
     {"max-frame", "BYTES", BYTES(max_frame), 1024, 1073741824, "largest request frame accepted"},
+    /* Before Hello a frame only needs to hold a token: anyone who can
+     * connect may send one, so it gets a small limit, refused as soon as
+     * its header announces more. */
+    {"max-frame-unauthenticated", "BYTES", BYTES(max_frame_unauthenticated), 1024, 1073741824,
+     "largest frame accepted before Hello; at most max-frame"},
+    /* Decoding costs about 100 ns and 80 bytes per field (a million tiny
+     * fields: a few hundred ms of the loop and ~100 MiB), so the fields
+     * are counted first. 32768 is at most ~4 ms and ~3 MiB, and holds an
+     * import chunk of 10,000 lines (3 fields each; labelq import sends
+     * 1000); the minimum holds a CreateProject with all its 64 labels. */
+    {"max-frame-fields", "N", COUNT(max_frame_fields), 256, 16777216,
+     "fields one request frame may hold (every field at every depth, each element of a "
+     "repeated field, unknown fields), counted before it is decoded"},
     {"max-connections", "N", COUNT(max_connections), 1, 1000000,
      "connections served at once; past N the first request gets RESOURCE_EXHAUSTED"},
     {"max-refusals", "N", COUNT(max_refusals), 0, 1000000,
@@ -374,6 +389,16 @@ static int disagree(const lq_config *cfg, const char *name, unsigned long long m
 int lq_config_check(lq_config *cfg, char *err, size_t errlen)
 {
     char why[96];
+    /* A limit before Hello above the one after it would mean nothing. Left
+     * at its default it shrinks to a smaller max-frame. */
+    if (cfg->max_frame_unauthenticated > cfg->max_frame) {
+        snprintf(why, sizeof(why), " (at most max-frame %zu)", cfg->max_frame);
+        if (given(cfg, "max-frame-unauthenticated"))
+            return disagree(cfg, "max-frame-unauthenticated",
+                            key_named("max-frame-unauthenticated")->min, cfg->max_frame, why, err,
+                            errlen);
+        cfg->max_frame_unauthenticated = cfg->max_frame;
+    }
     /* A chunk ends after the line that crosses export-chunk-bytes: half of
      * max-frame leaves the other half for that line, so a reply stays
      * within what a client sized for max-frame reads. Left at its default

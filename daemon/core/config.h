@@ -10,7 +10,7 @@
 #define LQ_MAX_SANS 16
 #define LQ_AUTH_THROTTLE_SLOTS 4096 /* upper bound of auth_throttle_addrs (net/auth_throttle.h) */
 #define LQ_CONFIG_SECTION "labelqd" /* the config file's one [section] */
-#define LQ_CONFIG_N_KEYS 28         /* settings with a flag and a key */
+#define LQ_CONFIG_N_KEYS 30         /* settings with a flag and a key */
 
 struct lq_config_text;
 
@@ -30,6 +30,9 @@ typedef struct lq_config {
     const char *client_ca;         /* --client-ca FILE: PEM CA(s) every client certificate
                                       must chain to; "": no client certificate asked for */
     size_t max_frame;              /* --max-frame: largest frame accepted, bytes */
+    size_t max_frame_unauthenticated; /* largest frame before Hello (<= max_frame) */
+    unsigned max_frame_fields;        /* fields one request frame may hold, counted
+                                         before decoding (proto/wire_scan.h) */
     unsigned max_connections;      /* --max-connections */
     unsigned handshake_timeout_ms; /* TLS handshake + Hello must finish by then */
     size_t map_size;               /* --map-size: initial LMDB map, bytes */
@@ -74,8 +77,9 @@ void lq_config_default(lq_config *cfg);
 int lq_config_set(lq_config *cfg, const char *key, const char *value, char *err, size_t errlen);
 
 /* Makes the settings that depend on each other agree, once every file and
- * flag is set: export-chunk-bytes <= max-frame / 2, write-queue-high >=
- * export-chunk-bytes, auth-delay-first-ms <= auth-delay-max-ms. A setting
+ * flag is set: max-frame-unauthenticated <= max-frame, export-chunk-bytes
+ * <= max-frame / 2, write-queue-high >= export-chunk-bytes,
+ * auth-delay-first-ms <= auth-delay-max-ms. A setting
  * left at its default moves to agree with one that was set; two set ones
  * that disagree are an error. Returns 0, or LQ_EBADREQ with the reason
  * (naming the key, its accepted range and its value) in err. */

@@ -69,8 +69,9 @@ static void usage(FILE *out)
     print_option(out, "--help", "print this help and exit");
     fprintf(out, "\n"
                  "Sizes are plain byte counts, times are milliseconds. Settings that must agree\n"
-                 "(export-chunk-bytes with max-frame and write-queue-high, auth-delay-first-ms\n"
-                 "with auth-delay-max-ms): one left at its default follows the one you set.\n"
+                 "(max-frame-unauthenticated with max-frame, export-chunk-bytes with max-frame\n"
+                 "and write-queue-high, auth-delay-first-ms with auth-delay-max-ms): one left at\n"
+                 "its default follows the one you set.\n"
                  "\n"
                  "SIGTERM or SIGINT: stop accepting, finish in-flight commits, exit 0.\n");
 }

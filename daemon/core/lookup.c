@@ -1,4 +1,7 @@
-/* Request lookups; see lookup.h. */
+/* Request lookups; see lookup.h. The names quoted in the messages are a
+ * request's strings, which net/frame_check.c has checked are UTF-8
+ * without NUL before any handler runs; lq_peer_error escapes anything
+ * else all the same. */
 #include "daemon/core/lookup.h"
 
 #include "proto/error.h"

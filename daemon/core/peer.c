@@ -10,6 +10,7 @@
 #include "daemon/core/server.h"
 #include "proto/envelope.h"
 #include "proto/error.h"
+#include "proto/utf8.h"
 
 void lq_peer_init(lq_peer *p, const lq_peer_ops *ops, lq_server *srv)
 {
@@ -49,11 +50,17 @@ void lq_peer_reply(lq_peer *p, uint64_t id, Labelq__Envelope__BodyCase kind, voi
 
 void lq_peer_error(lq_peer *p, uint64_t id, int code, const char *fmt, ...)
 {
-    char msg[1024];
+    char raw[1024], msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    /* The strings of a request are text by the time a handler quotes them
+     * (net/frame_check.c), but a message may quote a string stored before
+     * that check, or be cut at the buffer's end inside a character: what is
+     * not UTF-8 goes out as \xNN, so that every client can decode it. */
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
+    lq_utf8_escape(msg, sizeof(msg), raw, len);
     Labelq__Error err = LABELQ__ERROR__INIT;
     err.code = (Labelq__ErrorCode)lq_error_to_wire(code);
     err.message = msg;

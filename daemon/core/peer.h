@@ -94,7 +94,9 @@ void lq_peer_send(lq_peer *p, const Labelq__Envelope *env);
 /* Sends a reply of kind with body (borrowed) for request id. */
 void lq_peer_reply(lq_peer *p, uint64_t id, Labelq__Envelope__BodyCase kind, void *body);
 
-/* Sends an Error reply for request id (code is an LQ_E* code). */
+/* Sends an Error reply for request id (code is an LQ_E* code). The
+ * message is made valid UTF-8 (lq_utf8_escape): a quoted string needs no
+ * escaping of its own. */
 void lq_peer_error(lq_peer *p, uint64_t id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -8,6 +8,7 @@
 #include "daemon/core/log.h"
 #include "daemon/net/conn_write.h"
 #include "daemon/net/dispatch.h"
+#include "daemon/net/frame_check.h"
 #include "proto/error.h"
 
 /* Arena for decoding a Lease/Submit/... request; a bigger one is decoded
@@ -130,8 +131,10 @@ static void process_frames(lq_conn *c)
             pause_reading(c);
             return;
         }
-        if ((rc = lq_frame_reader_next(&c->reader, &frame, &len)) != 1)
+        if ((rc = lq_frame_check_next(&c->base, &c->reader, &frame, &len)) == 0)
             break;
+        if (rc < 0)
+            continue; /* refused before decoding, and answered */
         Labelq__Envelope *env = decode_request(frame, len, &in_arena);
         if (c->refusing) {
             refuse_over_limit(c, env ? env->id : 0);
@@ -149,11 +152,6 @@ static void process_frames(lq_conn *c)
         lq_dispatch(&c->base, env);
         if (!in_arena)
             labelq__envelope__free_unpacked(env, NULL);
-    }
-    if (!c->base.closing && !c->held && rc == LQ_EFRAME) {
-        lq_peer_error(&c->base, 0, LQ_EBADREQ, "frame exceeds the %zu-byte limit",
-                      c->reader.max_frame);
-        lq_peer_close(&c->base, "oversize frame");
     }
 }
 

@@ -13,6 +13,7 @@
 #include "daemon/core/lookup.h"
 #include "daemon/sched/longpoll.h"
 #include "proto/error.h"
+#include "proto/utf8.h"
 
 typedef struct import_op {
     lq_write_op op;
@@ -218,10 +219,14 @@ static void import_done(lq_write_op *wop, int status)
 
 static int reject(import_op *op, uint64_t line_no, const char *msg)
 {
+    /* msg may quote the line cut at a byte count ("gold" "%.64s", jansson's
+     * error text), maybe inside a character: it goes out as UTF-8. */
+    char text[1024];
+    lq_utf8_escape(text, sizeof(text), msg, strlen(msg));
     Labelq__LineError *e = &op->rejected[op->n_rejected];
     labelq__line_error__init(e);
     e->line_no = line_no;
-    e->message = strdup(msg);
+    e->message = strdup(text);
     if (!e->message)
         return LQ_ENOMEM;
     op->rejected_ptrs[op->n_rejected++] = e;

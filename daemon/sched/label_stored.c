@@ -16,6 +16,7 @@
 #include "daemon/sched/longpoll.h"
 #include "daemon/sched/settle.h"
 #include "proto/error.h"
+#include "proto/utf8.h"
 
 /* How long a lease whose submit failed to commit stays with its annotator so
  * the retry can succeed, at the least. */
@@ -47,14 +48,16 @@ static void send_submit_reply(lq_peer *c, uint64_t id, bool duplicate, const lq_
     Labelq__SubmitReply reply = LABELQ__SUBMIT_REPLY__INIT;
     Labelq__Error error = LABELQ__ERROR__INIT;
     lq_lease_build b;
-    char why[512];
+    char why[512], text[512];
     bool built = false;
     reply.duplicate = duplicate;
     if (next && next->wanted && !c->closing) {
         int rc = lease_next(c, t, next, &b, why, sizeof why);
         if (rc < 0) {
+            /* why may quote next.project cut to fit, inside a character. */
+            lq_utf8_escape(text, sizeof text, why, strlen(why));
             error.code = (Labelq__ErrorCode)lq_error_to_wire(rc);
-            error.message = why;
+            error.message = text;
             reply.next_error = &error;
         } else {
             reply.next = &b.reply;

@@ -1,5 +1,6 @@
 /* libFuzzer target: the bytes a client sends after TLS, through the frame
- * reader, the Envelope decoder and lq_dispatch, in one process.
+ * reader, the checks before decoding (net/frame_check.c: size, field
+ * budget, strings), the Envelope decoder and lq_dispatch, in one process.
  *
  * Input: one mode byte, then the byte stream. The mode's low two bits say
  * who the connection is already authenticated as (0: nobody, so it must
@@ -34,6 +35,7 @@
 #include "daemon/core/log.h"
 #include "daemon/core/server.h"
 #include "daemon/net/dispatch.h"
+#include "daemon/net/frame_check.h"
 #include "daemon/net/net.h"
 #include "daemon/sched/longpoll.h"
 #include "daemon/server/recovery.h"
@@ -71,14 +73,17 @@ static void conn_finish(fuzz_conn *c)
     lq_peer_unref(&c->base);
 }
 
-/* Dispatches every whole frame the reader holds, as conn.c does. */
+/* Dispatches every whole frame the reader holds that passes the checks
+ * before decoding, as conn_read.c does (the same lq_frame_check_next). */
 static void process_frames(fuzz_conn *fc)
 {
     lq_peer *c = &fc->base;
     const uint8_t *frame;
     size_t len;
     int rc;
-    while (!c->closing && (rc = lq_frame_reader_next(&fc->reader, &frame, &len)) == 1) {
+    while (!c->closing && (rc = lq_frame_check_next(c, &fc->reader, &frame, &len)) != 0) {
+        if (rc < 0)
+            continue; /* refused before decoding, and answered */
         Labelq__Envelope *env = lq_frame_decode(frame, len);
         if (!env) {
             lq_peer_error(c, 0, LQ_EBADREQ, "frame of %zu bytes is not a valid Envelope", len);
@@ -87,11 +92,6 @@ static void process_frames(fuzz_conn *fc)
         }
         lq_dispatch(c, env);
         labelq__envelope__free_unpacked(env, NULL);
-    }
-    if (!c->closing && rc == LQ_EFRAME) {
-        lq_peer_error(c, 0, LQ_EBADREQ, "frame exceeds the %zu-byte limit",
-                      fc->reader.max_frame);
-        lq_peer_close(c, "oversize frame");
     }
 }
 

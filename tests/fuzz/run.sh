@@ -77,17 +77,14 @@ obj_of() { # source path -> object path
 daemon_sources() {
 	ls "$src"/daemon/*/*.c
 	echo "$here/fuzz_conn.c"
-	ls "$src"/storage/*.c "$src"/quality/*.c "$src"/schema/*.c
-	echo "$src/proto/frame.c"
-	echo "$src/proto/envelope.c"
-	echo "$src/proto/error.c"
+	ls "$src"/storage/*.c "$src"/quality/*.c "$src"/schema/*.c "$src"/proto/*.c
 	echo "$gen/proto/labelq.pb-c.c"
 }
 
 csv_sources() {
 	echo "$src/client/cli/ratings_csv.c"
 	echo "$src/client/cli/string_table.c"
-	echo "$src/schema/utf8.c"
+	echo "$src/proto/utf8.c"
 	echo "$src/proto/error.c"
 	ls "$src"/quality/*.c
 }

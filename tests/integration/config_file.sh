@@ -65,6 +65,8 @@ metrics-max-request|a byte count 1024..1048576|2048|4096|1023|1048577
 max-writes-per-connection|a number 1..65536|8|9|0|65537
 max-parked-per-connection|a number 1..65536|2|3|0|65537
 max-connections-per-annotator|a number 1..1000000|3|4|0|1000001
+max-frame-unauthenticated|a byte count 1024..1073741824|1024|4096|1023|1073741825
+max-frame-fields|a number 256..16777216|300|400|255|16777217
 '
 # each_new_key FUNCTION: calls FUNCTION KEY RANGE FILE_VALUE FLAG_VALUE BELOW ABOVE
 each_new_key() {
@@ -81,6 +83,8 @@ check
 has "data = ./labelq-data"
 has "listen = 127.0.0.1:7443"
 has "max-frame = 4194304"
+has "max-frame-unauthenticated = 65536"
+has "max-frame-fields = 32768"
 has "max-connections = 10000"
 has "map-size = 1073741824"
 has "log-level = info"
@@ -109,7 +113,7 @@ has "max-connections-per-annotator = 64"
 keys=$(sed -n 's/^\([a-z-]*\) = .*/\1/p' "$root/out")
 grep -q "^# tls-san: " "$root/out" || fail "no tls-san comment in the defaults"
 keys="$keys tls-san"
-[ "$(echo $keys | wc -w)" = 28 ] || fail "want 28 keys, --check-config printed: $keys"
+[ "$(echo $keys | wc -w)" = 30 ] || fail "want 30 keys, --check-config printed: $keys"
 
 echo "== the example config: its defaults, and every commented key is real"
 example=$LQ_SOURCE_DIR/deploy/labelqd.conf
@@ -232,6 +236,10 @@ bad "write-queue-high wants a byte count 65536..1073741824 (at least export-chun
 check --export-chunk-bytes 2097152
 has "write-queue-high = 2097152"
 bad "auth-throttle-addrs wants a number 0..4096, got '4097'" 'auth-throttle-addrs = 4097\n'
+bad "max-frame-unauthenticated wants a byte count 1024..2048 (at most max-frame 2048), got '4096'" \
+    'max-frame = 2048\nmax-frame-unauthenticated = 4096\n'
+check --max-frame 2048 # the limit before Hello, left at its default, follows
+has "max-frame-unauthenticated = 2048"
 code=0
 "$LABELQD" --config "$root/missing.conf" 2>"$root/err" || code=$?
 [ "$code" = 2 ] || fail "a missing config file exited $code, want 2"

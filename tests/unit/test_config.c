@@ -42,6 +42,8 @@ static const want WANT[] = {
     {"map-size", "1073741824", "a byte count", 65536, NO_MAX, "131072"},
     {"log-level", "info", NULL, 0, 0, "warn"},
     {"max-frame", "4194304", "a byte count", 1024, 1073741824, "8192"},
+    {"max-frame-unauthenticated", "65536", "a byte count", 1024, 1073741824, "4096"},
+    {"max-frame-fields", "32768", "a number", 256, 16777216, "1000"},
     {"max-connections", "10000", "a number", 1, 1000000, "50"},
     {"max-refusals", "64", "a number", 0, 1000000, "3"},
     {"handshake-timeout-ms", "10000", "milliseconds", 100, 600000, "300"},
@@ -304,6 +306,29 @@ static void export_chunk_fits_the_frame(void **state)
     assert_int_equal(cfg.write_queue_high, 1024 * 1024);
 }
 
+/* The limit before Hello is at most the one after it; left at its
+ * default it follows a smaller max-frame down. */
+static void unauthenticated_frame_fits_the_frame(void **state)
+{
+    (void)state;
+    check_refuses(
+        (const char *[]){"max-frame", "32768", "max-frame-unauthenticated", "32769", NULL},
+        "max-frame-unauthenticated wants a byte count 1024..32768 (at most max-frame "
+        "32768), got '32769'");
+    check_refuses((const char *[]){"max-frame-unauthenticated", "4194305", NULL},
+                  "max-frame-unauthenticated wants a byte count 1024..4194304 (at most "
+                  "max-frame 4194304), got '4194305'");
+    lq_config cfg = check_accepts(
+        (const char *[]){"max-frame", "32768", "max-frame-unauthenticated", "32768", NULL});
+    assert_int_equal(cfg.max_frame_unauthenticated, 32768);
+    cfg = check_accepts((const char *[]){"max-frame", "2048", NULL});
+    assert_int_equal(cfg.max_frame_unauthenticated, 2048);
+    cfg = check_accepts((const char *[]){"max-frame-unauthenticated", "4194304", NULL});
+    assert_int_equal(cfg.max_frame_unauthenticated, 4194304);
+    cfg = check_accepts((const char *[]){NULL});
+    assert_int_equal(cfg.max_frame_unauthenticated, 65536);
+}
+
 static void write_queue_holds_a_chunk(void **state)
 {
     (void)state;
@@ -364,6 +389,7 @@ int main(void)
         cmocka_unit_test(unknown_key_lists_every_key),
         cmocka_unit_test(auth_delays_must_agree),
         cmocka_unit_test(export_chunk_fits_the_frame),
+        cmocka_unit_test(unauthenticated_frame_fits_the_frame),
         cmocka_unit_test(write_queue_holds_a_chunk),
         cmocka_unit_test(every_key_round_trips),
     };

@@ -204,6 +204,46 @@ static void peek_body(void **state)
     assert_int_equal(lq_frame_peek_body(NULL, 0), 0);
 }
 
+/* The id read off the wire is the one decoding gives: the last of them. */
+static void peek_id(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *buf = encode_hello("secret", &len);
+    assert_int_equal(lq_frame_peek_id(buf + LQ_FRAME_HEADER, len - LQ_FRAME_HEADER), 42);
+    free(buf);
+    static const uint8_t two_ids[] = {0x08, 0x05, 0x1a, 0x00, 0x08, 0x96, 0x01}; /* 5, Hello, 150 */
+    assert_int_equal(lq_frame_peek_id(two_ids, sizeof two_ids), 150);
+    Labelq__Envelope *env = lq_frame_decode(two_ids, sizeof two_ids);
+    assert_non_null(env);
+    assert_int_equal(env->id, 150);
+    labelq__envelope__free_unpacked(env, NULL);
+    static const uint8_t no_id[] = {0x1a, 0x00};
+    static const uint8_t bad[] = {0x08, 0x05, 0x1a, 0x05};
+    assert_int_equal(lq_frame_peek_id(no_id, sizeof no_id), 0);
+    assert_int_equal(lq_frame_peek_id(bad, sizeof bad), 0);
+    assert_int_equal(lq_frame_peek_id(NULL, 0), 0);
+}
+
+/* The length a header announces, before the frame is whole or when it is
+ * refused for it. */
+static void announced_length(void **state)
+{
+    (void)state;
+    lq_frame_reader r;
+    lq_frame_reader_init(&r, 1024);
+    static const uint8_t header[] = {0x00, 0x40, 0x00, 0x00, 0x08};
+    assert_int_equal(lq_frame_reader_announced(&r), 0);
+    assert_int_equal(lq_frame_reader_feed(&r, header, 3), 0);
+    assert_int_equal(lq_frame_reader_announced(&r), 0);
+    assert_int_equal(lq_frame_reader_feed(&r, header + 3, 2), 0);
+    assert_int_equal(lq_frame_reader_announced(&r), 4u << 20);
+    const uint8_t *frame;
+    size_t len;
+    assert_int_equal(lq_frame_reader_next(&r, &frame, &len), LQ_EFRAME);
+    lq_frame_reader_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +253,8 @@ int main(void)
         cmocka_unit_test(garbage_is_not_an_envelope),
         cmocka_unit_test(arena_decode),
         cmocka_unit_test(peek_body),
+        cmocka_unit_test(peek_id),
+        cmocka_unit_test(announced_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

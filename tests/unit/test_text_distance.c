@@ -41,7 +41,7 @@ static double dist(const char *a, const char *b)
     return d;
 }
 
-/* Code points of UTF-8 text (schema's lq_utf8_check is the check; see
+/* Code points of UTF-8 text (proto's lq_utf8_check is the check; see
  * test_utf8.c): this library only decodes, and bytes that are not UTF-8
  * neither crash it nor make it fail. */
 static void test_length(void **state)

@@ -1,6 +1,7 @@
-/* schema/utf8.h and schema/label_index.h: the one UTF-8 check (valid and
+/* proto/utf8.h and schema/label_index.h: the one UTF-8 check (valid and
  * invalid sequences at every length), the lead-byte lengths the annotate
- * line editor reads, the lenient decoder, and the one label lookup. */
+ * line editor reads, the lenient decoder, the escape for messages, and the
+ * one label lookup. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +11,8 @@
 #include <cmocka.h>
 
 #include "proto/error.h"
+#include "proto/utf8.h"
 #include "schema/label_index.h"
-#include "schema/utf8.h"
 
 static int check(const char *s)
 {
@@ -86,6 +87,29 @@ static void decode(void **state)
     assert_int_equal(cp, 0xFFFD);
 }
 
+/* Text for a message: valid characters as they are, every other byte
+ * (NUL too) as \xNN, and a full buffer cut at a character boundary. */
+static void escape(void **state)
+{
+    char out[32];
+    (void)state;
+    assert_int_equal(lq_utf8_escape(out, sizeof out, "caf\xc3\xa9", 5), 5);
+    assert_string_equal(out, "caf\xc3\xa9");
+    assert_int_equal(lq_utf8_escape(out, sizeof out, "a\0b\xff", 4), 10);
+    assert_string_equal(out, "a\\x00b\\xFF");
+    assert_int_equal(check(out), 0);
+    /* Half an é at the end, as a cut at a byte count leaves it. */
+    lq_utf8_escape(out, sizeof out, "pos\xc3", 4);
+    assert_string_equal(out, "pos\\xC3");
+    /* Full: an emoji that does not fit whole is left out, not cut. */
+    assert_int_equal(lq_utf8_escape(out, 6, "ab\xf0\x9f\x98\x80", 6), 2);
+    assert_string_equal(out, "ab");
+    assert_int_equal(lq_utf8_escape(out, 4, "\xff", 1), 0); /* no room for \xFF */
+    assert_string_equal(out, "");
+    assert_int_equal(lq_utf8_escape(out, 1, "abc", 3), 0);
+    assert_string_equal(out, "");
+}
+
 static void label_index(void **state)
 {
     char *labels[] = {"pos", "neg", "neutral"};
@@ -104,6 +128,7 @@ int main(void)
         cmocka_unit_test(valid_and_invalid),
         cmocka_unit_test(lead_lengths),
         cmocka_unit_test(decode),
+        cmocka_unit_test(escape),
         cmocka_unit_test(label_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

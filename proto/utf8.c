@@ -1,5 +1,9 @@
 /* UTF-8 checks and decoding; contracts in utf8.h. */
-#include "schema/utf8.h"
+#include "proto/utf8.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "proto/error.h"
 
@@ -44,11 +48,25 @@ static size_t valid_length(const unsigned char *s, size_t avail)
     return need;
 }
 
+/* Whether the 8 bytes at p are all ASCII: most request text is, and the
+ * daemon checks every string of every request (wire_scan.c), so a run of
+ * ASCII is taken a word at a time. */
+static bool ascii8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    return (w & 0x8080808080808080u) == 0;
+}
+
 int lq_utf8_check(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
 
     for (size_t i = 0; i < len;) {
+        if (len - i >= 8 && ascii8(p + i)) {
+            i += 8;
+            continue;
+        }
         size_t k = valid_length(p + i, len - i);
 
         if (k == 0)
@@ -71,4 +89,29 @@ size_t lq_utf8_decode(const char *s, size_t n, uint32_t *cp)
     for (size_t i = 1; i < k; i++)
         *cp = (*cp << 6) | (p[i] & 0x3Fu);
     return k;
+}
+
+size_t lq_utf8_escape(char *dst, size_t cap, const char *src, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)src;
+    size_t out = 0;
+
+    for (size_t i = 0; i < len;) {
+        size_t k = p[i] ? valid_length(p + i, len - i) : 0;
+        if (k == 0) {
+            if (cap - out <= 4)
+                break;
+            snprintf(dst + out, 5, "\\x%02X", p[i]);
+            out += 4;
+            i++;
+            continue;
+        }
+        if (cap - out <= k)
+            break;
+        memcpy(dst + out, p + i, k);
+        out += k;
+        i += k;
+    }
+    dst[out] = '\0';
+    return out;
 }
