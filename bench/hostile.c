@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,7 @@ static void print_result(const char *mode, double *lat, long n, long rss0, long 
 
 int main(int argc, char **argv)
 {
+    signal(SIGPIPE, SIG_IGN); /* labelqd closes the attackers' connections mid-frame */
     bool quiet = argc == 4 && strcmp(argv[1], "quiet") == 0;
     if (!quiet && (argc != 6 || (strcmp(argv[1], "flood") && strcmp(argv[1], "unauth"))))
         return fprintf(stderr, "usage: hostile quiet SECONDS PID\n"
