@@ -29,6 +29,8 @@ grep -q 'msg="ready"' "$log" || fail "labelqd under callgrind not ready"
 export LABELQ_SERVER=127.0.0.1:$port LABELQ_CA=$data/tls/ca.pem LABELQ_TOKEN_FILE=$data/admin.token
 
 coproc client { timeout "$STEP_TIMEOUT" "$WALK_CLIENT" 2>"$root/client.err"; }
+# bash forgets a coprocess's pid once it has ended: keep it.
+client_pid=$client_PID
 read -r -t "$STEP_TIMEOUT" line <&"${client[0]}" || fail "walk_client: $(cat "$root/client.err")"
 [ "$line" = ready ] || fail "walk_client said '$line'"
 
@@ -46,7 +48,7 @@ count_one() {
 count_one lease
 count_one submit
 echo quit >&"${client[1]}"
-wait "$client_PID" || fail "walk_client: $(cat "$root/client.err")"
+wait "$client_pid" || fail "walk_client: $(cat "$root/client.err")"
 
 status=0
 n=0
