@@ -1,5 +1,7 @@
 #include "daemon/model/standing.h"
 
+#include <string.h>
+
 #include <stdlib.h>
 
 #define MIN_CAP 64
@@ -89,4 +91,22 @@ bool lq_standing_gold_due(const lq_standing *st, double gold_ratio)
         return false;
     double total = (double)(st->served + st->gold_served + 1);
     return (double)(st->gold_served + 1) <= gold_ratio * total + 1e-9;
+}
+
+bool lq_standing_gold_back(lq_standing *st, uint32_t g)
+{
+    if (st->n_gold_back == LQ_GOLD_BACK)
+        return false;
+    st->gold_back[st->n_gold_back++] = g;
+    return true;
+}
+
+bool lq_standing_gold_take_back(lq_standing *st, uint32_t *g)
+{
+    if (st->n_gold_back == 0)
+        return false;
+    *g = st->gold_back[0];
+    st->n_gold_back--;
+    memmove(st->gold_back, st->gold_back + 1, st->n_gold_back * sizeof(*st->gold_back));
+    return true;
 }

@@ -11,9 +11,17 @@
 #include "daemon/model/gold_walk.h"
 #include "proto/labelq.pb-c.h"
 
+/* Gold items an annotator was leased but never sent (a lease reply full
+ * before them) that come to them again before their walk goes on: at most
+ * this many at a time, which only a lease reply with several large gold
+ * items past its size could exceed (the rest then wait for a restart). */
+#define LQ_GOLD_BACK 4
+
 typedef struct lq_standing {
     uint32_t project, annotator; /* the key; project 0 marks an empty slot */
     lq_gold_walk gold_walk;      /* their own order over the gold pool, and how far */
+    uint32_t gold_back[LQ_GOLD_BACK]; /* pool indexes handed back, served first */
+    uint32_t n_gold_back;
     uint64_t served;             /* regular tasks leased (since start-up) or labeled */
     uint64_t gold_served;        /* gold tasks likewise */
     uint32_t gold_seen;          /* gold answers submitted */
@@ -47,6 +55,15 @@ void lq_standing_judge(lq_standing *st, const Labelq__ProjectConfig *cfg);
 /* Counts one gold answer and judges again. Returns true when this answer
  * blocked the annotator. */
 bool lq_standing_gold(lq_standing *st, const Labelq__ProjectConfig *cfg, bool correct);
+
+/* Hands pool index g back to st: passed by its walk, leased, never sent.
+ * Returns false (g is then lost to st until a restart) when LQ_GOLD_BACK
+ * are waiting already. Cannot fail otherwise. */
+bool lq_standing_gold_back(lq_standing *st, uint32_t g);
+
+/* The oldest pool index handed back to st into *g, taken off; false when
+ * none is. Cannot fail. */
+bool lq_standing_gold_take_back(lq_standing *st, uint32_t *g);
 
 /* Whether the next slot of a lease should be gold, keeping the gold share
  * of what the annotator is served at most gold_ratio. */

@@ -41,8 +41,12 @@ struct lq_lease {
     uint64_t deadline;          /* loop time (uv_now), ms */
     uint32_t heap_pos;          /* in the server's deadline heap; 0 while committing */
     bool committing;            /* a submit for it is with the writer */
+    uint32_t gold_index;        /* pool index, when taken from the annotator's gold walk;
+                                 * else LQ_NOT_GOLD */
     lq_lease *next;             /* next lease of the same task */
 };
+
+#define LQ_NOT_GOLD UINT32_MAX
 
 /* Task storage indexed by id in fixed blocks, so a task's address never
  * changes (leases and heaps point at tasks) while the table grows. */

@@ -32,7 +32,10 @@
  * the stack; bigger ones allocate it. */
 #define LEASES_ON_STACK 64
 
-static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
+/* Leases t to annotator; gold_index is its gold pool index when it comes
+ * from the annotator's gold walk, else LQ_NOT_GOLD. NULL when out of
+ * memory. */
+static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator, uint32_t gold_index)
 {
     lq_lease *l = calloc(1, sizeof(*l));
     if (!l || !lq_task_mark_seen(t, annotator)) {
@@ -42,6 +45,7 @@ static lq_lease *grant_lease(lq_server *srv, lq_task *t, uint32_t annotator)
     bool was_leased = lq_task_leased(t), was_done = lq_task_done(t);
     l->task = t;
     l->annotator = annotator;
+    l->gold_index = gold_index;
     l->deadline = uv_now(srv->loop) + (uint64_t)t->batch->project->config->lease_ttl_s * 1000;
     l->next = t->lease_list;
     t->lease_list = l;
@@ -120,11 +124,16 @@ static lq_task *next_in_batch(lq_batch *b, uint32_t annotator, lq_task **started
  * passed over (lq_task_seen), each such item counting against the scan
  * budget. Gold of a batch that is not being served is passed over for
  * good: gold is a sample, and a canceled batch takes no labels. */
-static lq_task *due_gold(lq_project *p, lq_standing *st, size_t *budget)
+static lq_task *due_gold(lq_project *p, lq_standing *st, size_t *budget, uint32_t *index)
 {
     if (!st || !lq_standing_gold_due(st, p->config->gold_ratio))
         return NULL;
     uint32_t g;
+    /* First what was leased to them but never sent. */
+    while (lq_standing_gold_take_back(st, &g))
+        if (g < p->n_gold && !lq_task_seen(p->gold[g], st->annotator) &&
+            lq_batch_serving(p->gold[g]->batch))
+            return *index = g, p->gold[g];
     while (lq_gold_walk_next(&st->gold_walk, p->id, st->annotator, p->n_gold, &g)) {
         lq_task *t = p->gold[g];
         bool seen = lq_task_seen(t, st->annotator) != NULL;
@@ -134,7 +143,7 @@ static lq_task *due_gold(lq_project *p, lq_standing *st, size_t *budget)
         if (seen)
             (*budget)--;
         else if (lq_batch_serving(t->batch))
-            return t;
+            return *index = g, t;
     }
     return NULL;
 }
@@ -153,9 +162,10 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
     lq_standing *st = lq_standing_get(&srv->standings, p->id, annotator);
     aside.n = 0;
     while (got < max) {
-        lq_task *gold = due_gold(p, st, &budget);
+        uint32_t gold_index;
+        lq_task *gold = due_gold(p, st, &budget, &gold_index);
         if (gold) {
-            lq_lease *l = grant_lease(srv, gold, annotator);
+            lq_lease *l = grant_lease(srv, gold, annotator, gold_index);
             if (!l)
                 break;
             out[got++] = l;
@@ -171,7 +181,7 @@ static size_t take_tasks(lq_server *srv, lq_project *p, uint32_t annotator, unsi
         }
         if (!pick)
             break;
-        lq_lease *l = grant_lease(srv, pick, annotator);
+        lq_lease *l = grant_lease(srv, pick, annotator, LQ_NOT_GOLD);
         if (!l) {
             lq_lease_requeue(pick); /* out of memory: serve what we have */
             break;
@@ -199,6 +209,22 @@ void lq_lease_build_free(lq_lease_build *b)
     free(b->tasks);
 }
 
+/* A gold lease that will not be sent: its annotator's walk has passed the
+ * item, so it is handed back to them to come first next time, and it no
+ * longer counts as served. */
+static void give_gold_back(lq_server *srv, const lq_lease *l)
+{
+    if (l->gold_index == LQ_NOT_GOLD)
+        return;
+    lq_standing *st = lq_standing_find(&srv->standings, l->task->batch->project->id, l->annotator);
+    if (!st)
+        return;
+    st->gold_served--;
+    if (!lq_standing_gold_back(st, l->gold_index))
+        lq_log(LQ_LOG_DEBUG, "gold item left for the next walk", "task=%lu annotator=%u",
+               (unsigned long)l->task->id, l->annotator);
+}
+
 /* Reads the payloads of granted leases into b->reply. Leases whose payload
  * does not fit the reply or cannot be read are given back. Returns 0 (free
  * b with lq_lease_build_free), or LQ_EUNAVAIL when nothing could be read
@@ -212,8 +238,10 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lq_lease_bu
     b->ptrs = calloc(n ? n : 1, sizeof(*b->ptrs));
     b->recs = calloc(n ? n : 1, sizeof(*b->recs));
     if (!b->tasks || !b->ptrs || !b->recs || (n && lq_store_read_begin(srv->store, &txn) < 0)) {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            give_gold_back(srv, leases[i]);
             lq_lease_drop(srv, leases[i], false);
+        }
         lq_lease_build_free(b);
         lq_lease_timer_arm(srv);
         return LQ_EUNAVAIL;
@@ -239,6 +267,7 @@ static int build_leases(lq_server *srv, lq_lease **leases, size_t n, lq_lease_bu
         if (sent > 0 && bytes + size > budget) {
             labelq__task_record__free_unpacked(b->recs[sent], NULL);
             b->recs[sent] = NULL;
+            give_gold_back(srv, l);
             lq_lease_drop(srv, l, false);
             continue;
         }
